@@ -1,0 +1,46 @@
+# 社区调研分析 — the front door. `make help` lists the targets.
+# Everything installs into ./.venv from requirements.lock (hashes pinned); nothing outside this folder is touched.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+WAVE ?= 2026
+
+.DEFAULT_GOAL := help
+
+help: ## 列出所有命令 / list the targets
+	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(UV) pip sync --quiet --python $(PY) --require-hashes requirements.lock
+	@$(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(STAMP) ## 建立项目环境 (.venv)，依赖全部来自 requirements.lock
+
+lock: ## 重新生成 requirements.lock (修改 pyproject.toml 的依赖之后)
+	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet "uv==$(UV_VERSION)"; }
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 -o requirements.lock
+
+reports: $(STAMP) ## 清洗 data/raw/$(WAVE) 的问卷并为每个区县生成报告 → reports/$(WAVE)/index.html
+	@$(VENV)/bin/survey build --wave $(WAVE)
+
+test: $(STAMP) ## 运行全部测试
+	@$(PY) -m pytest
+
+lab: $(STAMP) ## 用项目环境打开 JupyterLab (notebooks/)
+	@$(VENV)/bin/jupyter lab notebooks/
+
+sample: $(STAMP) ## 重新生成 data/raw/ 中的示例数据 (确定性的合成数据)
+	@$(VENV)/bin/survey make-sample --wave $(WAVE)
+
+clean: ## 删除生成的文件 (data/processed/, reports/)，不动 data/raw/
+	rm -rf data/processed/$(WAVE) reports/$(WAVE)
+
+.PHONY: help install lock reports test lab sample clean
