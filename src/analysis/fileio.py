@@ -59,3 +59,13 @@ def sha256_file(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+_UNSAFE = str.maketrans({c: "_" for c in '/\\:*?"<>|'})
+
+
+def safe_name(name: str) -> str:
+    """A district name as a folder name: Chinese kept, path separators and leading dots neutralised."""
+    cleaned = "".join(ch for ch in name if ch.isprintable()).translate(_UNSAFE).strip()
+    cleaned = cleaned.lstrip(".") or "_"
+    return cleaned[:100]

@@ -1,0 +1,136 @@
+"""The ``survey`` command: prepare data, build reports, make the sample.
+
+Bad input ends with one clear Chinese message and exit code 2, never a traceback; a district that
+fails does not stop the others, and the command exits 1 when any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import config
+from .errors import SurveyError
+
+EPILOG = """常用流程：
+  survey build                  清洗 data/raw/2026/ 的全部问卷，并为每个区县生成报告
+  survey prepare --wave 2026    只清洗数据，写入 data/processed/2026/
+  survey report -d 桥东区        只为指定区县重新生成报告（可重复 -d）
+  survey make-sample            重新生成自带的示例数据（合成数据）
+
+新增区县：把它的问卷导出文件放进 data/raw/<批次>/，再运行 survey build，不需要改代码。
+输出：reports/<批次>/index.html 为总览页，reports/<批次>/<区县>/ 下有 report.docx、report.html、
+report.ipynb、figures/（PNG 300dpi 与 SVG）、tables.xlsx、stats.json。"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="survey", description="社区调研问卷：数据清洗、统计与分区县报告。",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="命令", required=True)
+
+    def paths(sp: argparse.ArgumentParser, *, raw=True, reports=True):
+        sp.add_argument("--wave", default=config.DEFAULT_WAVE,
+                        help=f"调查批次，即 data/raw/ 下的文件夹名（默认 {config.DEFAULT_WAVE}）")
+        if raw:
+            sp.add_argument("--raw-dir", type=Path, default=config.RAW_DIR, help="原始数据文件夹（只读）")
+        sp.add_argument("--processed-dir", type=Path, default=config.PROCESSED_DIR, help="清洗后数据文件夹")
+        sp.add_argument("--codebooks", type=Path, default=config.CODEBOOK_DIR, help="编码手册文件夹")
+        if reports:
+            sp.add_argument("--reports-dir", type=Path, default=config.REPORTS_DIR, help="报告输出文件夹")
+
+    def run_opts(sp: argparse.ArgumentParser):
+        sp.add_argument("-d", "--district", action="append", default=None,
+                        help="只生成这个区县的报告，可重复；默认全部区县")
+        sp.add_argument("-j", "--jobs", type=int, default=None, help="同时运行的区县数（默认等于 CPU 核数）")
+        sp.add_argument("--quiet", action="store_true", help="不显示进度条")
+
+    sp = sub.add_parser("prepare", help="清洗：读取问卷导出文件，写出有效样本、剔除记录和修改记录")
+    paths(sp, reports=False)
+    sp = sub.add_parser("report", help="为每个区县运行报告笔记本，生成 Word/HTML/图表/表格和总览页")
+    paths(sp, raw=False)
+    run_opts(sp)
+    sp = sub.add_parser("build", help="prepare + report：一条命令从原始数据到全部报告")
+    paths(sp)
+    run_opts(sp)
+    sp = sub.add_parser("make-sample", help="重新生成 data/raw/ 中的示例数据（确定性的合成数据）")
+    sp.add_argument("--wave", default=config.DEFAULT_WAVE, help="批次名（默认 2026）")
+    sp.add_argument("--out", type=Path, default=config.RAW_DIR, help="输出到该文件夹下的 <批次>/")
+    return p
+
+
+def _prepare(args) -> "object":
+    from . import pipeline
+
+    print(f"清洗 {Path(args.raw_dir) / args.wave} …", file=sys.stderr)
+    w = pipeline.prepare_wave(args.wave, args.raw_dir, args.processed_dir, args.codebooks,
+                              progress=lambda msg: print(f"  {msg}", file=sys.stderr))
+    for line in _flow_lines(w):
+        print(line)
+    if len(w.unmapped):
+        print("\n以下答案没有对应的选项，已按缺失处理（可在编码手册的 aliases 中补充）：")
+        for _, r in w.unmapped.head(30).iterrows():
+            print(f"  {r['instrument']}.{r['variable']}: “{r['value']}” × {r['count']}")
+    for f in w.manifest["inputs"]:
+        if f["ignored_columns"]:
+            print(f"\n{f['file']} 中未使用的列：{'、'.join(f['ignored_columns'])}")
+    print(f"\n已写入 {Path(args.processed_dir) / args.wave}/")
+    return w
+
+
+def _flow_lines(w) -> list[str]:
+    lines = ["", f"{'问卷':<8}{'区县':<8}{'收到':>6}{'剔除':>6}{'有效':>6}"]
+    for _, r in w.flow.iterrows():
+        title = w.codebooks[r["instrument"]].title
+        lines.append(f"{title:<8}{r['district']:<8}{r['received']:>6}{r['excluded']:>6}{r['valid']:>6}")
+    return lines
+
+
+def _report(args, districts_available: list[str]) -> int:
+    from . import render, runner
+
+    wanted = args.district or districts_available
+    unknown = [d for d in wanted if d not in districts_available]
+    if unknown:
+        raise SurveyError(f"数据中没有区县：{'、'.join(unknown)}。", variable="district",
+                          fix=f"可选：{'、'.join(districts_available)}。")
+    print(f"\n生成 {len(wanted)} 个区县的报告 …", file=sys.stderr)
+    runs = runner.run_all(wanted, args.wave, processed_dir=args.processed_dir,
+                          codebook_dir=args.codebooks, reports_dir=args.reports_dir, jobs=args.jobs,
+                          show_progress=not args.quiet)
+    render.write_index_html(Path(args.reports_dir) / args.wave, args.wave)
+    print("\n".join(runner.summary_lines(runs)))
+    print(f"\n总览页：{Path(args.reports_dir) / args.wave / 'index.html'}")
+    return 0 if all(r.ok for r in runs) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "make-sample":
+            from . import synth
+
+            synth.make_sample(args.out, wave=args.wave)
+            print(f"示例数据已写入 {Path(args.out) / args.wave}/")
+            return 0
+        if args.command == "prepare":
+            _prepare(args)
+            return 0
+        if args.command == "build":
+            w = _prepare(args)
+            return _report(args, w.districts)
+        from . import pipeline
+
+        w = pipeline.load_wave(args.wave, args.processed_dir, args.codebooks)
+        return _report(args, w.districts)
+    except SurveyError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\n已中断：未完成的区县报告没有写入（原有报告保持不变）。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""Chinese sentences in the register of a 调研报告, every number taken from the stats table.
+
+Nothing here computes: each figure is a row of ``S`` looked up with :func:`analysis.stats.lookup`
+and printed from its published ``value``, so a sentence cannot disagree with the table or the chart
+that shows the same number. A sentence whose rows are missing or suppressed is left out rather
+than written with a gap.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import config
+from .stats import lookup
+
+
+def fmt(row: pd.Series) -> str:
+    """A published value as printed: shares with one decimal and %, 1–5 scores with two decimals."""
+    v = float(row["value"])
+    if row["stat"] in ("share", "top2"):
+        return f"{v:.1f}%"
+    if row["stat"] == "mean" and str(row["table"]).endswith("_satisfaction"):
+        return f"{v:.2f}"
+    if row["stat"] in ("mean", "median"):
+        return f"{v:.1f}"
+    return f"{int(round(v))}"
+
+
+def area_word(district: str) -> str:
+    """全区 / 全县 / 全市 from the district's name."""
+    for suffix in ("区", "县", "市", "旗"):
+        if district.endswith(suffix):
+            return "全" + suffix
+    return "全地区"
+
+
+def _share_list(S: pd.DataFrame, table: str, variable: str, group: str, with_counts: bool = False) -> str:
+    rows = S[(S["table"] == table) & (S["variable"] == variable) & (S["group"] == group)
+             & (S["stat"] == "share") & ~S["suppressed"] & (S["n"] > 0)].sort_values("order")
+    if with_counts:
+        return "、".join(f"{r.category_label}{int(r.n)}名（占{fmt(r)}）" for _, r in rows.iterrows())
+    return "，".join(f"{r.category_label}的占{fmt(r)}" for _, r in rows.iterrows())
+
+
+def _has(S: pd.DataFrame, table: str, group: str) -> bool:
+    return bool(((S["table"] == table) & (S["group"] == group)).any())
+
+
+def flow_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """How many questionnaires came in, how many were set aside and why, how many were used."""
+    out = []
+    flow = S[(S["table"] == "flow") & (S["group"] == district)]
+    for variable, rows in flow.groupby("variable", sort=False):
+        rows = rows.sort_values("order")
+        title = rows["variable_label"].iloc[0]
+        received = rows[rows["stat"] == "received"].iloc[0]
+        valid = rows[rows["stat"] == "valid"].iloc[0]
+        dropped = rows[rows["stat"] == "excluded"]
+        if len(dropped):
+            why = "、".join(f"{r.category_label.removeprefix('剔除：')}{int(r.n)}份" for _, r in dropped.iterrows())
+            out.append(f"{title}共收到答卷{int(received.n)}份，剔除{why}，有效答卷{int(valid.n)}份。")
+        else:
+            out.append(f"{title}共收到答卷{int(received.n)}份，全部有效。")
+    return out
+
+
+def worker_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
+    """The 基本情况 paragraph on the community workforce."""
+    t = "worker_composition"
+    if not _has(S, t, district):
+        return []
+    total = lookup(S, t, "employment", "1", "share", district)
+    first = (f"本次调查覆盖{area_word(district)}社区工作者{int(total['base'])}名（有效问卷），其中"
+             f"{_share_list(S, t, 'employment', district, with_counts=True)}。")
+    sentences = [first]
+    ages = _share_list(S, t, "age_band", district)
+    if ages:
+        age_text = f"从年龄结构看，{ages}"
+        try:
+            mean = lookup(S, "worker_age", "age", "", "mean", district)
+            if not mean["suppressed"]:
+                age_text += f"，平均年龄{fmt(mean)}岁"
+        except KeyError:
+            pass
+        sentences.append(age_text + "。")
+    edu2 = _share_list(S, t, "edu2", district)
+    if edu2:
+        sentences.append(f"从文化程度看，{edu2}。")
+    party = S[(S["table"] == t) & (S["variable"] == "party") & (S["group"] == district)
+              & (S["category"] == "1") & ~S["suppressed"]]
+    gender = S[(S["table"] == t) & (S["variable"] == "gender") & (S["group"] == district)
+               & (S["category"] == "2") & ~S["suppressed"]]
+    tail = []
+    if len(party):
+        tail.append(f"中共党员占{fmt(party.iloc[0])}")
+    if len(gender):
+        tail.append(f"女性占{fmt(gender.iloc[0])}")
+    if tail:
+        sentences.append("队伍中" + "，".join(tail) + "。")
+    return ["".join(sentences)]
+
+
+def resident_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
+    """Residents' awareness and satisfaction, with the all-districts figure beside the district's."""
+    t = "resident_satisfaction"
+    if not _has(S, t, district):
+        return []
+    paras = []
+    tops = S[(S["table"] == t) & (S["group"] == district) & (S["stat"] == "top2") & ~S["suppressed"]]
+    if len(tops):
+        base = int(tops["base"].max())
+        text = f"居民问卷有效样本{base}份。"
+        overall = tops[tops["variable"] == "sat_overall"]
+        if len(overall):
+            o = overall.iloc[0]
+            text += (f"居民对社区工作的总体满意率（{o['category_label']}）为{fmt(o)}"
+                     f"（95%置信区间{o['ci_low']:.1f}%～{o['ci_high']:.1f}%）")
+            try:
+                pooled = lookup(S, t, "sat_overall", "top2", "top2", config.POOLED_GROUP)
+                text += f"，全部区县为{fmt(pooled)}"
+            except KeyError:
+                pass
+            text += "。"
+        items = tops[tops["variable"] != "sat_overall"].sort_values("value", ascending=False)
+        if len(items) >= 2:
+            hi, lo = items.iloc[0], items.iloc[-1]
+            text += (f"分项看，满意率最高的是{hi['variable_label']}（{fmt(hi)}），"
+                     f"最低的是{lo['variable_label']}（{fmt(lo)}）。")
+        paras.append(text)
+    aware = _share_list(S, "resident_composition", "awareness", district)
+    if aware:
+        paras.append(f"对社区党建工作的了解程度：{aware}。")
+    willing = _share_list(S, "resident_composition", "willing", district)
+    if willing:
+        paras.append(f"参加社区党组织活动的意愿：{willing}。")
+    return paras
+
+
+def worker_satisfaction_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
+    t = "worker_satisfaction"
+    tops = S[(S["table"] == t) & (S["group"] == district) & (S["stat"] == "top2") & ~S["suppressed"]]
+    if len(tops) < 2:
+        return []
+    tops = tops.sort_values("value", ascending=False)
+    listing = "、".join(f"{r.variable_label}{fmt(r)}" for _, r in tops.iterrows())
+    return [f"社区工作者对各方面的满意率依次为：{listing}。其中对{tops.iloc[-1]['variable_label']}"
+            f"的满意率最低。"]
+
+
+def problem_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
+    """The data-driven part of 存在的问题: the lowest-rated items of each questionnaire."""
+    out = []
+    for table, who in (("resident_satisfaction", "居民"), ("worker_satisfaction", "社区工作者")):
+        tops = S[(S["table"] == table) & (S["group"] == district) & (S["stat"] == "top2")
+                 & ~S["suppressed"] & (S["variable"] != "sat_overall")].sort_values("value")
+        if len(tops) >= 2:
+            low = tops.iloc[:2]
+            items = "和".join(f"{r.variable_label}（满意率{fmt(r)}）" for _, r in low.iterrows())
+            out.append(f"{who}评价中得分较低的是{items}，是下一步需要重点改进的方面。")
+    return out
+
+
+def district_paragraphs(S: pd.DataFrame, district: str, synthetic: bool) -> dict[str, list[str]]:
+    """Every paragraph of a district report, by section."""
+    method = flow_sentences(S, district)
+    method.append("占比均以有效回答为基数，按最大余数法舍入到0.1%，各项合计为100.0%；"
+                  "括号内为95%置信区间（比例用Wilson法，均值用t分布）。"
+                  f"少于{config.MIN_CELL}人的单元格不公布，以“—”表示。")
+    if synthetic:
+        method.append(f"本报告使用的是{config.SAMPLE_NOTE}（由项目自带的合成数据生成器生成），"
+                      "不代表任何真实区县的情况。")
+    return {
+        "basic": worker_paragraphs(S, district),
+        "satisfaction": resident_paragraphs(S, district) + worker_satisfaction_paragraphs(S, district),
+        "problems": problem_paragraphs(S, district),
+        "method": method,
+    }

@@ -1,0 +1,231 @@
+"""Statistics as one tidy table: the only source of every number a chart, sentence or table shows.
+
+Functions take cleaned frames and codebooks and return rows of one long DataFrame (``COLUMNS``):
+
+- ``table`` / ``table_title``: the published table a row belongs to (``worker_composition`` …)
+- ``group``: the district, or ``全部区县`` for the pooled comparison
+- ``variable`` / ``variable_label``, ``category`` / ``category_label`` / ``order``
+- ``stat``: ``share`` (percent of ``base``), ``count``, ``mean``, ``median``, ``top2``, ``total``,
+  and ``received`` / ``excluded`` / ``valid`` in the sample-flow table
+- ``n`` (respondents in the cell), ``base`` and ``base_label`` (the denominator and its name)
+- ``value``: the published value, already rounded (shares to 0.1 by largest remainder, so a
+  variable's shares sum to exactly 100.0); ``exact``: unrounded; ``ci_low`` / ``ci_high``: 95%
+  interval, rounded like ``value`` (Wilson for shares, t for means)
+- ``suppressed``: a cell of fewer than ``MIN_CELL`` respondents, published as "—"
+
+Writers print ``value`` as it is, so a number in a sentence, a bar and a table cell cannot differ.
+No I/O here.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from statsmodels.stats.proportion import proportion_confint
+
+from . import config
+from .clean import RULE_LABELS
+from .codebook import Codebook
+from .errors import SurveyError
+from .pipeline import Wave
+
+COLUMNS = ["table", "table_title", "group", "variable", "variable_label", "category",
+           "category_label", "order", "stat", "n", "base", "base_label", "value", "exact",
+           "ci_low", "ci_high", "suppressed"]
+VALID_BASE = "有效回答"
+SHARE_DECIMALS = 1
+
+
+# -- building blocks ---------------------------------------------------------------------------------
+
+def largest_remainder(counts: Iterable[int], decimals: int = SHARE_DECIMALS) -> np.ndarray:
+    """Percentages of the total rounded so that they sum to exactly 100 (Hamilton's method).
+
+    Each share is floored to ``decimals`` places; the units still missing go to the shares with the
+    largest remainders (ties to the earlier category). 63, 309, 122 of 494 → 12.8, 62.5, 24.7,
+    where plain rounding gives 12.8, 62.6, 24.7 = 100.1.
+    """
+    counts = np.asarray(list(counts), dtype=float)
+    total = counts.sum()
+    if total <= 0:
+        return np.full(len(counts), np.nan)
+    scale = 10 ** decimals
+    raw = counts / total * 100 * scale
+    floors = np.floor(raw + 1e-9)
+    short = int(round(100 * scale - floors.sum()))
+    order = np.argsort(-(raw - floors), kind="stable")
+    floors[order[:short]] += 1
+    return floors / scale
+
+
+def wilson_ci(n: np.ndarray, base: int, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for n successes of base, in percent (statsmodels)."""
+    if base <= 0:
+        nan = np.full(len(np.atleast_1d(n)), np.nan)
+        return nan, nan
+    lo, hi = proportion_confint(np.asarray(n), base, alpha=alpha, method="wilson")
+    return np.asarray(lo) * 100, np.asarray(hi) * 100
+
+
+def mean_ci(x: pd.Series, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Mean and its t interval; NaN interval with fewer than two values."""
+    x = pd.to_numeric(x, errors="coerce").dropna().astype(float)
+    if len(x) == 0:
+        return np.nan, np.nan, np.nan
+    m = float(x.mean())
+    if len(x) < 2:
+        return m, np.nan, np.nan
+    half = float(sps.t.ppf(1 - alpha / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return m, m - half, m + half
+
+
+def _rows(**cols) -> pd.DataFrame:
+    df = pd.DataFrame(cols)
+    for c in COLUMNS:
+        if c not in df:
+            df[c] = np.nan if c in ("n", "base", "value", "exact", "ci_low", "ci_high") else ""
+    df["suppressed"] = df["suppressed"].replace("", False).astype(bool)
+    return df[COLUMNS]
+
+
+# -- tables ------------------------------------------------------------------------------------------
+
+def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str, table: str,
+                table_title: str, min_cell: int = config.MIN_CELL) -> pd.DataFrame:
+    """Counts and shares of every category of a variable over its valid answers."""
+    labels = book.labels(variable)
+    counts = df[variable].value_counts().reindex(list(labels), fill_value=0).astype(int)
+    base = int(counts.sum())
+    pct = largest_remainder(counts.to_numpy())
+    exact = counts.to_numpy() / base * 100 if base else np.full(len(counts), np.nan)
+    lo, hi = wilson_ci(counts.to_numpy(), base)
+    small = (counts.to_numpy() > 0) & (counts.to_numpy() < min_cell) | (base < min_cell)
+    return _rows(table=table, table_title=table_title, group=group, variable=variable,
+                 variable_label=book.label(variable), category=[str(c) for c in labels],
+                 category_label=list(labels.values()), order=np.arange(1, len(labels) + 1),
+                 stat="share", n=counts.to_numpy(), base=base, base_label=VALID_BASE, value=pct,
+                 exact=exact, ci_low=np.round(lo, SHARE_DECIMALS), ci_high=np.round(hi, SHARE_DECIMALS),
+                 suppressed=small)
+
+
+def numeric_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str, table: str,
+                    table_title: str, decimals: int = 1) -> pd.DataFrame:
+    """Mean (with t interval) and median of a number over its valid answers."""
+    x = pd.to_numeric(df[variable], errors="coerce").dropna()
+    m, lo, hi = mean_ci(x)
+    med = float(x.median()) if len(x) else np.nan
+    return _rows(table=table, table_title=table_title, group=group, variable=variable,
+                 variable_label=book.label(variable), category="", category_label="",
+                 order=[1, 2], stat=["mean", "median"], n=len(x), base=len(x), base_label=VALID_BASE,
+                 value=[round(m, decimals), round(med, decimals)], exact=[m, med],
+                 ci_low=[round(lo, decimals), np.nan], ci_high=[round(hi, decimals), np.nan],
+                 suppressed=len(x) < config.MIN_CELL)
+
+
+def likert(df: pd.DataFrame, item: str, book: Codebook, group: str, table: str,
+           table_title: str) -> pd.DataFrame:
+    """A rating item: share of each answer (best first), mean score 1–5 with CI, top-two-box share."""
+    var = book.variables[item]
+    order = sorted(var.values, reverse=True)
+    shares = composition(df, item, book, group, table, table_title)
+    shares = shares.set_index(shares["category"].astype(int)).loc[order].reset_index(drop=True)
+    shares["order"] = np.arange(1, len(order) + 1)
+    base = int(shares["base"].iloc[0])
+    m, lo, hi = mean_ci(df[item])
+    top_n = int(df[item].isin(var.top_box).sum())
+    tlo, thi = wilson_ci(np.array([top_n]), base)
+    top_label = "＋".join(var.values[c] for c in var.top_box)
+    summary = _rows(table=table, table_title=table_title, group=group, variable=item,
+                    variable_label=var.label, category=["", "top2"], category_label=["平均分", top_label],
+                    order=[len(order) + 1, len(order) + 2], stat=["mean", "top2"], n=[base, top_n],
+                    base=base, base_label=VALID_BASE,
+                    value=[round(m, 2), round(top_n / base * 100, SHARE_DECIMALS) if base else np.nan],
+                    exact=[m, top_n / base * 100 if base else np.nan],
+                    ci_low=[round(lo, 2), round(float(tlo[0]), SHARE_DECIMALS)],
+                    ci_high=[round(hi, 2), round(float(thi[0]), SHARE_DECIMALS)],
+                    suppressed=base < config.MIN_CELL)
+    return pd.concat([shares, summary], ignore_index=True)
+
+
+def flow_table(flow: pd.DataFrame, books: dict[str, Codebook], district: str) -> pd.DataFrame:
+    """The sample flow of one district: received, excluded by rule, valid, per questionnaire."""
+    parts = []
+    for _, r in flow[flow["district"] == district].iterrows():
+        book = books[r["instrument"]]
+        rules = [c.removeprefix("excluded_") for c in flow.columns
+                 if c.startswith("excluded_") and r[c] > 0]
+        cats = ["received", *[f"excluded:{x}" for x in rules], "valid"]
+        labels = ["收到答卷", *[f"剔除：{RULE_LABELS[x]}" for x in rules], "有效答卷"]
+        values = [r["received"], *[r[f"excluded_{x}"] for x in rules], r["valid"]]
+        parts.append(_rows(table="flow", table_title="样本流向", group=district,
+                           variable=r["instrument"], variable_label=book.title, category=cats,
+                           category_label=labels, order=np.arange(1, len(cats) + 1),
+                           stat=[c.split(":")[0] for c in cats], n=values, base=int(r["received"]),
+                           base_label="收到答卷", value=values, exact=values))
+    return pd.concat(parts, ignore_index=True) if parts else _rows(table=[])
+
+
+def sheet_totals(df: pd.DataFrame, book: Codebook, group: str) -> pd.DataFrame:
+    """Sums of the number columns of a statistics sheet (households, residents, members …)."""
+    nums = [v for v in book.variables.values() if v.type == "number" and v.name in df]
+    if not nums:
+        return _rows(table=[])
+    totals = [float(pd.to_numeric(df[v.name], errors="coerce").sum()) for v in nums]
+    answered = [int(df[v.name].notna().sum()) for v in nums]
+    return _rows(table=f"{book.instrument}_totals", table_title=f"{book.title}合计", group=group,
+                 variable=[v.name for v in nums], variable_label=[v.label for v in nums],
+                 category="", category_label=[v.unit for v in nums],
+                 order=np.arange(1, len(nums) + 1), stat="total", n=answered, base=len(df),
+                 base_label="填报社区数", value=totals, exact=totals)
+
+
+# -- one district ------------------------------------------------------------------------------------
+
+def instrument_tables(df: pd.DataFrame, book: Codebook, group: str) -> list[pd.DataFrame]:
+    """Composition, age and satisfaction tables of one questionnaire for one group of respondents."""
+    who = book.respondent or book.title
+    parts = [composition(df, v, book, group, f"{book.instrument}_composition", f"{who}基本构成")
+             for v in book.report.get("composition", ())]
+    ages = [v.name for v in book.variables.values() if v.type == "age" and v.name in df]
+    parts += [numeric_summary(df, v, book, group, f"{book.instrument}_age", f"{who}年龄") for v in ages]
+    parts += [likert(df, item, book, group, f"{book.instrument}_satisfaction", f"{who}满意度评价")
+              for item in book.report.get("satisfaction", ())]
+    if any(v.type == "number" for v in book.variables.values()) and book.instrument == "community":
+        parts.append(sheet_totals(df, book, group))
+    return parts
+
+
+def district_stats(wave: Wave, district: str) -> pd.DataFrame:
+    """Every published number of one district's report, with the pooled comparison group."""
+    if district not in wave.districts:
+        raise SurveyError(f"数据中没有区县“{district}”。", variable="district",
+                          fix=f"可选的区县：{'、'.join(wave.districts)}。")
+    parts = [flow_table(wave.flow, wave.codebooks, district)]
+    for instrument, df in wave.frames.items():
+        book = wave.codebooks[instrument]
+        dvar = book.role("district")
+        mine = df[df[dvar] == district]
+        if len(mine):
+            parts += instrument_tables(mine, book, district)
+            parts += instrument_tables(df, book, config.POOLED_GROUP)
+    S = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    S["n"] = S["n"].astype("Int64")
+    S["base"] = S["base"].astype("Int64")
+    return S
+
+
+def lookup(S: pd.DataFrame, table: str, variable: str, category: str = "", stat: str | None = None,
+           group: str | None = None) -> pd.Series:
+    """The one row of S a sentence or a cell refers to; KeyError if it is not exactly one."""
+    m = (S["table"] == table) & (S["variable"] == variable) & (S["category"] == str(category))
+    if stat is not None:
+        m &= S["stat"] == stat
+    if group is not None:
+        m &= S["group"] == group
+    hit = S[m]
+    if len(hit) != 1:
+        raise KeyError(f"{table}/{variable}/{category}/{stat}/{group}: {len(hit)} rows")
+    return hit.iloc[0]

@@ -1,0 +1,51 @@
+"""Text normalisation shared by the codebook, the readers and the cleaner.
+
+One definition of "the same answer": Unicode NFKC (full-width → half-width: ３５ → 35, （ → (),
+traditional → simplified characters (OpenCC t2s: 滿意 → 满意, 黨員 → 党员), white space folded.
+Codebook labels and aliases go through the same functions as the answers they are compared with,
+so a codebook never needs a separate entry for a variant these rules already cover.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import opencc
+
+_WS = re.compile(r"\s+")
+_TRAILING_PUNCT = re.compile(r"[。．.，,；;、:：!！?？\s]+$")
+_LEADING_PUNCT = re.compile(r"^[，,；;、:：\s]+")
+# "12、", "12.", "12．", "Q12.", "第12题" at the start of a question header
+_QUESTION_NUMBER = re.compile(r"^(?:Q|q)?\d+\s*[、.．:：)]\s*|^第\d+题[、.．:：]?\s*")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=200_000)
+def canon(text: str) -> str:
+    """NFKC + simplified characters + folded white space; the form free text is kept in."""
+    text = unicodedata.normalize("NFKC", text)
+    if any(ord(ch) > 0x2E7F for ch in text):  # only CJK text can hold traditional characters
+        text = _t2s().convert(text)
+    return _WS.sub(" ", text).strip()
+
+
+@functools.lru_cache(maxsize=200_000)
+def answer_key(text: str) -> str:
+    """The form a single answer is matched in: canon, no spaces, lower case, no trailing punctuation."""
+    key = _WS.sub("", canon(text)).lower()
+    key = _TRAILING_PUNCT.sub("", _LEADING_PUNCT.sub("", key))
+    return key
+
+
+@functools.lru_cache(maxsize=50_000)
+def header_key(text: str) -> str:
+    """The form a column header is matched in: the question stem without its number and end punctuation."""
+    key = canon(text)
+    key = _QUESTION_NUMBER.sub("", key)
+    return answer_key(key)

@@ -1,0 +1,44 @@
+"""Shared fixtures: the project's codebooks and a writer of small 问卷星-style exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import codebook, config
+
+WJX_LEAD = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
+
+
+@pytest.fixture(scope="session")
+def books():
+    return codebook.load_all(config.CODEBOOK_DIR)
+
+
+def wjx_frame(book, rows: list[dict], seconds: list[int] | None = None) -> pd.DataFrame:
+    """A 问卷星 by-text export of ``rows`` (variable name → answer text); unlisted questions '(空)'."""
+    records = []
+    for i, answers in enumerate(rows):
+        rec = {"序号": i + 1, "提交答卷时间": f"2026/09/03 12:{i % 60:02d}:00",
+               "所用时间": f"{(seconds or [300] * len(rows))[i]}秒", "来源": "手机提交",
+               "来源详情": "直接访问", "来自IP": f"10.0.0.{i % 250}(河北-石家庄)"}
+        for k, var in enumerate(book.variables.values(), 1):
+            rec[f"{k}、{var.question}"] = answers.get(var.name, "(空)")
+        records.append(rec)
+    return pd.DataFrame(records)
+
+
+@pytest.fixture
+def write_wjx(tmp_path):
+    """Write rows as an .xlsx (default) or .csv export into tmp_path and return its path."""
+    def write(book, rows, name="export.xlsx", seconds=None, encoding="utf-8"):
+        df = wjx_frame(book, rows, seconds)
+        path = Path(tmp_path) / name
+        if path.suffix == ".csv":
+            df.to_csv(path, index=False, encoding=encoding)
+        else:
+            df.to_excel(path, index=False)
+        return path
+    return write
