@@ -26,7 +26,7 @@ install: $(STAMP) ## 建立项目环境 (.venv)，依赖全部来自 requirement
 
 lock: ## 重新生成 requirements.lock (修改 pyproject.toml 的依赖之后)
 	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet "uv==$(UV_VERSION)"; }
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 -o requirements.lock
+	$(UV) pip compile --quiet pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 -o requirements.lock
 
 reports: $(STAMP) ## 清洗 data/raw/$(WAVE) 的问卷并为每个区县生成报告 → reports/$(WAVE)/index.html
 	@$(VENV)/bin/survey build --wave $(WAVE)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import config
 from .errors import SurveyError
+from .textnorm import pad
 
 EPILOG = """常用流程：
   survey build                  清洗 data/raw/2026/ 的全部问卷，并为每个区县生成报告
@@ -80,10 +81,12 @@ def _prepare(args) -> "object":
 
 
 def _flow_lines(w) -> list[str]:
-    lines = ["", f"{'问卷':<8}{'区县':<8}{'收到':>6}{'剔除':>6}{'有效':>6}"]
+    head = [pad("问卷", 24), pad("区县", 12), pad("收到", 7, True), pad("剔除", 7, True), pad("有效", 7, True)]
+    lines = ["", "".join(head)]
     for _, r in w.flow.iterrows():
         title = w.codebooks[r["instrument"]].title
-        lines.append(f"{title:<8}{r['district']:<8}{r['received']:>6}{r['excluded']:>6}{r['valid']:>6}")
+        lines.append(pad(title, 24) + pad(r["district"], 12) + pad(r["received"], 7, True)
+                     + pad(r["excluded"], 7, True) + pad(r["valid"], 7, True))
     return lines
 
 

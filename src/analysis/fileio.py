@@ -25,10 +25,25 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_umask())    # mkstemp makes 0600; outputs are meant to be shared
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def make_temp_dir(beside: Path) -> Path:
+    """A temporary folder next to ``beside`` (same file system, so the final rename is atomic)."""
+    beside.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{beside.name}.", suffix=".tmp", dir=beside.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
+    return tmp
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

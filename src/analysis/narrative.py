@@ -58,9 +58,9 @@ def flow_sentences(S: pd.DataFrame, district: str) -> list[str]:
         dropped = rows[rows["stat"] == "excluded"]
         if len(dropped):
             why = "、".join(f"{r.category_label.removeprefix('剔除：')}{int(r.n)}份" for _, r in dropped.iterrows())
-            out.append(f"{title}共收到答卷{int(received.n)}份，剔除{why}，有效答卷{int(valid.n)}份。")
+            out.append(f"{title}共收到{int(received.n)}份，剔除{why}，有效{int(valid.n)}份。")
         else:
-            out.append(f"{title}共收到答卷{int(received.n)}份，全部有效。")
+            out.append(f"{title}共收到{int(received.n)}份，全部有效。")
     return out
 
 
@@ -108,8 +108,9 @@ def resident_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
     paras = []
     tops = S[(S["table"] == t) & (S["group"] == district) & (S["stat"] == "top2") & ~S["suppressed"]]
     if len(tops):
-        base = int(tops["base"].max())
-        text = f"居民问卷有效样本{base}份。"
+        valid = S[(S["table"] == "flow") & (S["group"] == district) & (S["variable"] == "resident")
+                  & (S["stat"] == "valid")]
+        text = f"居民问卷有效样本{int(valid['n'].iloc[0])}份。" if len(valid) else ""
         overall = tops[tops["variable"] == "sat_overall"]
         if len(overall):
             o = overall.iloc[0]

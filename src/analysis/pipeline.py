@@ -20,7 +20,6 @@ import dataclasses
 import json
 import platform
 import shutil
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from . import codebook as cb
 from . import config, ingest
 from .clean import EXCLUSION_COLUMNS, CHANGE_COLUMNS, CleanResult, clean_table
 from .errors import SurveyError
-from .fileio import replace_dir, sha256_file
+from .fileio import make_temp_dir, replace_dir, sha256_file
 
 FLOW_COLUMNS = ["instrument", "district", "received", "excluded", "valid"]
 _VERSIONED = ("pandas", "numpy", "pyarrow", "statsmodels", "matplotlib", "seaborn", "papermill",
@@ -60,6 +59,19 @@ class Wave:
             if var in df:
                 names |= set(df[var].dropna().astype(str))
         return sorted(names)
+
+    def labelled(self, instrument: str) -> pd.DataFrame:
+        """A questionnaire's valid responses with Chinese answer labels (ordered categories) in place
+        of codes, for crosstabs and charts in a notebook: ``pd.crosstab(df.post, df.edu2)``."""
+        book = self.codebooks[instrument]
+        df = self.frames[instrument].copy()
+        for name in [*book.variables, *book.derived]:
+            if name in df and (name in book.derived or book.variables[name].type == "single"):
+                labels = book.labels(name)
+                order = sorted(labels, reverse=bool(book.variables.get(name) and book.variables[name].scale))
+                df[name] = pd.Categorical(df[name].map(labels), categories=[labels[c] for c in order],
+                                          ordered=True)
+        return df
 
 
 def identify(table: ingest.RawTable, books: dict[str, cb.Codebook]) -> cb.Codebook:
@@ -178,8 +190,7 @@ def _version(package: str) -> str | None:
 
 
 def _write(w: Wave, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = make_temp_dir(target)
     try:
         for instrument, df in w.frames.items():
             df.to_parquet(tmp / f"{instrument}.parquet", index=False)

@@ -4,23 +4,26 @@ Each district runs in its own kernel (papermill starts and stops it) and writes 
 folder beside its final one; only a district whose notebook ran to the end and whose HTML was
 written is renamed into ``reports/<wave>/<district>/``, replacing the previous report. A district
 that fails leaves its previous report untouched, its executed notebook in
-``reports/<wave>/_failed/`` for inspection, and a line in the summary; the others go on.
+``reports/<wave>/_failed/`` for inspection, and a line in the summary; the others go on. What the
+kernel prints to stderr goes to ``reports/<wave>/_logs/<district>.log``.
 Districts run in parallel, one per core by default.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import dataclasses
 import multiprocessing
 import os
 import shutil
-import tempfile
+import sys
 import time
 from pathlib import Path
 
 from . import config
-from .fileio import replace_dir, safe_name
+from .fileio import make_temp_dir, replace_dir, safe_name
+from .textnorm import pad
 
 
 @dataclasses.dataclass
@@ -31,6 +34,23 @@ class DistrictRun:
     folder: Path | None = None
     error: str = ""
     cell: int | None = None
+
+
+@contextlib.contextmanager
+def _stderr_to(log: Path):
+    """Send this process's stderr (and so the kernel's, which inherits it) to a per-district log,
+    so kernel chatter does not break the progress bar; the log stays for when a district fails."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "wb") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Path, codebook_dir: Path,
@@ -44,14 +64,15 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
     wave_dir = Path(reports_dir) / wave
     wave_dir.mkdir(parents=True, exist_ok=True)
     final = wave_dir / safe_name(district)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=wave_dir))
+    tmp = make_temp_dir(final)
     executed = tmp / "report.ipynb"
     params = {"district": district, "wave": wave, "processed_dir": str(Path(processed_dir).resolve()),
               "codebook_dir": str(Path(codebook_dir).resolve()), "output_dir": str(tmp)}
     try:
-        pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
-                            cwd=str(Path(notebook).parent), progress_bar=False, log_output=False,
-                            report_mode=False)
+        with _stderr_to(wave_dir / "_logs" / f"{final.name}.log"):
+            pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
+                                cwd=str(Path(notebook).parent), progress_bar=False, log_output=False,
+                                report_mode=False)
         render.notebook_to_html(executed, tmp / "report.html", title=f"{district}调研报告（{wave}）")
         replace_dir(tmp, final)
         return DistrictRun(district, True, time.monotonic() - start, final)
@@ -100,11 +121,11 @@ def run_all(districts: list[str], wave: str, *, notebook: Path = config.DISTRICT
 
 def summary_lines(runs: list[DistrictRun]) -> list[str]:
     """A plain summary table for the terminal."""
-    lines = [f"{'区县':<10}{'结果':<6}{'用时':>8}  说明"]
+    lines = [pad("区县", 14) + pad("结果", 6) + pad("用时", 9, True) + "  说明"]
     for r in runs:
         status = "成功" if r.ok else "失败"
         where = str(r.folder) if r.ok else (f"第 {r.cell} 个单元格：" if r.cell else "") + r.error
-        lines.append(f"{r.district:<10}{status:<6}{r.seconds:>7.1f}s  {where}")
+        lines.append(pad(r.district, 14) + pad(status, 6) + pad(f"{r.seconds:.1f}s", 9, True) + f"  {where}")
     ok = sum(r.ok for r in runs)
     lines.append(f"共 {len(runs)} 个区县：成功 {ok} 个，失败 {len(runs) - ok} 个。")
     return lines

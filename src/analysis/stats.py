@@ -217,6 +217,21 @@ def district_stats(wave: Wave, district: str) -> pd.DataFrame:
     return S
 
 
+def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
+    """One variable for every district side by side (and the pooled group), as stats rows:
+    a rating item gives its distribution, mean and top-two share; a choice its composition."""
+    book = wave.codebooks[instrument]
+    df = wave.frames[instrument]
+    dvar = book.role("district")
+    is_item = variable in book.variables and book.variables[variable].scale
+    table = f"{instrument}_{'satisfaction' if is_item else 'composition'}"
+    title = f"{book.respondent or book.title}{'满意度评价' if is_item else '基本构成'}"
+    make = likert if is_item else composition
+    groups = [(d, df[df[dvar] == d]) for d in sorted(df[dvar].dropna().unique())]
+    groups.append((config.POOLED_GROUP, df))
+    return pd.concat([make(g, variable, book, name, table, title) for name, g in groups], ignore_index=True)
+
+
 def lookup(S: pd.DataFrame, table: str, variable: str, category: str = "", stat: str | None = None,
            group: str | None = None) -> pd.Series:
     """The one row of S a sentence or a cell refers to; KeyError if it is not exactly one."""

@@ -49,3 +49,11 @@ def header_key(text: str) -> str:
     key = canon(text)
     key = _QUESTION_NUMBER.sub("", key)
     return answer_key(key)
+
+
+def pad(text: object, width: int, right: bool = False) -> str:
+    """Pad to a terminal width, counting Chinese characters as two columns."""
+    text = str(text)
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    fill = " " * max(0, width - used)
+    return fill + text if right else text + fill
