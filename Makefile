@@ -28,13 +28,17 @@ lock: ## 重新生成 requirements.lock (修改 pyproject.toml 的依赖之后)
 	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet "uv==$(UV_VERSION)"; }
 	$(UV) pip compile --quiet pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 -o requirements.lock
 
-reports: $(STAMP) ## 清洗 data/raw/$(WAVE) 的问卷并为每个区县生成报告 → reports/$(WAVE)/index.html
+reports: $(STAMP) ## 清洗 data/raw/<批次>/ 的问卷并为每个区县生成报告 → reports/<批次>/index.html (批次默认 2026，可用 WAVE=2027)
 	@$(VENV)/bin/survey build --wave $(WAVE)
 
 test: $(STAMP) ## 运行全部测试
 	@$(PY) -m pytest
 
-lab: $(STAMP) ## 用项目环境打开 JupyterLab (notebooks/)
+prepare: $(STAMP) ## 只清洗数据 → data/processed/<批次>/
+	@$(VENV)/bin/survey prepare --wave $(WAVE)
+
+lab: $(STAMP) ## 用项目环境打开 JupyterLab (notebooks/)；还没有清洗过的数据时先清洗
+	@test -f data/processed/$(WAVE)/manifest.json || $(VENV)/bin/survey prepare --wave $(WAVE)
 	@$(VENV)/bin/jupyter lab notebooks/
 
 sample: $(STAMP) ## 重新生成 data/raw/ 中的示例数据 (确定性的合成数据)
@@ -43,4 +47,4 @@ sample: $(STAMP) ## 重新生成 data/raw/ 中的示例数据 (确定性的合�
 clean: ## 删除生成的文件 (data/processed/, reports/)，不动 data/raw/
 	rm -rf data/processed/$(WAVE) reports/$(WAVE)
 
-.PHONY: help install lock reports test lab sample clean
+.PHONY: help install lock prepare reports test lab sample clean

@@ -86,8 +86,9 @@ def _rows(**cols) -> pd.DataFrame:
     df = pd.DataFrame(cols)
     for c in COLUMNS:
         if c not in df:
-            df[c] = np.nan if c in ("n", "base", "value", "exact", "ci_low", "ci_high") else ""
-    df["suppressed"] = df["suppressed"].replace("", False).astype(bool)
+            df[c] = (np.nan if c in ("n", "base", "value", "exact", "ci_low", "ci_high")
+                     else False if c == "suppressed" else "")
+    df["suppressed"] = df["suppressed"].astype(bool)
     return df[COLUMNS]
 
 

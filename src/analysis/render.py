@@ -1,0 +1,675 @@
+"""Writers for the deliverables: Word report, Excel tables, HTML report and the overview page.
+
+Every number comes from the tidy stats table ``S`` built by ``analysis.stats`` and is printed as
+published there (``value``, ``n``, ``ci_low``/``ci_high``): nothing here computes or re-rounds.
+``display_table`` is the single place where a stats table becomes a human table, and the
+notebook, the Word report and the Excel workbook all show its output, so they cannot disagree.
+
+Outputs are deterministic (fixed document properties and zip timestamps, sorted inputs) and
+written atomically with ``analysis.fileio``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import nbformat
+import pandas as pd
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from jinja2 import DictLoader
+from nbconvert import HTMLExporter
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+
+from .config import MIN_CELL, POOLED_GROUP, SAMPLE_NOTE
+from .errors import SurveyError
+from .fileio import atomic_path, write_text
+
+FIXED_TIME = datetime(2000, 1, 1)        # document properties: same input, same bytes
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+DASH = "—"                                # a suppressed cell
+SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
+FLOW_STATS = {"received", "excluded", "valid"}
+FLOW_STEPS = {"received": "收到答卷", "excluded": "剔除", "valid": "有效答卷"}  # unlabelled rows
+PERCENT_STATS = {"share", "top2"}
+LONG_COLUMNS = ["指标", "类别", "人数", "占比（%）", "平均值", "中位数", "合计", "95%置信区间"]
+TEXT_COLUMNS = {"指标", "类别", "问卷", "环节", "项目"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
+
+BODY_FONT = ("Times New Roman", "宋体")   # (Latin, East Asian)
+HEAD_FONT = ("黑体", "黑体")
+BODY_PT, TABLE_PT, NOTE_PT = 12, 10.5, 9
+TEXT_WIDTH_CM = 16.0                      # A4 with 2.5 cm margins
+CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt, with some air
+
+# Section tables of the district report, in order; a figure keyed by a table id follows it.
+SECTIONS = [
+    ("一、基本情况", "basic", ["worker_composition", "worker_age", "resident_composition",
+                            "resident_age"]),
+    ("二、满意度评价", "satisfaction", ["resident_satisfaction", "worker_satisfaction"]),
+    ("三、存在的问题", "problems", []),
+    ("附录　样本与方法", "method", ["flow"]),
+]
+
+
+# ================================================================ the human table
+
+def _select(S: pd.DataFrame, table: str, group: str) -> pd.DataFrame:
+    rows = S[(S["table"] == table) & (S["group"] == group)]
+    if rows.empty:
+        raise SurveyError(f"统计结果中没有表 {table}（{group}）",
+                          fix="检查表名和区县名是否与统计结果一致。")
+    return rows
+
+
+def _variables_in_order(rows: pd.DataFrame, variables: list[str] | None) -> list[str]:
+    present = list(dict.fromkeys(rows["variable"]))
+    if variables is None:
+        return present
+    missing = [v for v in variables if v not in present]
+    if missing:
+        raise SurveyError(f"表 {rows['table'].iloc[0]} 中没有变量 {'、'.join(missing)}",
+                          variable=missing[0], fix="检查变量名，或先在统计步骤中生成它。")
+    return list(variables)
+
+
+def _is_scale_item(vrows: pd.DataFrame) -> bool:
+    return bool((vrows["stat"] == "top2").any())
+
+
+def _fmt(value: float, stat: str, scale_item: bool = False) -> str:
+    """A published value as printed: counts whole, shares 1 decimal, means keep their decimals
+    (at least 2 for a five-point item, 3.80; at least 1 otherwise, 48.8)."""
+    if stat in PERCENT_STATS:
+        return f"{value:.1f}"
+    if stat in ("count", "total", *FLOW_STATS) and float(value).is_integer():
+        return f"{int(value)}"
+    decimals = next((d for d in range(2 if scale_item else 1, 5) if round(value, d) == value), 4)
+    return f"{value:.{decimals}f}"
+
+
+def _fmt_ci(row: pd.Series, scale_item: bool) -> str:
+    if row["suppressed"]:
+        return DASH
+    if pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
+        return ""
+    if row["stat"] in PERCENT_STATS:
+        return f"{row['ci_low']:.1f}～{row['ci_high']:.1f}"
+    decimals = len(_fmt(row["value"], row["stat"], scale_item).split(".")[-1])
+    return f"{row['ci_low']:.{decimals}f}～{row['ci_high']:.{decimals}f}"
+
+
+def _cell(row: pd.Series, scale_item: bool) -> str:
+    return DASH if row["suppressed"] else _fmt(row["value"], row["stat"], scale_item)
+
+
+def display_table(S: pd.DataFrame, table: str, group: str,
+                  variables: list[str] | None = None) -> pd.DataFrame:
+    """The published table for ``group``: Chinese headers, formatted text cells, “—” if suppressed.
+
+    Three layouts, chosen by what the table holds: the sample flow (问卷, 环节, 份数); five-point
+    items, one row each (项目, the five answers in %, 满意率, its CI, 平均分, 有效回答); and
+    everything else one row per category (指标, 类别, 人数, 占比（%）, 平均值, 95%置信区间 …,
+    columns that would be empty everywhere left out).
+    """
+    rows = _select(S, table, group)
+    order = _variables_in_order(rows, variables)
+    rows = rows[rows["variable"].isin(order)]
+    by_variable = [rows[rows["variable"] == v].sort_values("order", kind="stable") for v in order]
+    if set(rows["stat"]) <= FLOW_STATS:
+        return _flow_layout(by_variable)
+    if all(_is_scale_item(v) for v in by_variable):
+        return _likert_layout(by_variable)
+    return _long_layout(by_variable)
+
+
+def _flow_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    records = []
+    for vrows in by_variable:
+        for _, row in vrows.iterrows():
+            step = row["category_label"] or FLOW_STEPS[row["stat"]]
+            records.append({"问卷": row["variable_label"], "环节": step,
+                            "份数": _cell(row, False)})
+    return pd.DataFrame(records, columns=["问卷", "环节", "份数"])
+
+
+def _likert_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    records = []
+    for vrows in by_variable:
+        record = {"项目": vrows["variable_label"].iloc[0]}
+        for _, row in vrows[vrows["stat"] == "share"].iterrows():
+            record[row["category_label"]] = _cell(row, True)
+        for _, row in vrows[vrows["stat"] == "top2"].iterrows():
+            record["满意率（%）"] = _cell(row, True)
+            record["95%置信区间"] = _fmt_ci(row, True)
+        for _, row in vrows[vrows["stat"] == "mean"].iterrows():
+            record["平均分"] = _cell(row, True)
+            record["有效回答"] = DASH if row["suppressed"] else str(int(row["base"]))
+        records.append(record)
+    return pd.DataFrame(records).fillna("")
+
+
+def _long_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per category; a number's mean, median and total share one row."""
+    value_column = {"share": "占比（%）", "top2": "占比（%）", "mean": "平均值", "median": "中位数",
+                    "total": "合计"}
+    records: dict[tuple, dict] = {}
+    for vrows in by_variable:
+        scale_item = _is_scale_item(vrows)
+        for _, row in vrows[vrows["stat"].isin(value_column)].iterrows():
+            percent = row["stat"] in PERCENT_STATS
+            key = (row["variable"], row["category"], percent)
+            if key not in records:
+                records[key] = dict.fromkeys(LONG_COLUMNS, "")
+                records[key].update({
+                    "指标": row["variable_label"],
+                    "类别": row["category_label"] if percent or row["category"] else "",
+                    "人数": DASH if row["suppressed"] else str(int(row["n"]))})
+            record = records[key]
+            record[value_column[row["stat"]]] = _cell(row, scale_item)
+            record["95%置信区间"] = record["95%置信区间"] or _fmt_ci(row, scale_item)
+    frame = pd.DataFrame(list(records.values()), columns=LONG_COLUMNS)
+    keep = [c for c in LONG_COLUMNS if c in ("指标", "人数") or (frame[c] != "").any()]
+    return frame[keep]
+
+
+def _n_range(bases: pd.Series) -> str:
+    low, high = int(bases.min()), int(bases.max())
+    return f"N={low}" if low == high else f"N={low}～{high}"
+
+
+def table_note(S: pd.DataFrame, table: str, group: str) -> str:
+    """“注：N=494，基数为有效回答。…” — the base(s) of a table, and what “—” means."""
+    rows = _select(S, table, group)
+    based = rows[rows["stat"].isin(["share", "top2", "mean", "median"])]
+    parts = []
+    if not based.empty:
+        per_variable = based.drop_duplicates("variable")
+        labels = list(per_variable["base_label"])
+        main = max(labels, key=labels.count)        # the most common base; first on a tie
+        mine = per_variable[per_variable["base_label"] == main]
+        parts.append(f"{_n_range(mine['base'])}，基数为{main}")
+        for label in dict.fromkeys(labels):
+            if label != main:
+                other = per_variable[per_variable["base_label"] == label]
+                parts.append(f"{'、'.join(other['variable_label'])}的基数为{label}，"
+                             f"{_n_range(other['base'])}")
+    if (rows["stat"] == "top2").any():
+        parts.append("各档次和满意率均为占基数的百分比（%），满意率为“非常满意”与“比较满意”之和")
+    if rows["suppressed"].astype(bool).any():
+        parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
+    return "注：" + "；".join(parts) + "。" if parts else ""
+
+
+def _tables_in_order(S: pd.DataFrame, group: str) -> list[tuple[str, str]]:
+    rows = S[S["group"] == group]
+    return list(dict.fromkeys(zip(rows["table"], rows["table_title"])))
+
+
+# ================================================================ deterministic zip files
+
+def _write_zip_deterministic(data: bytes, path: str | Path) -> None:
+    """Rewrite an OOXML zip with fixed entry timestamps and write it atomically."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(item.filename))
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(out.getvalue())
+
+
+# ================================================================ Excel
+
+def _excel_value(text: str):
+    """A number where the text is one (kept negative if so), else text safe from formulas."""
+    match = NUMBER.match(text)
+    if match:
+        decimals = len(match.group(1) or "")
+        if decimals:
+            return float(text), "0." + "0" * decimals
+        return int(text), "0"
+    if text.startswith(FORMULA_START):
+        return "'" + text, None
+    return text, None
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "表"
+    base, k = name, 2
+    while name in used:
+        suffix = f"_{k}"
+        name, k = base[:31 - len(suffix)] + suffix, k + 1
+    used.add(name)
+    return name
+
+
+def write_tables_xlsx(S: pd.DataFrame, path: str | Path, meta: dict) -> None:
+    """One formatted sheet per published table of ``meta["district"]``: a note row (base, 示例数据),
+    a bold header, the rows of ``display_table`` with numbers as numbers."""
+    district = meta["district"]
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    for table, title in _tables_in_order(S, district):
+        sheet = workbook.create_sheet(_sheet_name(title, used))
+        note = table_note(S, table, district)
+        if meta.get("synthetic"):
+            note = f"{note}{SAMPLE_NOTE}：由合成数据生成，仅用于演示。"
+        _fill_sheet(sheet, display_table(S, table, district), f"{title}。{note}")
+    props = workbook.properties
+    props.creator, props.lastModifiedBy = None, None
+    props.created = props.modified = FIXED_TIME
+    props.title = f"{district}调研统计表"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()      # not save(): that stamps the current time
+    _write_zip_deterministic(buffer.getvalue(), path)
+
+
+def _fill_sheet(sheet, frame: pd.DataFrame, note: str) -> None:
+    widths = [min(max(max([_text_width(h)] + [_text_width(t) for t in frame[h]]) + 2, 8), 40)
+              for h in frame.columns]
+    for j, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(j)].width = width
+    sheet.cell(row=1, column=1, value=_excel_value(note)[0])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(widths))
+    sheet.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.row_dimensions[1].height = 15 * (1 + _text_width(note) // sum(widths))
+    line = Side(style="thin")
+    for j, header in enumerate(frame.columns, 1):
+        cell = sheet.cell(row=2, column=j, value=_excel_value(header)[0])
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EEF5")
+        cell.border = Border(top=line, bottom=line)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for i, record in enumerate(frame.itertuples(index=False), 3):
+        for j, text in enumerate(record, 1):
+            value, number_format = _excel_value(str(text))
+            cell = sheet.cell(row=i, column=j, value=value)
+            if number_format:
+                cell.number_format = number_format
+            if number_format or text == DASH:
+                cell.alignment = Alignment(horizontal="right")
+    sheet.freeze_panes = "A3"
+
+
+# ================================================================ Word
+
+def _set_fonts(rpr, fonts: tuple[str, str]) -> None:
+    """Set Latin and East Asian (``w:eastAsia``) fonts on an rPr element, dropping theme fonts."""
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    latin, east_asian = fonts
+    for attr, font in (("w:ascii", latin), ("w:hAnsi", latin), ("w:cs", latin),
+                       ("w:eastAsia", east_asian)):
+        rfonts.set(qn(attr), font)
+
+
+def _style(document, name: str, fonts, size: float, *, bold=False, align=None,
+           before=0.0, after=0.0, line=1.0, indent=None):
+    styles = document.styles
+    if name in [s.name for s in styles]:
+        style = styles[name]
+    else:
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    if style.name != "Normal":
+        style.base_style = styles["Normal"]
+    _set_fonts(style.element.get_or_add_rPr(), fonts)
+    style.font.size, style.font.bold = Pt(size), bold
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    fmt = style.paragraph_format
+    fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(before), Pt(after), line
+    fmt.first_line_indent = indent
+    if align is not None:
+        fmt.alignment = align
+    return style
+
+
+def _setup_document(title: str):
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.5))
+    default_rpr = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}"
+                                               f"/{qn('w:rPr')}")
+    _set_fonts(default_rpr, BODY_FONT)
+    default_rpr.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    _style(document, "Normal", BODY_FONT, BODY_PT, line=1.5, after=0, indent=Pt(2 * BODY_PT),
+           align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    title_style = _style(document, "Title", HEAD_FONT, 18, align=center, after=6, indent=Pt(0))
+    ppr = title_style.element.get_or_add_pPr()
+    for border in ppr.findall(qn("w:pBdr")):
+        ppr.remove(border)
+    heading = _style(document, "Heading 1", HEAD_FONT, 14, before=12, after=6, indent=Pt(0))
+    heading.paragraph_format.keep_with_next = True
+    _style(document, "Caption", HEAD_FONT, TABLE_PT, align=center, before=6, after=3,
+           indent=Pt(0))
+    _style(document, "表格文字", BODY_FONT, TABLE_PT, before=1.5, after=1.5, indent=Pt(0))
+    _style(document, "表注", BODY_FONT, NOTE_PT, after=6, indent=Pt(0))
+    _style(document, "示例说明", BODY_FONT, TABLE_PT, align=center, after=12, indent=Pt(0))
+    props = document.core_properties
+    props.author = props.last_modified_by = props.comments = props.keywords = ""
+    props.created = props.modified = FIXED_TIME
+    props.revision = 1
+    props.title = title
+    return document
+
+
+def _three_line_borders(table) -> None:
+    """The 三线表 of Chinese reports: heavy top and bottom rules, a thin rule under the header."""
+    borders = OxmlElement("w:tblBorders")
+    for edge, size in (("top", "12"), ("bottom", "12"), ("left", None), ("right", None),
+                       ("insideH", None), ("insideV", None)):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "single" if size else "nil")
+        if size:
+            el.set(qn("w:sz"), size)
+            el.set(qn("w:color"), "000000")
+        borders.append(el)
+    table._tbl.tblPr.append(borders)
+    for cell in table.rows[0].cells:
+        tc_borders = OxmlElement("w:tcBorders")
+        bottom = OxmlElement("w:bottom")
+        for key, val in (("w:val", "single"), ("w:sz", "6"), ("w:color", "000000")):
+            bottom.set(qn(key), val)
+        tc_borders.append(bottom)
+        cell._tc.get_or_add_tcPr().append(tc_borders)
+
+
+def _column_widths(frame: pd.DataFrame) -> list[float]:
+    """Widths in cm filling the text width: data cells on one line, headers on at most two;
+    space left over first puts the headers that need least of it on one line."""
+    budget, pad = TEXT_WIDTH_CM / CHAR_UNIT_CM, 3
+    data = [max([0] + [_text_width(t) for t in frame[h]]) for h in frame]
+    widths = [max(d, -(-_text_width(h) // 2)) + pad for h, d in zip(frame, data)]
+    one_line = [max(d, _text_width(h)) + pad for h, d in zip(frame, data)]
+    needs = [full - w for full, w in zip(one_line, widths)]
+    for need in sorted(set(needs)):                  # alike columns (非常满意, 比较满意) alike
+        group = [j for j, n in enumerate(needs) if n == need]
+        if sum(widths) + need * len(group) <= budget:
+            for j in group:
+                widths[j] = one_line[j]
+    return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
+
+
+def _add_table(document, frame: pd.DataFrame) -> None:
+    table = document.add_table(rows=len(frame) + 1, cols=len(frame.columns))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    header_row = table.rows[0]
+    header_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    text_columns = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS}
+    widths = _column_widths(frame)
+    for j, header in enumerate(frame.columns):
+        _fill_cell(header_row.cells[j], header, bold=True, center=True)
+    for i, record in enumerate(frame.itertuples(index=False), 1):
+        for j, text in enumerate(record):
+            _fill_cell(table.rows[i].cells[j], str(text), center=j not in text_columns)
+    for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
+        grid_col.w = Cm(width)
+    for row in table.rows:
+        for j, cell in enumerate(row.cells):
+            cell.width = Cm(widths[j])
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    _merge_repeats(table, frame)
+    _three_line_borders(table)
+    for row in table.rows[:-1]:                      # keep a table on one page when it fits
+        for cell in row.cells:
+            cell.paragraphs[0].paragraph_format.keep_with_next = True
+
+
+def _fill_cell(cell, text: str, *, bold: bool = False, center: bool = False) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.style = "表格文字"
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if center else WD_ALIGN_PARAGRAPH.LEFT
+    paragraph.add_run(text).bold = bold or None
+
+
+def _merge_repeats(table, frame: pd.DataFrame) -> None:
+    """Merge runs of the same 指标/问卷 in the first column, as printed tables do."""
+    first = list(frame.iloc[:, 0])
+    start = 0
+    for i in range(1, len(first) + 1):
+        if i == len(first) or first[i] != first[start]:
+            if i - start > 1:
+                for k in range(start + 1, i):
+                    table.cell(k + 1, 0).paragraphs[0].clear()
+                table.cell(start + 1, 0).merge(table.cell(i, 0))
+                for extra in table.cell(start + 1, 0).paragraphs[1:]:
+                    extra._element.getparent().remove(extra._element)
+            start = i
+
+
+def write_district_docx(path: str | Path, *, S: pd.DataFrame, district: str, wave: str,
+                        paragraphs: dict[str, list[str]], figures: dict[str, Path],
+                        meta: dict) -> None:
+    """The district's 调研报告 as Word: title, sections 一…三 and the appendix, numbered tables
+    (title above, base note below) and figures (title below). ``paragraphs`` is keyed by
+    section (basic, satisfaction, problems, method), ``figures`` by the id of the table they
+    follow; tables absent from ``S`` are skipped with their figures."""
+    _check_keys("段落", paragraphs, [key for _, key, _ in SECTIONS])
+    _check_keys("图", figures, [t for _, _, tables in SECTIONS for t in tables])
+    title = f"{district}社区党建与社区工作者队伍调研报告（{wave}年）"
+    document = _setup_document(title)
+    document.add_paragraph(title, style="Title")
+    if meta.get("synthetic"):
+        document.add_paragraph(SYNTHETIC_LINE, style="示例说明")
+    present = dict(_tables_in_order(S, district))
+    counters = {"表": 0, "图": 0}
+    for heading, key, tables in SECTIONS:
+        document.add_heading(heading, level=1)
+        for text in paragraphs.get(key, []):
+            document.add_paragraph(text)
+        for table in (t for t in tables if t in present):
+            _add_numbered_table(document, S, table, present[table], district, counters)
+            if table in figures:
+                _add_numbered_figure(document, figures[table], present[table], counters)
+    data = io.BytesIO()
+    document.save(data)
+    _write_zip_deterministic(data.getvalue(), path)
+
+
+def _check_keys(what: str, given: dict, known: list[str]) -> None:
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise SurveyError(f"{what}的键 {'、'.join(unknown)} 不对应报告中的任何部分",
+                          fix=f"{what}的键只能是：{'、'.join(known)}。")
+
+
+def _add_numbered_table(document, S, table: str, title: str, district: str, counters) -> None:
+    counters["表"] += 1
+    caption = document.add_paragraph(f"表{counters['表']}　{title}", style="Caption")
+    caption.paragraph_format.keep_with_next = True
+    _add_table(document, display_table(S, table, district))
+    note = table_note(S, table, district)
+    if note:
+        document.add_paragraph(note, style="表注")
+
+
+def _add_numbered_figure(document, image: Path, title: str, counters) -> None:
+    counters["图"] += 1
+    picture = document.add_paragraph(style="表格文字")
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.keep_with_next = True
+    picture.add_run().add_picture(str(image), width=Cm(TEXT_WIDTH_CM))
+    document.add_paragraph(f"图{counters['图']}　{title}", style="Caption")
+
+
+# ================================================================ HTML
+
+# The lab template without the scripts it loads from a CDN (require.js, MathJax, mermaid):
+# a report page opens offline, on an office intranet, without calling out.
+OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def notebook_to_html(ipynb_path: str | Path, html_path: str | Path, title: str) -> None:
+    """The executed notebook as a report page: code and prompts hidden, figures embedded,
+    no scripts fetched from the internet.
+
+    Respondent text stays escaped: nbconvert escapes ``text/plain`` outputs, and the
+    ``text/html`` outputs come from pandas, which escapes cell contents by default.
+    """
+    notebook = nbformat.read(str(ipynb_path), as_version=4)
+    notebook.metadata["title"] = title
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True,
+                            extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
+                            template_file="offline.html.j2")
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    write_text(html_path, body)
+
+
+def _pick(S: pd.DataFrame, group: str, table: str, variable: str, stat: str,
+          category: str | None = None) -> pd.Series | None:
+    rows = S[(S["group"] == group) & (S["table"] == table) & (S["variable"] == variable)
+             & (S["stat"] == stat)]
+    if category is not None:
+        rows = rows[rows["category"] == category]
+    if rows.empty or bool(rows["suppressed"].iloc[0]):
+        return None
+    return rows.iloc[0]
+
+
+def _percent(row: pd.Series | None, with_ci: bool = False) -> str:
+    if row is None:
+        return DASH
+    text = f"{row['value']:.1f}%"
+    if with_ci and pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
+        text += f"（{row['ci_low']:.1f}～{row['ci_high']:.1f}）"
+    return text
+
+
+def _count(row: pd.Series | None) -> str:
+    return DASH if row is None else str(int(row["value"]))
+
+
+def _summary(S: pd.DataFrame, group: str) -> dict:
+    """The overview's figures for one group. Sample sizes are the ``valid`` rows of the flow
+    table, whose ``variable`` names the questionnaire (``worker``, ``resident``)."""
+    satisfaction = _pick(S, group, "resident_satisfaction", "sat_overall", "top2")
+    return {
+        "workers": _count(_pick(S, group, "flow", "worker", "valid")),
+        "residents": _count(_pick(S, group, "flow", "resident", "valid")),
+        "full_time": _percent(_pick(S, group, "worker_composition", "employment", "share", "1")),
+        "young": _percent(_pick(S, group, "worker_composition", "age_band", "share", "1")),
+        "college": _percent(_pick(S, group, "worker_composition", "edu2", "share", "2")),
+        "satisfaction": _percent(satisfaction, with_ci=True),
+        "sort": None if satisfaction is None else float(satisfaction["value"]),
+    }
+
+
+INDEX_CSS = """
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif;
+       margin: 2em auto; max-width: 72em; padding: 0 1em; color: #222; }
+h1 { font-size: 1.5em; }
+.banner { background: #fff4e5; border-left: 4px solid #e8a33d; padding: .6em 1em; }
+table { border-collapse: collapse; width: 100%; margin-top: 1em; }
+th, td { padding: .45em .7em; border-bottom: 1px solid #ddd; text-align: right; }
+th { background: #eef2f7; border-top: 2px solid #333; border-bottom: 1px solid #333; }
+th:nth-child(2), td:nth-child(2), td:last-child { text-align: left; }
+tfoot td { border-top: 1px solid #333; font-weight: bold; }
+a { color: #1f5fa8; margin-right: .8em; }
+.note { color: #555; font-size: .9em; }
+"""
+INDEX_HEADERS = ["排名", "区县", "工作者样本量", "居民样本量", "专职占比", "35岁以下占比",
+                 "大专及以上占比", "居民总体满意率（95%置信区间）", "报告"]
+LINKS = [("report.html", "网页报告"), ("report.docx", "Word报告"), ("tables.xlsx", "统计表")]
+
+
+def _read_stats(path: Path) -> tuple[dict, pd.DataFrame]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data["meta"], pd.DataFrame(data["rows"])
+    except (ValueError, KeyError) as err:
+        raise SurveyError(f"无法读取统计结果：{err}", file=str(path),
+                          fix="重新运行该区县的报告，生成完整的 stats.json。") from err
+
+
+def _ranks(values: list[float | None]) -> list[str]:
+    """Competition ranking (1, 2, 2, 4) from the highest value; missing values get “—”."""
+    return [DASH if v is None else str(1 + sum(o is not None and o > v for o in values))
+            for v in values]
+
+
+def _row_html(cells: list[str], links: str) -> str:
+    return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + f"<td>{links}</td></tr>"
+
+
+def write_index_html(wave_dir: Path, wave: str) -> None:
+    """``wave_dir/index.html``: every district's key figures side by side, ranked by residents'
+    overall satisfaction, with relative links to the district's reports that exist."""
+    wave_dir = Path(wave_dir)
+    entries, pooled, synthetic = [], None, False
+    for stats_path in sorted(wave_dir.glob("*/stats.json")):
+        meta, S = _read_stats(stats_path)
+        synthetic |= bool(meta.get("synthetic"))
+        entries.append((meta["district"], stats_path.parent, _summary(S, meta["district"])))
+        if pooled is None and (S["group"] == POOLED_GROUP).any():
+            pooled = _summary(S, POOLED_GROUP)
+    ranks = _ranks([summary["sort"] for _, _, summary in entries])
+    ranked = sorted(zip(ranks, entries), key=lambda item: (
+        item[1][2]["sort"] is None, -(item[1][2]["sort"] or 0), item[1][0]))
+    body = [_row_html([rank, district] + _figures(summary), _links(folder))
+            for rank, (district, folder, summary) in ranked]
+    title = f"{wave}年社区调研 · 各区县报告总览"
+    page = [
+        "<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>", f"<style>{INDEX_CSS}</style>", "</head>",
+        "<body>", f"<h1>{html.escape(title)}</h1>",
+    ]
+    if synthetic:
+        page.append(f'<p class="banner">{SAMPLE_NOTE}：本页各项数据由合成数据生成，仅用于演示。</p>')
+    page += ["<table>", "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>"
+                                                 for h in INDEX_HEADERS) + "</tr></thead>",
+             "<tbody>", *body, "</tbody>"]
+    if pooled is not None:
+        page += ["<tfoot>", _row_html(["", POOLED_GROUP] + _figures(pooled), ""), "</tfoot>"]
+    page += ["</table>",
+             '<p class="note">满意率为“非常满意”与“比较满意”的占比之和（%），括号内为95%置信区间；'
+             f"“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
+             "</body>", "</html>", ""]
+    write_text(wave_dir / "index.html", "\n".join(page))
+
+
+def _figures(summary: dict) -> list[str]:
+    return [summary[k] for k in ("workers", "residents", "full_time", "young", "college",
+                                 "satisfaction")]
+
+
+def _links(folder: Path) -> str:
+    return "".join(f'<a href="{html.escape(quote(folder.name))}/{name}">{label}</a>'
+                   for name, label in LINKS if (folder / name).exists())

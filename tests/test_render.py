@@ -1,0 +1,301 @@
+"""Writers: the human table, Excel, Word, notebook HTML and the overview page."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote
+
+import nbformat
+import openpyxl
+import pandas as pd
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from analysis import charts, render
+from analysis.config import POOLED_GROUP, SAMPLE_NOTE
+from analysis.errors import SurveyError
+from test_charts import SOURCE, make_stats
+
+DISTRICT = "桥东区"
+PARAGRAPHS = {
+    "basic": ["全区现有社区工作者494名，其中专职109名、兼职385名。"],
+    "satisfaction": ["居民对社会治安最为满意。"],
+    "problems": [],
+    "method": ["本次调查采用问卷星在线填答。"],
+}
+
+
+@pytest.fixture
+def stats() -> pd.DataFrame:
+    return make_stats(DISTRICT)
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory) -> dict[str, Path]:
+    S, folder = make_stats(DISTRICT), tmp_path_factory.mktemp("figures")
+    return {
+        "worker_composition": charts.save_figure(charts.composition_bars(
+            S, "worker_composition", ["employment", "age_band", "edu2", "recruit"], DISTRICT,
+            source=SOURCE), folder, "composition")["png"],
+        "resident_satisfaction": charts.save_figure(charts.likert_stacked(
+            S, "resident_satisfaction", DISTRICT, source=SOURCE), folder, "likert")["png"],
+    }
+
+
+def write_docx(path, S, figures):
+    render.write_district_docx(path, S=S, district=DISTRICT, wave="2026", paragraphs=PARAGRAPHS,
+                               figures=figures, meta={"synthetic": True})
+
+
+# ---------------------------------------------------------------- display_table
+
+def test_display_table_prints_published_values(stats):
+    table = render.display_table(stats, "worker_composition", DISTRICT, ["age_band", "recruit"])
+    assert list(table.columns) == ["指标", "类别", "人数", "占比（%）", "95%置信区间"]
+    ages = table[table["指标"] == "年龄段"]
+    assert list(ages["占比（%）"]) == ["12.8", "62.5", "24.7"]
+    assert list(ages["人数"]) == ["63", "309", "122"]
+    elected = table[table["类别"] == "选举产生"].iloc[0]
+    assert list(elected[["人数", "占比（%）", "95%置信区间"]]) == ["—", "—", "—"]
+
+
+def test_display_table_likert_and_flow_layouts(stats):
+    likert = render.display_table(stats, "worker_satisfaction", DISTRICT)
+    assert list(likert.columns[:6]) == ["项目", "非常满意", "比较满意", "一般", "不太满意", "很不满意"]
+    assert likert.set_index("项目").loc["薪酬待遇", "平均分"] == "3.23"
+    flow = render.display_table(stats, "flow", DISTRICT)
+    assert list(flow["环节"][:4]) == ["收到答卷", "剔除：答题过快", "剔除", "有效答卷"]
+    assert list(flow["份数"][:4]) == ["503", "7", "—", "494"]
+
+
+def test_display_table_unknown_table_or_variable(stats):
+    with pytest.raises(SurveyError, match="no_table"):
+        render.display_table(stats, "no_table", DISTRICT)
+    with pytest.raises(SurveyError, match="no_variable"):
+        render.display_table(stats, "worker_composition", DISTRICT, ["no_variable"])
+
+
+def test_table_note_states_bases(stats):
+    note = render.table_note(stats, "worker_composition", DISTRICT)
+    assert note.startswith("注：N=494，基数为有效回答；")
+    assert "社区党组织书记，N=67" in note and "不予公布" in note
+    varied = stats.copy()
+    varied.loc[varied["variable"] == "sat_pay", "base"] = 480
+    assert render.table_note(varied, "worker_satisfaction", DISTRICT).startswith(
+        "注：N=480～494，基数为有效回答；")
+
+
+# ---------------------------------------------------------------- Excel
+
+def _hostile_stats(stats: pd.DataFrame) -> pd.DataFrame:
+    rows = stats[(stats["variable"] == "gender")].copy()
+    rows.loc[rows["category"] == "1", "category_label"] = "=HYPERLINK(\"http://x\",\"点我\")"
+    rows.loc[rows["category"] == "2", "category_label"] = "@SUM(A1)"
+    change = rows[rows["stat"] == "share"].iloc[[0]].assign(
+        variable="change", variable_label="-变化", category="d", category_label="+1",
+        stat="mean", value=-0.5, ci_low=-0.9, ci_high=-0.1, order=0)
+    return pd.concat([stats, rows.assign(table="hostile", table_title="注入测试"), change.assign(
+        table="hostile", table_title="注入测试")], ignore_index=True)
+
+
+def test_xlsx_neutralises_formulas_keeps_negative_numbers(stats, tmp_path):
+    path = tmp_path / "tables.xlsx"
+    render.write_tables_xlsx(_hostile_stats(stats), path, {"district": DISTRICT,
+                                                           "synthetic": True})
+    sheet = openpyxl.load_workbook(path)["注入测试"]
+    values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    texts = [v for v in values if isinstance(v, str)]
+    assert "'=HYPERLINK(\"http://x\",\"点我\")" in texts
+    assert "'@SUM(A1)" in texts and "'-变化" in texts and "'+1" in texts
+    assert not any(t.startswith(("=", "+", "-", "@")) for t in texts)
+    assert -0.5 in values
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_xlsx_layout_and_determinism(stats, tmp_path):
+    meta = {"district": DISTRICT, "synthetic": True}
+    render.write_tables_xlsx(stats, tmp_path / "a.xlsx", meta)
+    render.write_tables_xlsx(stats, tmp_path / "b.xlsx", meta)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    book = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    assert book.sheetnames == ["社区工作者基本构成", "社区工作者年龄", "社区工作者满意度评价",
+                               "居民满意度评价", "样本流向"]
+    sheet = book["社区工作者基本构成"]
+    note = sheet["A1"].value
+    assert "N=494" in note and SAMPLE_NOTE in note
+    assert [c.value for c in sheet[2]] == ["指标", "类别", "人数", "占比（%）", "95%置信区间"]
+    assert sheet["A2"].font.b
+    ages = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "年龄段"]
+    assert [r[3] for r in ages] == [12.8, 62.5, 24.7] and [r[2] for r in ages] == [63, 309, 122]
+    assert sheet["D3"].number_format == "0.0"
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
+        core = archive.read("docProps/core.xml").decode()
+    assert "creator" not in core and "2000-01-01T00:00:00Z" in core
+
+
+def test_sheet_names_are_valid_and_unique():
+    used: set[str] = set()
+    long_title = "社区工作者满意度" * 5
+    names = [render._sheet_name(t, used) for t in (long_title, long_title, "a/b:c?")]
+    assert all(len(n) <= 31 for n in names) and len(set(names)) == 3
+    assert names[2] == "a_b_c_"
+
+
+# ---------------------------------------------------------------- Word
+
+def _heading_texts(document) -> list[str]:
+    return [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+
+
+def test_docx_structure(stats, figures, tmp_path):
+    path = tmp_path / "report.docx"
+    write_docx(path, stats, figures)
+    document = Document(path)
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == "桥东区社区党建与社区工作者队伍调研报告（2026年）"
+    assert texts[1] == "示例数据：本报告由合成数据生成，仅用于演示。"
+    assert _heading_texts(document) == ["一、基本情况", "二、满意度评价", "三、存在的问题",
+                                        "附录　样本与方法"]
+    captions = [t for t in texts if re.match(r"^[表图]\d+　", t)]
+    assert captions == ["表1　社区工作者基本构成", "图1　社区工作者基本构成", "表2　社区工作者年龄",
+                        "表3　居民满意度评价", "图2　居民满意度评价", "表4　社区工作者满意度评价",
+                        "表5　样本流向"]
+    assert len(document.tables) == 5 and len(document.inline_shapes) == 2
+    assert sum(t.startswith("注：N=") for t in texts) == 4          # flow has no base
+    assert document.tables[0].rows[0].cells[3].text == "占比（%）"
+    section = document.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.left_margin.cm, 1) == 2.5
+
+
+def test_docx_fonts_are_chinese(stats, figures, tmp_path):
+    path = tmp_path / "report.docx"
+    write_docx(path, stats, figures)
+    styles = Document(path).styles
+    for name, east_asian in (("Normal", "宋体"), ("Heading 1", "黑体"), ("Title", "黑体")):
+        rfonts = styles[name].element.rPr.find(qn("w:rFonts"))
+        assert rfonts.get(qn("w:eastAsia")) == east_asian
+        assert rfonts.get(qn("w:asciiTheme")) is None
+
+
+def _published_texts(S: pd.DataFrame) -> set[str]:
+    texts = set()
+    for _, row in S.iterrows():
+        scale = row["table"].endswith("satisfaction")
+        texts.add(render._fmt(row["value"], row["stat"], scale))
+        texts.update({str(int(row["n"])), str(int(row["base"]))})
+        if pd.notna(row["ci_low"]):
+            texts.update(render._fmt_ci(row, scale).split("～"))
+    return texts
+
+
+def test_every_number_in_docx_tables_comes_from_stats(stats, figures, tmp_path):
+    path = tmp_path / "report.docx"
+    write_docx(path, stats, figures)
+    published = _published_texts(stats)
+    numbers = [n for table in Document(path).tables for row in table.rows[1:]
+               for cell in row.cells for n in re.findall(r"\d+(?:\.\d+)?", cell.text)
+               if not re.search(r"[\u4e00-\u9fff]", cell.text)]
+    assert len(numbers) > 100
+    assert [n for n in numbers if n not in published] == []
+
+
+def test_docx_is_deterministic_and_skips_absent_tables(stats, figures, tmp_path):
+    write_docx(tmp_path / "a.docx", stats, figures)
+    write_docx(tmp_path / "b.docx", stats, figures)
+    assert (tmp_path / "a.docx").read_bytes() == (tmp_path / "b.docx").read_bytes()
+    props = Document(tmp_path / "a.docx").core_properties
+    assert props.author == "" and props.created.year == 2000
+    partial = stats[stats["table"] != "worker_age"]
+    write_docx(tmp_path / "c.docx", partial, figures)
+    captions = [p.text for p in Document(tmp_path / "c.docx").paragraphs
+                if p.style.name == "Caption"]
+    assert "表2　居民满意度评价" in captions
+
+
+def test_docx_rejects_unknown_keys(stats, figures, tmp_path):
+    with pytest.raises(SurveyError, match="no_such_figure"):
+        write_docx(tmp_path / "x.docx", stats, {**figures, "no_such_figure": Path("x.png")})
+    with pytest.raises(SurveyError, match="suggestion"):
+        render.write_district_docx(tmp_path / "x.docx", S=stats, district=DISTRICT, wave="2026",
+                                   paragraphs={"suggestion": ["x"]}, figures={}, meta={})
+    assert not (tmp_path / "x.docx").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装")
+def test_docx_converts_to_pdf(stats, figures, tmp_path):
+    path = tmp_path / "report.docx"
+    write_docx(path, stats, figures)
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2
+
+
+# ---------------------------------------------------------------- notebook → HTML
+
+def test_notebook_to_html_hides_code_and_escapes_text(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("secret_code_line()")
+    cell.outputs = [nbformat.v4.new_output(
+        "execute_result", data={"text/plain": "意见：<script>alert(1)</script>"},
+        execution_count=1)]
+    notebook.cells = [nbformat.v4.new_markdown_cell("# 桥东区报告"), cell]
+    nbformat.write(notebook, tmp_path / "report.ipynb")
+    render.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "桥东区调研报告")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<title>桥东区调研报告</title>" in page
+    assert "secret_code_line" not in page and "In&nbsp;[" not in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page
+    assert "<script src=" not in page and "cdnjs" not in page          # opens offline
+
+
+# ---------------------------------------------------------------- index.html
+
+def _district_folder(wave_dir: Path, folder: str, district: str, shift: int, files: list[str]):
+    S = pd.concat([make_stats(district, shift), make_stats(POOLED_GROUP, 3)], ignore_index=True)
+    out = wave_dir / folder
+    out.mkdir(parents=True)
+    data = {"meta": {"district": district, "wave": "2026", "synthetic": True},
+            "rows": json.loads(S.to_json(orient="records", force_ascii=False))}
+    (out / "stats.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    for name in files:
+        (out / name).write_bytes(b"x")
+
+
+def test_index_html(tmp_path):
+    wave_dir = tmp_path / "2026"
+    _district_folder(wave_dir, "桥东区", "桥东区", 0, ["report.html", "report.docx", "tables.xlsx"])
+    _district_folder(wave_dir, "新华区", "新华区", 30, ["report.html"])
+    _district_folder(wave_dir, "<script>x", "<script>x</script>", -40, ["report.docx"])
+    render.write_index_html(wave_dir, "2026")
+    page = (wave_dir / "index.html").read_text(encoding="utf-8")
+    assert "<title>2026年社区调研 · 各区县报告总览</title>" in page
+    assert "<script" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "http" not in page and "<link" not in page      # self-contained
+    assert SAMPLE_NOTE in page
+    links = re.findall(r'href="([^"]+)"', page)
+    assert len(links) == 5 and all((wave_dir / unquote(link)).exists() for link in links)
+    assert "%E6%A1%A5%E4%B8%9C%E5%8C%BA/report.docx" in links
+    rows = re.findall(r"<tr><td>(\d)</td><td>([^<]+)</td>", page)
+    assert [name for _, name in rows] == ["新华区", "桥东区", "&lt;script&gt;x&lt;/script&gt;"]
+    assert "22.1%" in page and "62.3%" in page and "494" in page
+    assert f"<td></td><td>{POOLED_GROUP}</td>" in page
+
+
+def test_index_html_missing_values_show_dash(tmp_path):
+    wave_dir = tmp_path / "2026"
+    _district_folder(wave_dir, "桥东区", "桥东区", 0, [])
+    stats_path = wave_dir / "桥东区" / "stats.json"
+    data = json.loads(stats_path.read_text(encoding="utf-8"))
+    data["rows"] = [r for r in data["rows"] if r["table"] != "resident_satisfaction"]
+    stats_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    render.write_index_html(wave_dir, "2026")
+    page = (wave_dir / "index.html").read_text(encoding="utf-8")
+    assert "<tr><td>—</td><td>桥东区</td>" in page and "href" not in page
