@@ -143,6 +143,14 @@ def test_every_number_in_the_narrative_is_in_stats_json(built, district):
     assert not missing, missing
 
 
+def test_html_report_is_for_readers(built):
+    html = (built["reports"] / "桥东区" / "report.html").read_text(encoding="utf-8")
+    for needle in ("桥东区", "示例数据", "12.8", "62.5", "24.7", "一、基本情况", "data:image/png;base64"):
+        assert needle in html, needle
+    for absent in ("papermill", "Traceback", "import ", "<script src=\"http"):
+        assert absent not in html, absent
+
+
 def test_index_links_every_district_and_resolves(built):
     index = built["reports"] / "index.html"
     html = index.read_text(encoding="utf-8")

@@ -536,6 +536,18 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 
+NOTEBOOK_ONLY_TAG = "notebook-only"   # cells for the researcher in JupyterLab, not for the report's reader
+
+
+def show_table(S: pd.DataFrame, table: str, group: str, variables: list[str] | None = None):
+    """``display_table`` styled for a notebook or the HTML report: no row numbers, text left-aligned."""
+    frame = display_table(S, table, group, variables)
+    text = [c for c in frame.columns if c in TEXT_COLUMNS]
+    return (frame.style.hide(axis="index")
+            .set_properties(subset=text, **{"text-align": "left"})
+            .set_table_styles([{"selector": "th", "props": [("text-align", "center")]}]))
+
+
 def notebook_to_html(ipynb_path: str | Path, html_path: str | Path, title: str) -> None:
     """The executed notebook as a report page: code and prompts hidden, figures embedded,
     no scripts fetched from the internet.
@@ -545,6 +557,7 @@ def notebook_to_html(ipynb_path: str | Path, html_path: str | Path, title: str) 
     """
     notebook = nbformat.read(str(ipynb_path), as_version=4)
     notebook.metadata["title"] = title
+    notebook.cells = [c for c in notebook.cells if NOTEBOOK_ONLY_TAG not in c.metadata.get("tags", [])]
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True,
                             extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
