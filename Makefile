@@ -16,6 +16,8 @@ help: ## 列出所有命令 / list the targets
 	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "需要 Python 3.11（requirements.lock 按 3.11 锁定）：$(PYTHON) 不是。可用 make PYTHON=python3.11 …"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	@$(UV) pip sync --quiet --python $(PY) --require-hashes requirements.lock

@@ -51,13 +51,13 @@ class RawTable:
 def discover(folder: Path) -> list[Path]:
     """The export files in a folder, sorted; editor lock files and hidden files are not exports."""
     if not folder.is_dir():
-        raise SurveyError("找不到数据文件夹。", file=str(folder),
+        raise SurveyError(f"找不到数据文件夹 {folder}。",
                           fix="把问卷导出文件放进 data/raw/<调查批次>/，例如 data/raw/2026/。")
     files = sorted(p for p in folder.iterdir()
                    if p.is_file() and p.suffix.lower() in SUPPORTED
                    and not p.name.startswith((".", "~$")))
     if not files:
-        raise SurveyError("文件夹里没有可读的问卷文件（.xlsx、.xls、.csv）。", file=str(folder),
+        raise SurveyError(f"文件夹 {folder} 里没有可读的问卷文件（.xlsx、.xls、.csv）。",
                           fix="从问卷星“下载答卷数据”导出 Excel 或 CSV 文件放进该文件夹。")
     return files
 

@@ -210,8 +210,10 @@ def table_note(S: pd.DataFrame, table: str, group: str) -> str:
                 other = per_variable[per_variable["base_label"] == label]
                 parts.append(f"{'、'.join(other['variable_label'])}的基数为{label}，"
                              f"{_n_range(other['base'])}")
-    if (rows["stat"] == "top2").any():
-        parts.append("各档次和满意率均为占基数的百分比（%），满意率为“非常满意”与“比较满意”之和")
+    top = rows[rows["stat"] == "top2"]
+    if not top.empty:                     # the top-box answers are named by the codebook, not here
+        boxes = "”与“".join(str(top["category_label"].iloc[0]).split("＋"))
+        parts.append(f"各档次和满意率均为占基数的百分比（%），满意率为“{boxes}”之和")
     if rows["suppressed"].astype(bool).any():
         parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
     return "注：" + "；".join(parts) + "。" if parts else ""
