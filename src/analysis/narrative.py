@@ -70,7 +70,7 @@ def worker_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
     if not _has(S, t, district):
         return []
     total = lookup(S, t, "employment", "1", "share", district)
-    first = (f"本次调查覆盖{area_word(district)}社区工作者{int(total['base'])}名（有效问卷），其中"
+    first = (f"本次调查共有{area_word(district)}社区工作者{int(total['base'])}名参与（有效问卷），其中"
              f"{_share_list(S, t, 'employment', district, with_counts=True)}。")
     sentences = [first]
     ages = _share_list(S, t, "age_band", district)

@@ -545,7 +545,8 @@ def show_table(S: pd.DataFrame, table: str, group: str, variables: list[str] | N
     """``display_table`` styled for a notebook or the HTML report: no row numbers, text left-aligned."""
     frame = display_table(S, table, group, variables)
     text = [c for c in frame.columns if c in TEXT_COLUMNS]
-    return (frame.style.hide(axis="index")
+    return (frame.style.set_uuid(re.sub(r"\W", "_", table))     # stable ids: same report, same bytes
+            .hide(axis="index")
             .set_properties(subset=text, **{"text-align": "left"})
             .set_table_styles([{"selector": "th", "props": [("text-align", "center")]}]))
 
@@ -560,6 +561,8 @@ def notebook_to_html(ipynb_path: str | Path, html_path: str | Path, title: str) 
     notebook = nbformat.read(str(ipynb_path), as_version=4)
     notebook.metadata["title"] = title
     notebook.cells = [c for c in notebook.cells if NOTEBOOK_ONLY_TAG not in c.metadata.get("tags", [])]
+    for i, cell in enumerate(notebook.cells):     # papermill gives its injected cell a random id
+        cell["id"] = f"cell-{i:02d}"
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True,
                             extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
