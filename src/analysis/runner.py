@@ -81,11 +81,12 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
         failed.mkdir(exist_ok=True)
         if executed.exists():
             shutil.copyfile(executed, failed / f"{final.name}.ipynb")
-        shutil.rmtree(tmp, ignore_errors=True)
         cell = getattr(e, "exec_count", None)
         message = f"{getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', str(e))}".strip()
         return DistrictRun(district, False, time.monotonic() - start, None, message.splitlines()[0][:300],
                            cell)
+    finally:                # also on Ctrl-C: no temporary folder is left behind
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run_all(districts: list[str], wave: str, *, notebook: Path = config.DISTRICT_NOTEBOOK,
