@@ -9,9 +9,11 @@ the first rows; note rows below the data (``注：…``) are set aside and repor
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Iterable
@@ -22,7 +24,7 @@ import pandas as pd
 from .errors import SurveyError
 from .textnorm import header_key
 
-SUPPORTED = (".xlsx", ".xlsm", ".xls", ".csv")
+SUPPORTED = (".xlsx", ".xlsm", ".xls", ".csv", ".parquet")
 # 问卷星's fixed leading columns (FORMATS.md), mapped to the names the cleaner uses
 WJX_META = {"序号": "_seq", "提交答卷时间": "_submitted", "所用时间": "_duration",
             "来源": "_channel", "来源详情": "_channel_detail", "来自ip": "_ip", "总分": "_score"}
@@ -66,64 +68,216 @@ def read(path: Path, known_headers: Iterable[str] = ()) -> RawTable:
     """Read one export. ``known_headers`` (header_key form) helps find the header row under a title."""
     path = Path(path)
     if not path.is_file():
-        raise SurveyError("文件不存在。", file=str(path))
+        raise SurveyError("文件不存在。", file=str(path), fix="检查文件名和路径。")
     if path.stat().st_size == 0:
         raise SurveyError("文件是空的（0 字节）。", file=str(path), fix="重新导出或复制该文件。")
     suffix = path.suffix.lower()
-    encoding = None
+    encoding, notes = None, ()
     if suffix == ".csv":
-        grid, encoding = _read_csv(path)
+        grid, encoding, notes = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         grid = _read_excel(path)
+    elif suffix == ".parquet":
+        return _read_parquet(path)
     else:
         raise SurveyError(f"不支持的文件类型 {path.suffix}。", file=str(path),
-                          fix=f"支持：{', '.join(SUPPORTED)}；SPSS/Stata 文件请先另存为 Excel。")
-    return _to_table(path, grid, set(known_headers), encoding)
+                          fix=f"支持：{', '.join(SUPPORTED)}。")
+    table = _to_table(path, grid, set(known_headers), encoding)
+    table.notes = notes + table.notes
+    return table
 
 
-def _read_csv(path: Path) -> tuple[list[list[str | None]], str]:
-    data = path.read_bytes()
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    """The text of a CSV and its encoding: UTF-16 (by its BOM, as Excel's "Unicode text" saves),
+    UTF-8 with or without BOM, or GB18030 (a superset of GBK and GB2312)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
-            break
+            return text, ("utf-8" if encoding == "utf-8-sig" else encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise SurveyError("无法识别文件编码（既不是 UTF-8 也不是 GB18030/GBK）。", file=str(path),
-                          fix="用 Excel 打开后“另存为”CSV UTF-8 或 Excel 工作簿（.xlsx）。")
-    if "\x00" in text:
+    bad = _first_undecodable_line(data)
+    raise SurveyError(f"无法识别文件编码（既不是 UTF-8 也不是 GB18030/GBK），第 {bad} 行起无法解码"
+                      "（可能混用了两种编码）。", file=str(path), row=bad,
+                      fix="用 Excel 打开后“另存为”CSV UTF-8 或 Excel 工作簿（.xlsx）。")
+
+
+def _first_undecodable_line(data: bytes) -> int:
+    for i, line in enumerate(data.split(b"\n"), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                line.decode("gb18030")
+            except UnicodeDecodeError:
+                return i
+    return 1
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
+    data = path.read_bytes()
+    text, encoding = _decode(path, data)
+    nul = text.count("\x00")
+    if nul > max(2, len(text) // 1000):
         raise SurveyError("文件含有二进制内容，不是文本格式的 CSV。", file=str(path),
                           fix="确认这是问卷导出的 CSV；Excel 文件请保留 .xlsx 扩展名。")
+    if nul:  # a stray NUL typed into a cell: removed, and the file's notes say so
+        text = text.replace("\x00", "")
+        data = text.encode({"utf-16": "utf-16"}.get(encoding, encoding))
+    sep = "\t" if encoding == "utf-16" and text[:4096].count("\t") > text[:4096].count(",") else ","
+    # width from the widest of the first lines: a title row above the header is narrower
+    head = text[:200_000].splitlines()[:_HEADER_SCAN_ROWS + 5]
+    width = max((len(r) for r in csv.reader(head, delimiter=sep)), default=1)
+    del text
+    opts = dict(header=None, dtype=str, keep_default_na=False, na_filter=False, sep=sep,
+                skip_blank_lines=False, names=range(width),
+                encoding={"utf-8": "utf-8-sig"}.get(encoding, encoding))
     try:
-        df = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                         skip_blank_lines=False, engine="python")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        raise SurveyError(f"CSV 格式错误：{e}", file=str(path),
-                          fix="检查分隔符和引号，或在 Excel 中打开后重新另存为 CSV。") from None
-    grid = [[c if c != "" else None for c in row] for row in df.itertuples(index=False, name=None)]
-    return grid, ("utf-8" if encoding == "utf-8-sig" else encoding)
+        df = pd.read_csv(io.BytesIO(data), engine="c", **opts)
+    except pd.errors.ParserError:
+        # a row further down is wider than the first ones: let the python engine size the table
+        try:
+            df = pd.read_csv(io.BytesIO(data), engine="python", **{**opts, "names": None})
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as e:
+            raise SurveyError(f"CSV 格式错误：{e}", file=str(path),
+                              fix="检查分隔符和引号，或在 Excel 中打开后重新另存为 CSV。") from None
+    except pd.errors.EmptyDataError:
+        raise SurveyError("文件里没有任何数据。", file=str(path), fix="确认导出时选择了答卷数据。") from None
+    df.columns = range(df.shape[1])
+    notes = (f"删除了单元格中的 {nul} 个空字符（NUL）",) if nul else ()
+    return _blank_to_none(df), encoding, notes
 
 
-def _read_excel(path: Path) -> list[list[object]]:
+def _blank_to_none(df: pd.DataFrame) -> pd.DataFrame:
+    """Empty and white-space-only text cells become None (vectorised, per column; cells are str or None)."""
+    out = {}
+    for c in df.columns:
+        s = df[c].astype(object)
+        blank = s.isna().to_numpy() | (s == "").to_numpy()
+        blank |= s.str.isspace().fillna(False).to_numpy(dtype=bool)
+        out[c] = s.where(~blank, None)
+    return pd.DataFrame(out, index=df.index, dtype=object)
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
     engine = "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
+    head = path.read_bytes()[:8]
+    if engine == "openpyxl" and head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise SurveyError("这个 .xlsx 文件设置了打开密码（加密的 Excel 文件），无法读取。", file=str(path),
+                          fix="在 Excel 中打开，“文件 → 信息 → 保护工作簿 → 用密码进行加密”，清空密码后另存为 .xlsx。")
     try:
         df = pd.read_excel(path, header=None, dtype=object, engine=engine, sheet_name=0)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ImportError) as e:
-        hint = "（文件可能设置了打开密码，或已损坏）" if isinstance(e, (zipfile.BadZipFile, KeyError)) else ""
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ImportError, TypeError) as e:
+        hint = "（文件已损坏或不是 Excel 格式）" if isinstance(e, (zipfile.BadZipFile, KeyError)) else ""
         raise SurveyError(f"无法读取 Excel 文件{hint}：{type(e).__name__}", file=str(path),
-                          fix="用 Excel 打开确认能读；如有密码请取消密码后另存为 .xlsx。") from None
-    return [list(row) for row in df.itertuples(index=False, name=None)]
+                          fix="用 Excel 打开确认能读，再另存为 .xlsx。") from None
+    except Exception as e:  # calamine raises its own error types for corrupt .xls
+        raise SurveyError(f"无法读取 Excel 文件（文件已损坏或不是 Excel 格式）：{type(e).__name__}",
+                          file=str(path), fix="用 Excel 打开确认能读，再另存为 .xlsx。") from None
+    df.columns = range(df.shape[1])
+    grid = pd.DataFrame({c: df[c].map(_cell_text) for c in df.columns}, index=df.index, dtype=object)
+    if engine == "openpyxl":
+        _fill_merged_headers(path, grid)
+    return grid
+
+
+def _read_parquet(path: Path) -> RawTable:
+    """A Parquet file (e.g. an export from another tool): its column names are the headers."""
+    try:
+        df = pd.read_parquet(path)
+    except Exception as e:  # pyarrow raises ArrowInvalid, OSError … for a file that is not Parquet
+        raise SurveyError(f"无法读取 Parquet 文件：{type(e).__name__}", file=str(path),
+                          fix="确认文件是完整的 Parquet 文件，或改用 .xlsx / .csv 导出。") from None
+    frame = pd.DataFrame({str(c): _column_text(df[c]) for c in df.columns}, index=range(len(df)),
+                         dtype=object)
+    headers = _headers([str(c) for c in df.columns], path, 0)
+    frame.columns = headers
+    keys = {header_key(c) for c in headers}
+    kind = "wjx" if {"序号", "提交答卷时间"} <= keys else "table"
+    return RawTable(path=path, frame=frame, rows=np.arange(1, len(frame) + 1), header_row=0, kind=kind)
+
+
+def _column_text(s: pd.Series) -> pd.Series:
+    """One column as text cells, vectorised for the common dtypes."""
+    s = s.reset_index(drop=True)
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "1", False: "0"}).astype(object).where(s.notna(), None)
+    if pd.api.types.is_integer_dtype(s):
+        return s.astype("string").astype(object).where(s.notna(), None)
+    if pd.api.types.is_float_dtype(s):
+        whole = s.notna() & (s == np.floor(s.fillna(0)))
+        text = s.astype("string").astype(object)
+        text[whole] = s[whole].astype("int64").astype(str)
+        return text.where(s.notna(), None)
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return _blank_to_none(pd.DataFrame({0: s.astype(object).where(s.notna(), None)}))[0]
+    return s.map(_cell_text).astype(object)
+
+
+def _fill_merged_headers(path: Path, grid: pd.DataFrame) -> None:
+    """Copy a merged cell's text into every cell it covers: pandas gives it to the top-left cell
+    alone. Covers merged header cells and the 区县 cell merged down over a district's rows."""
+    for r0, c0, r1, c1 in _merged_ranges(path):
+        if r0 >= len(grid) or c0 >= grid.shape[1]:
+            continue
+        r1, c1 = min(r1, len(grid) - 1), min(c1, grid.shape[1] - 1)
+        value = grid.iat[r0, c0]
+        block = grid.iloc[r0:r1 + 1, c0:c1 + 1]
+        grid.iloc[r0:r1 + 1, c0:c1 + 1] = block.where(block.notna(), value)
+
+
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_ATTR = re.compile(r'(\w+(?::\w+)?)="([^"]*)"')
+
+
+def _merged_ranges(path: Path) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of the first worksheet as 0-based (row0, col0, row1, col1), from the xlsx XML."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            first = re.search(r"<(?:\w+:)?sheet\b([^>]*)>", book)
+            rid = dict(_ATTR.findall(first.group(1))).get("r:id") if first else None
+            targets = {d.get("Id"): d.get("Target") for d in
+                       (dict(_ATTR.findall(t)) for t in re.findall(r"<Relationship\b([^>]*)>", rels))}
+            target = targets.get(rid)
+            if not target:
+                return []
+            name = target.lstrip("/")
+            xml = z.read(name if name.startswith("xl/") else "xl/" + name).decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return []
+    out = []
+    for a, b in re.findall(r"<(?:\w+:)?mergeCell\b[^>]*ref=\"([A-Z]+\d+):([A-Z]+\d+)\"", xml):
+        (ca, ra), (cb_, rb) = _CELL_REF.match(a).groups(), _CELL_REF.match(b).groups()
+        out.append((int(ra) - 1, _col_index(ca), int(rb) - 1, _col_index(cb_)))
+    return out
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
 
 
 def _cell_text(value: object) -> str | None:
     """A cell as text: None for empty, integers without '.0', dates in ISO form."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
+    if isinstance(value, str):
+        return value if value.strip() != "" else None
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if value is pd.NaT:
+        return None
     if isinstance(value, (dt.datetime, pd.Timestamp)):
         return value.strftime("%Y/%m/%d %H:%M:%S") if (value.hour or value.minute or value.second) \
             else value.strftime("%Y/%m/%d")
@@ -133,26 +287,33 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() != "" else None
 
 
-def _to_table(path: Path, grid: list[list[object]], known: set[str], encoding: str | None) -> RawTable:
-    grid = [[_cell_text(c) for c in row] for row in grid]
-    if not any(any(c is not None for c in row) for row in grid):
+def _to_table(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | None) -> RawTable:
+    filled = grid.notna()
+    if not filled.to_numpy().any():
         raise SurveyError("文件里没有任何数据。", file=str(path), fix="确认导出时选择了答卷数据。")
     h = _header_row(grid, known)
-    headers = _headers(grid[h], path, h)
+    header_cells = _header_cells(grid, h)
+    headers = _headers(header_cells, path, h)
     width = len(headers)
-    body = [row[:width] + [None] * (width - len(row)) for row in grid[h + 1:]]
+    body = grid.iloc[h + 1:, :width]
+    if body.shape[1] < width:
+        for j in range(body.shape[1], width):
+            body[j] = None
     lines = np.arange(h + 2, h + 2 + len(body))
+    keep = filled.iloc[h + 1:, :width].any(axis=1).to_numpy().copy()
     # notes below the data, then blank lines: neither is a respondent
-    keep = [any(c is not None for c in row) for row in body]
     notes: list[str] = []
-    last = max((i for i, k in enumerate(keep) if k), default=-1)
-    while last >= 0 and _is_note(body[last]):
-        notes.insert(0, body[last][0] or "")
-        keep[last] = False
-        last = max((i for i, k in enumerate(keep[:last]) if k), default=-1)
-    blank = sum(1 for row, k in zip(body, keep) if not k and not any(c is not None for c in row))
-    frame = pd.DataFrame([row for row, k in zip(body, keep) if k], columns=headers, dtype=object)
-    rows = lines[np.array(keep, dtype=bool)] if body else lines
+    filled_rows = np.flatnonzero(keep)
+    for i in filled_rows[::-1]:
+        row = body.iloc[i].tolist()
+        if not _is_note(row):
+            break
+        notes.insert(0, row[0] or "")
+        keep[i] = False
+    blank = int((~filled.iloc[h + 1:, :width].any(axis=1)).sum())
+    frame = body[keep]
+    frame.columns = headers
+    rows = lines[keep]
     # drop columns that are empty and have no header (Excel's trailing empty columns)
     unnamed = [c for c in frame.columns if c.startswith("_unnamed_") and frame[c].isna().all()]
     frame = frame.drop(columns=unnamed)
@@ -162,17 +323,38 @@ def _to_table(path: Path, grid: list[list[object]], known: set[str], encoding: s
                     kind=kind, encoding=encoding, notes=tuple(notes), blank_rows=blank)
 
 
+def _header_cells(grid: pd.DataFrame, h: int) -> list[str | None]:
+    """The header row's cells; under a row of merged group headers ("党员人数" over "离退休" and
+    "在职"), a cell is named "group—cell" so that two "合计" under different groups stay distinct."""
+    row = grid.iloc[h].tolist()
+    if h == 0:
+        return row
+    above = grid.iloc[h - 1].tolist()
+    spans = [a for a in above if a is not None]
+    if len(set(spans)) < 2 or len(set(spans)) == len(spans):
+        return row  # a (merged) title line or an ordinary row, not group headers over merged cells
+    return [c if a is None or c is None or a == c else f"{a}—{c}" for a, c in zip(above, row)]
+
+
 def _header_row(grid: list[list[str | None]], known: set[str]) -> int:
     """The header is the row among the first few that names the most known questions; without
     known questions, the first row that is filled as wide as the widest of those rows."""
-    scan = grid[:_HEADER_SCAN_ROWS]
+    scan = grid.iloc[:_HEADER_SCAN_ROWS].values.tolist()
     known = known | set(WJX_META)
-    scores = [sum(1 for c in row if c is not None and header_key(c) in known) for row in scan]
+    scores = [sum(1 for c in row if c is not None and _header_known(c, known)) for row in scan]
     if max(scores, default=0) > 0:
-        return int(np.argmax(scores))
+        h = int(np.argmax(scores))
+        while h + 1 < len(scores) and scores[h + 1] == scores[h]:
+            h += 1  # a header cell merged down over two rows names both: the lower row is the header
+        return h
     widths = [sum(c is not None for c in row) for row in scan]
     widest = max(widths)
     return next(i for i, w in enumerate(widths) if w >= max(2, 0.8 * widest)) if widest else 0
+
+
+def _header_known(cell: str, known: set[str]) -> bool:
+    key = header_key(cell)
+    return key in known or key.rsplit("—", 1)[-1] in known
 
 
 def _headers(row: list[str | None], path: Path, line: int) -> list[str]:
