@@ -42,3 +42,23 @@ def write_wjx(tmp_path):
             df.to_excel(path, index=False)
         return path
     return write
+
+
+def by_number(book, text_frame: pd.DataFrame) -> pd.DataFrame:
+    """The 问卷星 按序号 download of the same answers as a 按文本 ``wjx_frame``: a single choice becomes
+    its option's position in the questionnaire (the codebook's ``values`` order), a multi-select one
+    ``第N题(选项)`` column per option holding 1/0, skipped -3 and empty -2 (FORMATS.md)."""
+    marker = {"(跳过)": "-3", "(空)": "-2"}
+    out = {}
+    for k, var in enumerate(book.variables.values(), 1):
+        col = text_frame[f"{k}、{var.question}"]
+        if var.type == "single":
+            position = {label: str(i) for i, label in enumerate(var.values.values(), 1)}
+            out[f"{k}、{var.question}"] = col.map(lambda a: marker.get(a) or position[a])
+        elif var.type == "multi":
+            for label in var.values.values():
+                out[f"第{k}题({label})"] = col.map(
+                    lambda a, lab=label: marker.get(a) or ("1" if lab in a.split("┋") else "0"))
+        else:
+            out[f"{k}、{var.question}"] = col
+    return pd.concat([text_frame[WJX_LEAD], pd.DataFrame(out)], axis=1)

@@ -127,3 +127,20 @@ def test_missing_required_column_is_a_clear_error(books, tmp_path):
     with pytest.raises(SurveyError) as e:
         clean_table(ingest.read(path), books["worker"])
     assert "no_district.xlsx" in str(e.value) and "district" in str(e.value) and "headers" in str(e.value)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1978/05/03", 48), ("1978/09/16", 47), ("1978年9月15日", 48), ("1978-09-16", 47),
+    ("28613", 48),             # Excel date serial of 1978-05-03
+    ("1978", 48),
+])
+def test_birth_dates_and_excel_serials_give_the_age_on_the_survey_date(text, expected):
+    import datetime as dt
+
+    assert parse_number(text, age_on=dt.date(2026, 9, 15)) == expected
+
+
+def test_birth_date_cell_in_a_typed_sheet(books, write_wjx):
+    r = run(books, write_wjx, [worker(age="1978/09/16"), worker(age="28613")])
+    assert r.valid["age"].tolist() == [47, 48]
+    assert r.changes[r.changes["variable"] == "age"]["rule"].tolist() == ["parse_number", "parse_number"]

@@ -2,16 +2,28 @@
 
 Driven entirely by the codebook: answers are normalised (NFKC, simplified characters, spaces) and
 mapped to codes through labels and aliases; numbers are parsed ("35岁", "３５", "三十五", a birth
-year); skip rules and ranges are checked; quality rules exclude rows. Nothing disappears silently:
-every excluded row is in ``exclusions`` with its rule, every cell whose value was changed or
-blanked is in ``changes`` with before/after and its rule, and an answer that maps to no code is
-kept as missing, logged, and counted in ``unmapped`` so the researcher can add an alias.
-Personal data (``pii``) and private free text never leave this module.
+year or date, an Excel date serial); skip rules and ranges are checked; quality rules exclude rows
+or blank cells as the codebook says. Nothing disappears silently: every excluded row is in
+``exclusions`` with its rule, every cell whose value was changed or blanked is in ``changes`` with
+before/after and its rule, and an answer that maps to no code is kept as missing, logged, and
+counted in ``unmapped`` so the researcher can add an alias. Personal data (``pii``), private free
+text and the text typed into "其他〖…〗" never leave this module; the 问卷星 IP is used, hashed and
+in memory only, to tell duplicate submissions apart.
+
+Layouts understood (FORMATS.md): question headers ``N、题干``; 问卷星 按文本 and 按序号 downloads
+(in a 按序号 file a number is the option's position in the codebook's ``values``); multi-select as
+one ``┋``-joined column or one ``第N题(选项)`` column per option; matrix rows as ``第N题(行标题)``,
+``N、题干—行标题`` or ``N(行标题)``, matched by the row title listed in a variable's ``headers``.
+
+Vectorised: every rule works on whole columns, and text is parsed once per distinct value
+(``pd.factorize``), so a million rows clean in seconds, not hours.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hashlib
 import re
 
 import numpy as np
@@ -25,22 +37,33 @@ from .textnorm import answer_key, canon, header_key
 MULTI_SEP = "┋"
 _OTHER_TEXT = re.compile(r"〖[^〗]*〗")
 _NUMBER = re.compile(r"^(-?\d+(?:\.\d+)?)(?:周?岁|年|年整|人|户|名|万元|元|个|次)?$")
-_BIRTH = re.compile(r"^((?:19|20)\d\d)(?:年(?:\d{1,2}月(?:\d{1,2}日)?)?|[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?(?:出生|生)?$")
+_BIRTH = re.compile(r"^((?:19|20)\d\d)(?:年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?"
+                    r"(?:出生|生)?$")
 _SECONDS = re.compile(r"^(\d+(?:\.\d+)?)\s*秒?$")
+_OPTION_COLUMN = re.compile(r"^第(\d+)题\((.*)\)$")      # 第8题(ACG文化(动漫、游戏等)): outermost pair
+_NUMBERED_ROW = re.compile(r"^(\d+)\((.+)\)$")           # 12(社区服务)
+_ROW_TITLE_SEP = re.compile(r"[—－\-_:]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
+_CHOSEN = {"1", "选中", "是", "√", "✓", "v", "y", "yes", "true"}
+_NOT_CHOSEN = {"0", "未选中", "否", "×", "n", "no", "false"}
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 NO_DISTRICT = "（未填区县）"
 RULE_LABELS = {
     "missing_required": "必填项为空",
+    "attention": "注意力题未通过",
     "speeder": "答题时间过短",
+    "straightline": "量表题全部同一答案（直线作答）",
     "duplicate": "重复提交",
+    "duplicate_id": "问卷编号重复",
+    "skip_logic": "违反跳题逻辑",
+    "out_of_range": "超出合理范围",
     "normalize": "规范写法（全角/繁体/空格）",
     "alias": "别名归并",
+    "other_text": "“其他”后填写的文字已移除",
     "parse_number": "数值解析",
     "unmapped": "无法识别的答案",
-    "out_of_range": "超出合理范围",
-    "skip_logic": "违反跳题逻辑",
 }
 
 EXCLUSION_COLUMNS = ["instrument", "file", "row", "district", "rule", "reason", "detail"]
@@ -57,23 +80,49 @@ class CleanResult:
     received: pd.Series          # rows received per district
     unmapped: pd.DataFrame       # variable, value, count
     ignored_columns: list[str]
+    numbering: str = "code"      # "position" for a 问卷星 按序号 download
+
+
+@dataclasses.dataclass
+class Layout:
+    """How a file's columns map onto the codebook."""
+
+    columns: dict[str, str]                  # raw header → variable or 问卷星 meta name
+    options: dict[str, dict[str, int | None]]  # multi variable → {raw header: code} (one column per option)
+    ignored: list[str]
 
 
 # -- value parsing --------------------------------------------------------------------------------
 
-def parse_number(text: str, *, age_on: int | None = None) -> float | None:
-    """A number as people type it: '35', '35岁', '３５', '三十五岁', and for ages a birth year
-    ('1978', '1978年', '1978-05') turned into the age reached in the survey year ``age_on``."""
+def parse_number(text: str, *, age_on: int | dt.date | None = None) -> float | None:
+    """A number as people type it: '35', '35岁', '３５', '三十五岁'. For ages (``age_on`` = the survey
+    date, or its year) a birth year ('1978', '1978年') gives the age reached in the survey year, a
+    birth date ('1978-05-03', '1978年5月3日') or an Excel date serial (28613) the exact age in
+    completed years on the survey date."""
     key = answer_key(text)
     if age_on is not None:
+        on = age_on if isinstance(age_on, dt.date) else dt.date(int(age_on), 12, 31)
         m = _BIRTH.match(key)
         if m:
-            return float(age_on - int(m.group(1)))
+            year = int(m.group(1))
+            month, day = m.group(2) or m.group(4), m.group(3) or m.group(5)
+            if month and isinstance(age_on, dt.date):
+                try:
+                    return float(_age(dt.date(year, int(month), int(day or 1)), on))
+                except ValueError:
+                    return None
+            return float(on.year - year)
+        if key.isdigit() and 7000 <= int(key) <= 60000:  # an Excel date serial (1919–2064)
+            return float(_age(_EXCEL_EPOCH + dt.timedelta(days=int(key)), on))
     m = _NUMBER.match(key)
     if m:
         return float(m.group(1))
     key = re.sub(r"(周?岁|年)$", "", key)
     return _chinese_number(key)
+
+
+def _age(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _chinese_number(key: str) -> float | None:
@@ -101,197 +150,394 @@ def split_multi(text: str) -> list[str]:
     return [p for p in _OTHER_TEXT.sub("", text).split(MULTI_SEP) if p.strip()]
 
 
-# -- the cleaner ----------------------------------------------------------------------------------
+def _redact(text: str) -> str:
+    """An answer as the change log may show it: typed "其他" text replaced by 〖…〗."""
+    return _OTHER_TEXT.sub("〖…〗", text)
 
-def map_columns(table: RawTable, book: Codebook) -> tuple[dict[str, str], list[str]]:
-    """Raw header → variable (or 问卷星 meta) name, and the headers that match nothing."""
+
+# -- column mapping -------------------------------------------------------------------------------
+
+def _resolve(col: str, by_key: dict[str, str]) -> str | None:
+    """The variable a header names: the question itself, or a matrix row by its row title."""
+    key = header_key(col)
+    if key in by_key:
+        return by_key[key]
+    text = canon(col)
+    for pattern in (_OPTION_COLUMN, _NUMBERED_ROW):
+        m = pattern.match(text)
+        if m and header_key(m.group(2)) in by_key:
+            return by_key[header_key(m.group(2))]
+    parts = _ROW_TITLE_SEP.split(key)
+    if len(parts) > 1 and parts[-1] in by_key:
+        return by_key[parts[-1]]
+    return None
+
+
+def map_columns(table: RawTable, book: Codebook) -> Layout:
+    """Raw header → variable (or 问卷星 meta) name, option columns of multi-selects, and the rest."""
     by_key = book.header_map()
-    mapping: dict[str, str] = {}
+    columns: dict[str, str] = {}
+    option_groups: dict[str, list[tuple[str, str]]] = {}
     ignored: list[str] = []
     for col in table.frame.columns:
         key = header_key(col)
-        target = by_key.get(key) or (WJX_META.get(key) if table.kind == "wjx" else None)
+        target = _resolve(col, by_key) or (WJX_META.get(key) if table.kind == "wjx" else None)
         if target is None:
-            ignored.append(col)
+            m = _OPTION_COLUMN.match(canon(col))
+            if m:
+                option_groups.setdefault(m.group(1), []).append((col, m.group(2)))
+            else:
+                ignored.append(col)
             continue
-        if target in mapping.values():
-            first = next(c for c, t in mapping.items() if t == target)
+        if target in columns.values():
+            first = next(c for c, t in columns.items() if t == target)
             raise SurveyError(f"“{first}”和“{col}”两列都对应变量 {target}。", file=table.name,
                               variable=target, fix="删除多余的一列，或在编码手册中区分这两道题。")
-        mapping[col] = target
+        columns[col] = target
+    options = _option_columns(option_groups, book, set(columns.values()), ignored)
     for var in book.variables.values():
-        if var.required and var.name not in mapping.values():
+        if var.required and var.name not in columns.values() and var.name not in options:
             raise SurveyError(f"缺少必需的列“{var.question}”（{var.label}）。", file=table.name,
                               variable=var.name,
                               fix=f"检查导出文件的表头；如果该题在文件里用了别的题目文字，"
                                   f"把它加到 {book.path.name} 中该变量的 headers 列表。")
-    return mapping, ignored
+    return Layout(columns, options, ignored)
+
+
+def _option_columns(groups: dict[str, list[tuple[str, str]]], book: Codebook, taken: set[str],
+                    ignored: list[str]) -> dict[str, dict[str, int | None]]:
+    """``第N题(选项)`` columns: each group of one question number belongs to the multi-select whose
+    options its texts name. Option texts the codebook lacks stay in the layout (code None), so a
+    respondent who ticked one is logged as unmapped rather than lost."""
+    out: dict[str, dict[str, int | None]] = {}
+    multis = [v for v in book.variables.values() if v.type == "multi" and v.name not in taken]
+    for number, cols in groups.items():
+        best, best_hits = None, 0
+        for var in multis:
+            hits = sum(var.code_for(_OTHER_TEXT.sub("", text)) is not None for _, text in cols)
+            if hits > best_hits and var.name not in out:
+                best, best_hits = var, hits
+        if best is None or best_hits < max(1, len(cols) // 2):
+            ignored.extend(c for c, _ in cols)
+            continue
+        out[best.name] = {c: best.code_for(_OTHER_TEXT.sub("", text)) for c, text in cols}
+    return out
+
+
+def _numbering(table: RawTable, raw: pd.DataFrame, book: Codebook, missing: set[str]) -> str:
+    """A 问卷星 file whose single-choice answers are (nearly) all numbers is a 按序号 download."""
+    if table.kind != "wjx":
+        return "code"
+    numeric = total = 0
+    for var in book.variables.values():
+        if var.type != "single" or var.name not in raw:
+            continue
+        counts = raw[var.name].value_counts()
+        keys = counts.index.map(lambda u: answer_key(str(u)))
+        present = ~keys.isin(missing)
+        total += int(counts[present].sum())
+        numeric += int(counts[present & keys.str.fullmatch(r"\d+")].sum())
+    return "position" if total and numeric >= 0.9 * total else "code"
+
+
+# -- per-distinct-value machinery -------------------------------------------------------------------
+
+class _Col:
+    """A raw column factorised once: the distinct texts and, per row, which one it holds (-1: empty)."""
+
+    def __init__(self, s: pd.Series, missing: set[str]):
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        self.codes = codes
+        self.uniques = [str(u) for u in uniques]
+        self.missing_u = np.array([answer_key(u) in missing for u in self.uniques] + [True])
+        self.absent = self.missing_u[codes]          # codes == -1 picks the trailing True
+
+    def take(self, per_unique: np.ndarray, fill) -> np.ndarray:
+        """A per-distinct-value array spread over the rows (``fill`` for empty cells)."""
+        return np.append(np.asarray(per_unique, dtype=object), [fill])[self.codes]
+
+    def rows_where(self, per_unique_mask: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.append(np.asarray(per_unique_mask, dtype=bool), [False])[self.codes])
 
 
 class _Log:
-    """Collects changed cells for one file without a Python loop per cell."""
+    """Changed cells of one file, gathered as whole arrays."""
 
-    def __init__(self, book: Codebook, table: RawTable):
+    def __init__(self):
         self.parts: list[pd.DataFrame] = []
-        self.book, self.table = book, table
 
-    def add(self, mask: pd.Series, variable: str, before: pd.Series, after: pd.Series | str, rule: str):
-        if not mask.any():
+    def add(self, rows: np.ndarray, variable: str, before, after, rule: str):
+        if len(rows) == 0:
             return
-        idx = mask[mask].index
-        self.parts.append(pd.DataFrame({
-            "row_index": idx, "variable": variable,
-            "before": before.loc[idx].astype(str).to_numpy(),
-            "after": (after.loc[idx].astype(str).to_numpy() if isinstance(after, pd.Series) else after),
-            "rule": rule,
-        }))
+        self.parts.append(pd.DataFrame({"row_index": rows, "variable": variable, "before": before,
+                                        "after": after, "rule": rule}))
+
+    def by_unique(self, col: _Col, variable: str, rule_u: np.ndarray, before_u, after_u) -> None:
+        """Log every row whose distinct value has a rule (None: nothing to log)."""
+        rule_u = np.asarray(rule_u, dtype=object)
+        for rule in sorted({r for r in rule_u if r is not None}):
+            mask = rule_u == rule
+            rows = col.rows_where(mask)
+            self.add(rows, variable, col.take(np.asarray(before_u, dtype=object), "")[rows],
+                     col.take(np.asarray(after_u, dtype=object), "")[rows], rule)
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
-            return pd.DataFrame(columns=["row_index", "variable", "before", "after", "rule"])
+            return pd.DataFrame({"row_index": pd.Series(dtype="int64"), "variable": [], "before": [],
+                                 "after": [], "rule": []})
         return pd.concat(self.parts, ignore_index=True)
 
 
+# -- the cleaner ----------------------------------------------------------------------------------
+
 def clean_table(table: RawTable, book: Codebook) -> CleanResult:
     """Clean one raw table against its codebook."""
-    mapping, ignored = map_columns(table, book)
-    raw = table.frame[list(mapping)].rename(columns=mapping)
-    log = _Log(book, table)
-    missing_keys = set(book.missing)
-
-    def is_missing(s: pd.Series) -> pd.Series:
-        return s.isna() | s.map(lambda v: v is None or answer_key(str(v)) in missing_keys)
-
-    out = pd.DataFrame(index=raw.index)
+    layout = map_columns(table, book)
+    raw = table.frame[list(layout.columns)].rename(columns=layout.columns)
+    raw.index = pd.RangeIndex(len(raw))
+    missing = set(book.missing)
+    numbering = _numbering(table, raw, book, missing)
+    log = _Log()
+    out: dict[str, pd.Series | np.ndarray] = {}
     unmapped: list[pd.DataFrame] = []
+    flags: dict[str, np.ndarray] = {}            # row-level findings of cell rules set to "exclude"
+    n = len(raw)
     for var in book.variables.values():
-        if var.name not in raw.columns or not var.kept:
+        if not var.kept:
             continue
-        col = raw[var.name]
-        absent = is_missing(col)
+        if var.type == "multi" and var.name in layout.options:
+            out.update(_multi_columns(var, table.frame, layout.options[var.name], missing, numbering,
+                                      log, unmapped))
+            continue
+        if var.name not in raw.columns:
+            continue
+        col = _Col(raw[var.name], missing)
         if var.type == "single":
-            out[var.name] = _single(var, col, absent, log, unmapped)
+            out[var.name] = _single(var, col, numbering, log, unmapped)
         elif var.type in ("number", "age"):
-            out[var.name] = _number(var, book, col, absent, log)
+            out[var.name] = _number(var, book, col, log, flags)
         elif var.type == "multi":
-            out = pd.concat([out, _multi(var, col, absent, log, unmapped)], axis=1)
-        else:  # text kept as written, normalised (district, street, community)
-            text = col.where(~absent).map(lambda v: canon(v) if isinstance(v, str) else v)
-            log.add(~absent & (text != col), var.name, col, text, "normalize")
-            out[var.name] = text.astype("string")
-    _skip_logic(book, out, log)
-    _derive(book, out)
+            out.update(_multi(var, col, numbering, log, unmapped))
+        else:  # text kept as written, normalised (district, street, community, respondent id)
+            text_u = np.array([canon(u) for u in col.uniques], dtype=object)
+            rule_u = np.where(text_u != np.array(col.uniques, dtype=object), "normalize", None)
+            rule_u[col.missing_u[:-1]] = None
+            log.by_unique(col, var.name, rule_u, col.uniques, text_u)
+            values = col.take(text_u, None)
+            values[col.absent] = None
+            out[var.name] = pd.Series(values, dtype="string")
+    frame = pd.DataFrame(out, index=raw.index)
+    _skip_logic(book, frame, log, flags)
+    _derive(book, frame)
 
     district_var = book.role("district")
-    districts = out[district_var].fillna(NO_DISTRICT) if district_var in out else \
-        pd.Series(NO_DISTRICT, index=out.index)
-    rule_of_row = _row_rules(book, raw, out, table)
-    excluded = rule_of_row.notna()
+    districts = (frame[district_var].fillna(NO_DISTRICT) if district_var in frame
+                 else pd.Series(NO_DISTRICT, index=raw.index)).astype(object)
+    rule, detail = _row_rules(book, raw, frame, table, flags, log, missing)
+    excluded = pd.notna(rule)
 
-    file_name, rows = table.name, pd.Series(table.rows, index=raw.index)
+    file_name, rows = table.name, np.asarray(table.rows, dtype="int64")
     exclusions = pd.DataFrame({
-        "instrument": book.instrument, "file": file_name, "row": rows[excluded].astype(int),
-        "district": districts[excluded], "rule": rule_of_row[excluded].map(lambda r: r[0]),
-        "reason": rule_of_row[excluded].map(lambda r: RULE_LABELS[r[0]]),
-        "detail": rule_of_row[excluded].map(lambda r: r[1]),
-    }, columns=EXCLUSION_COLUMNS).reset_index(drop=True)
+        "instrument": book.instrument, "file": file_name, "row": rows[excluded],
+        "district": districts.to_numpy()[excluded], "rule": rule[excluded],
+        "reason": [RULE_LABELS[r] for r in rule[excluded]], "detail": detail[excluded],
+    }, columns=EXCLUSION_COLUMNS)
 
     ch = log.frame()
+    ridx = ch["row_index"].to_numpy(dtype="int64")
     changes = pd.DataFrame({
-        "instrument": book.instrument, "file": file_name,
-        "row": rows.loc[ch["row_index"]].astype(int).to_numpy() if len(ch) else [],
-        "district": districts.loc[ch["row_index"]].to_numpy() if len(ch) else [],
-        "variable": ch["variable"], "before": ch["before"], "after": ch["after"], "rule": ch["rule"],
-    }, columns=CHANGE_COLUMNS)
+        "instrument": book.instrument, "file": file_name, "row": rows[ridx],
+        "district": districts.to_numpy()[ridx], "variable": ch["variable"].to_numpy(),
+        "before": ch["before"].astype(str).to_numpy(), "after": ch["after"].astype(str).to_numpy(),
+        "rule": ch["rule"].to_numpy(),
+    }, columns=CHANGE_COLUMNS).sort_values(["row", "variable", "rule"], kind="stable").reset_index(drop=True)
 
-    valid = out[~excluded].copy()
-    valid.insert(0, "_row", rows[~excluded].astype("int64"))
+    valid = frame[~excluded].copy()
+    valid.insert(0, "_row", rows[~excluded])
     valid.insert(0, "_file", file_name)
     if "_duration" in raw.columns:
-        valid["_duration_s"] = raw.loc[~excluded, "_duration"].map(parse_seconds).astype("Float64")
+        valid["_duration_s"] = pd.array(_seconds(raw["_duration"])[~excluded], dtype="Float64")
     if "_submitted" in raw.columns:
         valid["_submitted"] = raw.loc[~excluded, "_submitted"].astype("string")
     valid = valid.reset_index(drop=True)
 
     um = (pd.concat(unmapped, ignore_index=True) if unmapped
-          else pd.DataFrame(columns=["variable", "value"]))
-    um = um.groupby(["variable", "value"], sort=True).size().rename("count").reset_index()
+          else pd.DataFrame({"variable": [], "value": [], "count": pd.Series(dtype="int64")}))
+    um = um.groupby(["variable", "value"], sort=True)["count"].sum().reset_index()
     received = districts.value_counts().sort_index()
-    assert int(received.sum()) == len(valid) + len(exclusions), "row accounting broken"
-    return CleanResult(book.instrument, file_name, valid, exclusions, changes, received, um, ignored)
+    if int(received.sum()) != len(valid) + len(exclusions) or int(received.sum()) != n:
+        raise RuntimeError(f"行数核对失败（程序错误）：{file_name} 收到 {n} 行，有效 {len(valid)}，"
+                           f"剔除 {len(exclusions)}")
+    return CleanResult(book.instrument, file_name, valid, exclusions, changes, received, um,
+                       layout.ignored, numbering)
 
 
-def _single(var: Variable, col: pd.Series, absent: pd.Series, log: _Log, unmapped: list) -> pd.Series:
-    present = col[~absent].astype(str)
-    uniques = present.unique()
-    lookup = {u: var.code_for(u) for u in uniques}
-    codes = present.map(lookup)
-    result = pd.Series(pd.NA, index=col.index, dtype="Int64")
-    result.loc[codes.dropna().index] = codes.dropna().astype(int)
-    bad = codes.isna()
-    log.add(bad.reindex(col.index, fill_value=False), var.name, col, "", "unmapped")
+def _count_unmapped(col: _Col, var: str, bad_u: np.ndarray, values_u: list[str] | None = None) -> pd.DataFrame:
+    counts = np.bincount(col.codes[col.codes >= 0], minlength=len(col.uniques))
+    idx = np.flatnonzero(bad_u)
+    shown = values_u if values_u is not None else col.uniques
+    return pd.DataFrame({"variable": var, "value": [_redact(shown[i]) for i in idx],
+                         "count": counts[idx].astype("int64")})
+
+
+def _single(var: Variable, col: _Col, numbering: str, log: _Log, unmapped: list) -> pd.Series:
+    code_u, rule_u, after_u = [], [], []
+    for u, is_missing in zip(col.uniques, col.missing_u):
+        if is_missing:
+            code_u.append(None), rule_u.append(None), after_u.append("")
+            continue
+        text = _OTHER_TEXT.sub("", u)
+        code = var.code_for(text, numbering)
+        code_u.append(code)
+        label = var.values.get(code, "") if code is not None else ""
+        after_u.append(label)
+        if code is None:
+            rule_u.append("unmapped")
+        elif text != u:
+            rule_u.append("other_text")
+        elif text == label or (numbering == "position" and answer_key(text).isdigit()):
+            rule_u.append(None)
+        else:
+            rule_u.append("normalize" if answer_key(text) == answer_key(label) else "alias")
+    rule_u = np.array(rule_u, dtype=object)
+    log.by_unique(col, var.name, rule_u, [_redact(u) for u in col.uniques], after_u)
+    bad = rule_u == "unmapped"
     if bad.any():
-        unmapped.append(pd.DataFrame({"variable": var.name, "value": present[bad].to_numpy()}))
-    good = present[~bad]
-    label = good.map(lambda u: var.values[lookup[u]])
-    same_key = good.map(answer_key) == label.map(answer_key)
-    differs = good != label
-    log.add((differs & same_key).reindex(col.index, fill_value=False), var.name, col,
-            label.reindex(col.index), "normalize")
-    log.add((differs & ~same_key).reindex(col.index, fill_value=False), var.name, col,
-            label.reindex(col.index), "alias")
-    return result
+        unmapped.append(_count_unmapped(col, var.name, bad))
+    codes = col.take(np.array(code_u, dtype=object), None)
+    return pd.Series(pd.array(codes, dtype="Int64"))
 
 
-def _number(var: Variable, book: Codebook, col: pd.Series, absent: pd.Series, log: _Log) -> pd.Series:
-    present = col[~absent].astype(str)
-    age_on = book.survey_date.year if var.type == "age" else None
-    lookup = {u: parse_number(u, age_on=age_on) for u in present.unique()}
-    values = present.map(lookup).astype("Float64")
-    result = pd.Series(pd.NA, index=col.index, dtype="Float64")
-    result.loc[values.index] = values
-    unreadable = values.isna().reindex(col.index, fill_value=False)
-    log.add(unreadable, var.name, col, "", "unmapped")
-    shown = values.map(lambda x: "" if pd.isna(x) else (str(int(x)) if float(x).is_integer() else str(x)))
-    reparsed = (~values.isna() & (present != shown)).reindex(col.index, fill_value=False)
-    log.add(reparsed, var.name, col, shown.reindex(col.index), "parse_number")
-    if var.range and book.rule("out_of_range"):
+def _number(var: Variable, book: Codebook, col: _Col, log: _Log, flags: dict) -> pd.Series:
+    age_on = book.survey_date if var.type == "age" else None
+    value_u = np.array([np.nan if m else parse_number(u, age_on=age_on)
+                        for u, m in zip(col.uniques, col.missing_u[:-1])], dtype=float)
+    shown = [("" if np.isnan(x) else (str(int(x)) if float(x).is_integer() else str(x))) for x in value_u]
+    present_u = ~col.missing_u[:-1]
+    rule_u = np.full(len(value_u), None, dtype=object)
+    rule_u[present_u & np.isnan(value_u)] = "unmapped"
+    rule_u[present_u & ~np.isnan(value_u) & (np.array(shown, dtype=object) != np.array(col.uniques, dtype=object))] \
+        = "parse_number"
+    rng_rule = book.rule("out_of_range")
+    if var.range and rng_rule:
         lo, hi = var.range
-        outside = (result < lo) | (result > hi)
-        outside = outside.fillna(False).astype(bool)
-        log.add(outside, var.name, col, "", "out_of_range")
-        result[outside] = pd.NA
-    return result
+        outside_u = ~np.isnan(value_u) & ((value_u < lo) | (value_u > hi))
+        if rng_rule["action"] == "blank":
+            rule_u[outside_u] = "out_of_range"
+            shown = [("" if o else s) for s, o in zip(shown, outside_u)]
+            value_u = np.where(outside_u, np.nan, value_u)
+        else:
+            flags.setdefault("out_of_range", np.zeros(len(col.codes), dtype=object))
+            rows = col.rows_where(outside_u)
+            flags["out_of_range"][rows] = [f"“{var.label}”为 {col.uniques[c]}，超出 {lo:g}–{hi:g}"
+                                           for c in col.codes[rows]]
+    log.by_unique(col, var.name, rule_u, col.uniques, shown)
+    values = np.append(value_u, np.nan)[col.codes]
+    values[col.absent] = np.nan
+    return pd.Series(pd.array(values, dtype="Float64")).where(~np.isnan(values), pd.NA)
 
 
-def _multi(var: Variable, col: pd.Series, absent: pd.Series, log: _Log, unmapped: list) -> pd.DataFrame:
-    cols = {code: pd.Series(pd.NA, index=col.index, dtype="Int8") for code in var.values}
-    for idx, text in col[~absent].astype(str).items():
-        chosen = set()
-        for part in split_multi(text):
-            code = var.code_for(part)
-            if code is None:
-                unmapped.append(pd.DataFrame({"variable": [var.name], "value": [part]}))
-                log.parts.append(pd.DataFrame({"row_index": [idx], "variable": [var.name],
-                                               "before": [part], "after": [""], "rule": ["unmapped"]}))
+def _multi(var: Variable, col: _Col, numbering: str, log: _Log, unmapped: list) -> dict[str, pd.Series]:
+    """A ``┋``-joined multi-select column → one 0/1 column per option (NA when not answered)."""
+    codes_list = list(var.values)
+    matrix = np.zeros((len(col.uniques), len(codes_list)), dtype=float)
+    bad_parts: list[tuple[int, str]] = []
+    for i, (u, is_missing) in enumerate(zip(col.uniques, col.missing_u)):
+        if is_missing:
+            matrix[i] = np.nan
+            continue
+        parts = split_multi(u)
+        chosen = [var.code_for(p, numbering) for p in parts]
+        for p, c in zip(parts, chosen):
+            if c is None:
+                bad_parts.append((i, p))
+        if chosen and all(c is None for c in chosen):
+            matrix[i] = np.nan
+        for c in chosen:
+            if c is not None:
+                matrix[i, codes_list.index(c)] = 1
+    if bad_parts:
+        counts = np.bincount(col.codes[col.codes >= 0], minlength=len(col.uniques))
+        unmapped.append(pd.DataFrame({"variable": var.name, "value": [_redact(p) for _, p in bad_parts],
+                                      "count": [int(counts[i]) for i, _ in bad_parts]}))
+        for i, p in bad_parts:
+            mask = np.zeros(len(col.uniques), dtype=bool)
+            mask[i] = True
+            rows = col.rows_where(mask)
+            log.add(rows, var.name, _redact(p), "", "unmapped")
+    taken = np.vstack([matrix, np.full((1, len(codes_list)), np.nan)])[col.codes]
+    taken[col.absent] = np.nan
+    return {f"{var.name}__{code}": pd.Series(pd.array(taken[:, j], dtype="Float64")).astype("Int8")
+            for j, code in enumerate(codes_list)}
+
+
+def _multi_columns(var: Variable, frame: pd.DataFrame, cols: dict[str, int | None], missing: set[str],
+                   numbering: str, log: _Log, unmapped: list) -> dict[str, pd.Series]:
+    """A multi-select in one column per option (问卷星 按序号: ``第N题(选项)`` holding 1/0; some
+    downloads hold the option text or nothing). A row with no option ticked and every cell empty
+    or a missing marker did not answer (NA); an option the codebook lacks is logged as unmapped."""
+    n = len(frame)
+    codes_list = list(var.values)
+    ticked = np.zeros((n, len(codes_list)))
+    answered = np.zeros(n, dtype=bool)
+    for raw_col, code in cols.items():
+        col = _Col(frame[raw_col].reset_index(drop=True), missing)
+        option_text = header_key(_OPTION_COLUMN.match(canon(raw_col)).group(2))
+        state_u = []
+        for u, is_missing in zip(col.uniques, col.missing_u):
+            key = answer_key(u)
+            if is_missing:
+                state_u.append(np.nan)
+            elif key in _CHOSEN or key == option_text or _OTHER_TEXT.search(u):
+                state_u.append(1.0)
+            elif key in _NOT_CHOSEN:
+                state_u.append(0.0)
             else:
-                chosen.add(code)
-        for code in var.values:
-            cols[code].loc[idx] = int(code in chosen)
-    return pd.DataFrame({f"{var.name}__{code}": s for code, s in cols.items()})
+                state_u.append(-1.0)   # unreadable
+        state = np.append(np.array(state_u, dtype=float), np.nan)[col.codes]
+        answered |= ~np.isnan(state)
+        bad = np.flatnonzero(state == -1)
+        if len(bad):
+            log.add(bad, var.name, [_redact(col.uniques[c]) for c in col.codes[bad]], "", "unmapped")
+            unmapped.append(pd.DataFrame({"variable": var.name, "value": [f"{raw_col}: 无法识别"],
+                                          "count": [len(bad)]}))
+        if code is None:
+            rows = np.flatnonzero(state == 1)
+            if len(rows):
+                label = _OPTION_COLUMN.match(canon(raw_col)).group(2)
+                log.add(rows, var.name, _redact(label), "", "unmapped")
+                unmapped.append(pd.DataFrame({"variable": var.name, "value": [_redact(label)],
+                                              "count": [len(rows)]}))
+            continue
+        ticked[:, codes_list.index(code)] = np.maximum(ticked[:, codes_list.index(code)],
+                                                       np.where(state == 1, 1, 0))
+    ticked[~answered] = np.nan
+    return {f"{var.name}__{code}": pd.Series(pd.array(ticked[:, j], dtype="Float64")).astype("Int8")
+            for j, code in enumerate(codes_list)}
 
 
-def _skip_logic(book: Codebook, out: pd.DataFrame, log: _Log) -> None:
-    """An answer to a question the respondent should not have been asked is blanked and logged."""
+def _skip_logic(book: Codebook, out: pd.DataFrame, log: _Log, flags: dict) -> None:
+    """An answer to a question the respondent should not have been asked is blanked (or, with
+    ``quality.skip_logic.action: exclude``, its row excluded)."""
+    rule = book.quality.get("skip_logic", {"enabled": True, "action": "blank"})
+    if not rule.get("enabled", True):
+        return
     for var in book.variables.values():
         cond = var.asked_if
         if cond is None or var.name not in out or cond.variable not in out:
             continue
-        asked = out[cond.variable].isin(cond.codes).fillna(False).astype(bool)
-        violation = ~asked & out[var.name].notna()
-        before = out[var.name].map(lambda c: var.values.get(c, c) if pd.notna(c) else "")
-        log.add(violation, var.name, before, "", "skip_logic")
-        out.loc[violation, var.name] = pd.NA
+        asked = out[cond.variable].isin(cond.codes).fillna(False).to_numpy(dtype=bool)
+        violation = ~asked & out[var.name].notna().to_numpy()
+        if not violation.any():
+            continue
+        rows = np.flatnonzero(violation)
+        shown = out[var.name].map(var.values).astype(object).to_numpy()[rows]
+        if rule["action"] == "exclude":
+            flags.setdefault("skip_logic", np.zeros(len(out), dtype=object))
+            flags["skip_logic"][rows] = [f"“{var.label}”只问{cond.text}的人，却答了“{s}”" for s in shown]
+        else:
+            log.add(rows, var.name, shown, "", "skip_logic")
+            out.loc[violation, var.name] = pd.NA
 
 
 def _derive(book: Codebook, out: pd.DataFrame) -> None:
@@ -299,42 +545,123 @@ def _derive(book: Codebook, out: pd.DataFrame) -> None:
         if d.source not in out:
             continue
         src = out[d.source]
-        res = pd.Series(pd.NA, index=out.index, dtype="Int64")
         if d.bands:
+            x = src.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            res = np.full(len(out), np.nan)
             for band in d.bands:
-                inside = src.notna() & src.map(lambda x, b=band: pd.notna(x) and b.contains(float(x)))
-                res[inside.astype(bool)] = band.code
+                inside = ~np.isnan(x)
+                if band.min is not None:
+                    inside &= x >= band.min
+                if band.max is not None:
+                    inside &= x <= band.max
+                res[inside] = band.code
+            out[d.name] = pd.array(res, dtype="Float64").astype("Int64")
         else:
-            res = src.map(lambda c: d.mapping.get(int(c)) if pd.notna(c) else pd.NA).astype("Int64")
-        out[d.name] = res
+            out[d.name] = src.map(d.mapping).astype("Int64")
 
 
-def _row_rules(book: Codebook, raw: pd.DataFrame, out: pd.DataFrame, table: RawTable) -> pd.Series:
-    """For each row the first exclusion rule that fires, as (rule, detail), else None."""
-    rule = pd.Series([None] * len(raw), index=raw.index, dtype=object)
+def _seconds(s: pd.Series) -> np.ndarray:
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return np.append(np.array([parse_seconds(u) for u in uniques], dtype=float), np.nan)[codes]
 
-    def mark(mask: pd.Series, name: str, detail: pd.Series | str):
-        mask = mask & rule.isna()
-        for idx in mask[mask].index:
-            rule.loc[idx] = (name, detail if isinstance(detail, str) else detail.loc[idx])
+
+def _normalised_codes(s: pd.Series) -> np.ndarray:
+    """Integer codes such that two cells get the same code iff they hold the same answer (answer_key)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    keys = pd.Index([answer_key(str(u)) for u in uniques] + [""])
+    key_codes, _ = pd.factorize(keys)
+    return key_codes[codes]
+
+
+def _ip_hashes(s: pd.Series) -> np.ndarray:
+    """问卷星's 来自IP ('1.2.3.4(河北-石家庄)') as a salted hash of the address, in memory only."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    hashed = [hashlib.sha256(b"community-survey:" + re.sub(r"\(.*$", "", canon(str(u))).encode()).hexdigest()
+              for u in uniques]
+    return np.append(np.array(hashed, dtype=object), [None])[codes]
+
+
+def _row_rules(book: Codebook, raw: pd.DataFrame, out: pd.DataFrame, table: RawTable,
+               flags: dict[str, np.ndarray], log: _Log, missing: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """For each row the first exclusion rule that fires and its detail (None when the row is valid)."""
+    n = len(raw)
+    rule = np.full(n, None, dtype=object)
+    detail = np.full(n, None, dtype=object)
+    lines = np.asarray(table.rows)
+
+    def mark(mask: np.ndarray, name: str, text) -> None:
+        mask = np.asarray(mask, dtype=bool) & pd.isna(rule)
+        if mask.any():
+            rule[mask] = name
+            detail[mask] = text[mask] if isinstance(text, np.ndarray) else text
 
     for var in book.variables.values():
         if var.required and var.kept and var.name in out:
-            mark(out[var.name].isna(), "missing_required", f"“{var.label}”为空")
+            mark(out[var.name].isna().to_numpy(), "missing_required", f"“{var.label}”为空")
+    attention = book.rule("attention")
+    if attention:
+        for check in attention["checks"]:
+            if check["variable"] in out:
+                v = book.variables[check["variable"]]
+                given = out[check["variable"]]
+                wrong = ~given.isin(check["expect"]).fillna(False).to_numpy(dtype=bool)
+                answer = given.map(v.values).fillna("（未答）").astype(str).to_numpy()
+                expected = "或".join(v.values[c] for c in check["expect"])
+                mark(wrong, "attention", np.array([f"“{v.label}”应选“{expected}”，答了“{a}”" for a in answer],
+                                                  dtype=object))
     speed = book.rule("speeder")
     if speed and "_duration" in raw.columns:
-        secs = raw["_duration"].map(parse_seconds)
-        median = float(np.nanmedian(secs)) if secs.notna().any() else np.nan
+        secs = _seconds(raw["_duration"])
+        median = float(np.nanmedian(secs)) if (~np.isnan(secs)).any() else np.nan
         limit = max(float(speed.get("min_seconds", 0)),
                     float(speed.get("min_fraction_of_median", 0)) * (median if median == median else 0))
-        fast = (secs < limit).fillna(False)
-        mark(fast, "speeder", secs.map(lambda s: f"所用时间 {s:g} 秒，低于 {limit:g} 秒"
-                                       f"（下限 {speed.get('min_seconds', 0)} 秒或中位数 {median:g} 秒的 "
-                                       f"{speed.get('min_fraction_of_median', 0)} 倍）"))
+        fast = ~np.isnan(secs) & (secs < limit)
+        text = np.full(n, None, dtype=object)
+        text[fast] = [f"所用时间 {s:g} 秒，低于 {limit:g} 秒（下限 {speed.get('min_seconds', 0)} 秒或中位数 "
+                      f"{median:g} 秒的 {speed.get('min_fraction_of_median', 0)} 倍）" for s in secs[fast]]
+        mark(fast, "speeder", text)
+    straight = book.rule("straightline")
+    if straight:
+        items = [i for i in straight["items"] if i in out]
+        if len(items) >= 3:
+            grid = out[items]
+            answered = grid.notna().sum(axis=1).to_numpy()
+            same = (grid.nunique(axis=1) == 1).to_numpy() & (answered >= straight["min_items"])
+            if straight["action"] == "exclude":
+                first = grid.bfill(axis=1).iloc[:, 0]
+                labels = first.map(book.variables[items[0]].values).astype(object).to_numpy()
+                mark(same, "straightline",
+                     np.array([f"{k} 道量表题全部答“{lab}”" for k, lab in zip(answered, labels)], dtype=object))
+            else:
+                rows = np.flatnonzero(same & pd.isna(rule))
+                for item in items:
+                    v = book.variables[item]
+                    shown = out[item].map(v.values).astype(object).to_numpy()[rows]
+                    log.add(rows, item, shown, "", "straightline")
+                    out.loc[rows, item] = pd.NA
+    for name in ("skip_logic", "out_of_range"):
+        if name in flags:
+            hit = np.array([bool(x) for x in flags[name]])
+            mark(hit, name, flags[name])
     if book.rule("duplicate"):
         answers = [c for c in raw.columns if not c.startswith("_")]
-        key = raw[answers].astype(str).apply(lambda r: "\x1f".join(map(answer_key, r)), axis=1)
-        first_line = pd.Series(table.rows, index=raw.index).groupby(key).transform("first")
-        dup = key.duplicated(keep="first")
-        mark(dup, "duplicate", first_line.map(lambda r: f"与第 {int(r)} 行的全部答案相同"))
-    return rule
+        keys = pd.DataFrame({c: _normalised_codes(raw[c]) for c in answers})
+        if book.rule("duplicate").get("same_ip") and "_ip" in raw.columns:
+            keys["_ip"] = pd.factorize(pd.Series(_ip_hashes(raw["_ip"])), use_na_sentinel=False)[0]
+        if len(keys.columns):
+            dup = keys.duplicated(keep="first").to_numpy()
+            if dup.any():
+                group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+                first_line = pd.Series(lines).groupby(group).transform("first").to_numpy()
+                same_ip = "（同一 IP）" if "_ip" in keys else ""
+                mark(dup, "duplicate", np.array([f"与第 {int(r)} 行的全部答案相同{same_ip}" for r in first_line],
+                                                dtype=object))
+    if book.rule("duplicate_id"):
+        id_var = book.role("id")
+        if id_var in out:
+            ids = out[id_var]
+            dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
+            if dup.any():
+                first_line = pd.Series(lines).groupby(ids.fillna("").to_numpy()).transform("first").to_numpy()
+                mark(dup, "duplicate_id", np.array([f"编号与第 {int(r)} 行相同" for r in first_line], dtype=object))
+    return rule, detail

@@ -21,12 +21,18 @@ from .errors import SurveyError
 from .textnorm import answer_key, header_key
 
 TYPES = ("single", "multi", "text", "number", "age")
-ROLES = ("district", "street", "community")
+ROLES = ("district", "street", "community", "id")
 MISSING_KINDS = ("skipped", "empty", "refused")
+# rule → (allowed keys, allowed actions; the first is the default). "exclude" drops the row (logged in
+# exclusions), "blank" empties the offending cells (logged in changes).
 QUALITY_RULES = {
-    "speeder": {"enabled", "min_seconds", "min_fraction_of_median", "action"},
-    "duplicate": {"enabled", "action"},
-    "out_of_range": {"enabled", "action"},
+    "speeder": ({"enabled", "min_seconds", "min_fraction_of_median", "action"}, ("exclude",)),
+    "duplicate": ({"enabled", "action", "same_ip"}, ("exclude",)),
+    "duplicate_id": ({"enabled", "action"}, ("exclude",)),
+    "straightline": ({"enabled", "items", "min_items", "action"}, ("exclude", "blank")),
+    "attention": ({"enabled", "checks", "action"}, ("exclude",)),
+    "skip_logic": ({"enabled", "action"}, ("blank", "exclude")),
+    "out_of_range": ({"enabled", "action"}, ("blank", "exclude")),
 }
 _TOP_KEYS = {"instrument", "title", "respondent", "survey_date", "min_header_match", "missing",
              "scales", "quality", "variables", "derived", "report"}
@@ -69,13 +75,21 @@ class Variable:
         """Whether the variable may reach processed files and reports (never for PII or private text)."""
         return not (self.pii or self.private)
 
-    def code_for(self, answer: str) -> int | None:
-        """The code an answer maps to (label, alias, or the code itself as a by-number export writes it)."""
+    def code_for(self, answer: str, numbering: str = "code") -> int | None:
+        """The code an answer maps to: its label or an alias, or a number. A number is the code
+        itself (``numbering="code"``: typed sheets, SPSS) or, in a 问卷星 按序号 download
+        (``numbering="position"``), the option's position in ``values`` as the codebook lists them,
+        which is the questionnaire's order: with ``{5: 非常满意, …, 1: 很不满意}`` the answer 1 is
+        非常满意 (code 5)."""
         key = answer_key(answer)
         if key in self.aliases:
             return self.aliases[key]
-        if key.lstrip("-").isdigit() and int(key) in self.values:
-            return int(key)
+        if key.isdigit():
+            k = int(key)
+            if numbering == "position":
+                order = list(self.values)
+                return order[k - 1] if 1 <= k <= len(order) else None
+            return k if k in self.values else None
         return None
 
 
@@ -211,7 +225,7 @@ class _Parser:
         scales = self._scales(raw.get("scales") or {})
         variables = self._variables(raw["variables"], scales)
         derived = self._derived(raw.get("derived") or [], variables)
-        quality = self._quality(raw.get("quality") or {})
+        quality = self._quality(raw.get("quality") or {}, variables)
         report = self._report(raw.get("report") or {}, variables, derived)
         share = raw.get("min_header_match", 0.6)
         if not isinstance(share, (int, float)) or not 0 < share <= 1:
@@ -447,25 +461,66 @@ class _Parser:
         return Derived(name=name, label=str(spec.get("label", name)), source=source.name,
                        values=values, mapping={int(k): int(v) for k, v in mapping.items()})
 
-    def _quality(self, raw: Any) -> dict[str, dict[str, Any]]:
+    def _quality(self, raw: Any, variables: dict[str, Variable]) -> dict[str, dict[str, Any]]:
         if not isinstance(raw, dict):
             self.fail("quality 应是“规则名: 设置”的映射。")
         out = {}
         for name, spec in raw.items():
+            where = f"quality.{name}"
             if name not in QUALITY_RULES:
-                self.fail(f"不认识的质量规则 {name}。", f"quality.{name}",
-                          fix=f"可用：{', '.join(QUALITY_RULES)}。")
+                self.fail(f"不认识的质量规则 {name}。", where, fix=f"可用：{', '.join(QUALITY_RULES)}。")
+            keys, actions = QUALITY_RULES[name]
             spec = dict(spec or {})
-            self._no_unknown(spec, QUALITY_RULES[name], f"quality.{name}", "质量规则")
-            action = spec.get("action", "exclude" if name != "out_of_range" else "blank")
-            allowed = ("blank",) if name == "out_of_range" else ("exclude",)
-            if action not in allowed:
-                self.fail(f"action “{action}” 不适用于该规则。", f"quality.{name}",
-                          fix=f"可用：{', '.join(allowed)}。")
+            self._no_unknown(spec, keys, where, "质量规则")
+            action = spec.get("action", actions[0])
+            if action not in actions:
+                self.fail(f"action “{action}” 不适用于该规则。", where, fix=f"可用：{', '.join(actions)}。")
             spec["action"] = action
             spec.setdefault("enabled", True)
+            check = getattr(self, f"_rule_{name}", None)
+            if check:
+                check(spec, variables, where)
             out[name] = spec
         return out
+
+    def _rule_straightline(self, spec: dict, variables: dict[str, Variable], where: str) -> None:
+        items = spec.get("items")
+        if items is None:  # default: every item on a rating scale
+            items = [v.name for v in variables.values() if v.scale and v.kept]
+        if not isinstance(items, list) or any(i not in variables or not variables[i].scale for i in items):
+            self.fail("items 应列出同一量表（scale）的题目变量名。", where,
+                      fix="例如 items: [sat_service, sat_party, sat_safety]")
+        if len({variables[i].scale for i in items}) > 1:
+            self.fail("items 中的题目不属于同一个量表，无法判断是否“一条直线”作答。", where)
+        if len(items) < 3:
+            self.fail("至少需要 3 道同量表的题才能判断直线作答。", where)
+        minimum = spec.get("min_items", len(items))
+        if not isinstance(minimum, int) or not 3 <= minimum <= len(items):
+            self.fail(f"min_items 应是 3 到 {len(items)} 之间的整数（至少答了几题才判断）。", where)
+        spec["items"], spec["min_items"] = list(items), minimum
+
+    def _rule_attention(self, spec: dict, variables: dict[str, Variable], where: str) -> None:
+        checks = spec.get("checks")
+        if not isinstance(checks, list) or not checks:
+            self.fail("checks 应列出注意力题及其正确答案。", where,
+                      fix="例如 checks: [{variable: attn1, expect: [4]}]")
+        parsed = []
+        for c in checks:
+            var = variables.get(c.get("variable")) if isinstance(c, dict) else None
+            if var is None or var.type != "single":
+                self.fail(f"注意力题 {c!r} 应指向一道单选题变量。", where)
+            expect = c.get("expect")
+            expect = [expect] if isinstance(expect, int) else expect
+            if not isinstance(expect, list) or not expect or any(e not in var.values for e in expect):
+                self.fail(f"注意力题 {var.name} 的 expect 应是它的选项代码列表。", where,
+                          fix=f"可用的代码：{', '.join(map(str, var.values))}。")
+            parsed.append({"variable": var.name, "expect": list(expect)})
+        spec["checks"] = parsed
+
+    def _rule_duplicate_id(self, spec: dict, variables: dict[str, Variable], where: str) -> None:
+        if not any(v.role == "id" for v in variables.values()):
+            self.fail("duplicate_id 需要一个标为 role: id 的变量（问卷编号、工号等）。", where,
+                      fix="给编号题加上 role: id，或删除该规则。")
 
     def _report(self, raw: Any, variables: dict[str, Variable], derived: dict[str, Derived]) -> dict:
         out = {}
