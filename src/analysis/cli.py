@@ -75,6 +75,8 @@ def _prepare(args) -> "object":
         print("\n以下答案没有对应的选项，已按缺失处理（可在编码手册的 aliases 中补充）：")
         for _, r in w.unmapped.head(30).iterrows():
             print(f"  {r['instrument']}.{r['variable']}: “{r['value']}” × {r['count']}")
+        if len(w.unmapped) > 30:
+            print(f"  …… 另有 {len(w.unmapped) - 30} 种，全部列在 {Path(args.processed_dir) / args.wave / 'unmapped.parquet'}")
     for f in w.manifest["inputs"]:
         if f["ignored_columns"]:
             print(f"\n{f['file']} 中未使用的列：{'、'.join(f['ignored_columns'])}")

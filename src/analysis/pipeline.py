@@ -28,7 +28,7 @@ import yaml
 
 from . import codebook as cb
 from . import config, ingest
-from .clean import EXCLUSION_COLUMNS, CHANGE_COLUMNS, CleanResult, clean_table
+from .clean import CHANGE_COLUMNS, EXCLUSION_COLUMNS, RULE_LABELS, CleanResult, clean_table
 from .errors import SurveyError
 from .fileio import make_temp_dir, replace_dir, sha256_file
 
@@ -52,8 +52,12 @@ class Wave:
 
     @property
     def districts(self) -> list[str]:
-        """Districts with valid responses in any questionnaire, sorted."""
-        names: set[str] = set()
+        """Districts that sent responses in any questionnaire, sorted; a district whose every
+        response was excluded is listed too (its report says it has no valid responses)."""
+        from .clean import NO_DISTRICT
+
+        names: set[str] = set(self.flow.loc[self.flow["received"] > 0, "district"]) - {NO_DISTRICT} \
+            if len(self.flow) else set()
         for instrument, df in self.frames.items():
             var = self.codebooks[instrument].role("district")
             if var in df:
@@ -115,15 +119,31 @@ def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path 
         book = identify(table, books)
         if progress:
             progress(f"{path.name} → {book.title}，{len(table.frame)} 行")
-        results.append(clean_table(table, book))
-        notes.append({"file": path.name, "instrument": book.instrument, "rows": len(table.frame),
-                      "header_row": table.header_row, "encoding": table.encoding,
-                      "blank_rows": table.blank_rows, "notes": list(table.notes),
-                      "ignored_columns": results[-1].ignored_columns, "sha256": sha256_file(path)})
+        r = clean_table(table, book)
+        results.append(r)
+        notes.append(_file_flow(r) | {
+            "rows": len(table.frame), "header_row": table.header_row, "encoding": table.encoding,
+            "layout": "按序号" if r.numbering == "position" else "按文本/代码",
+            "blank_rows": table.blank_rows, "notes": list(table.notes),
+            "ignored_columns": r.ignored_columns, "sha256": sha256_file(path)})
+        if progress:
+            f = notes[-1]
+            excluded = "，".join(f"{RULE_LABELS[k]} {v}" for k, v in f["excluded"].items()) or "无"
+            progress(f"  收到 {f['received']}，有效 {f['valid']}，剔除 {sum(f['excluded'].values())}（{excluded}）")
     w = _assemble(wave, results, books, notes, codebook_dir)
     w.manifest["wave_info"] = wave_info(Path(raw_dir) / wave)
     _write(w, Path(processed_dir) / wave)
     return w
+
+
+def _file_flow(r: CleanResult) -> dict:
+    """One file's sample flow: received = valid + excluded (by rule); a mismatch is a bug and stops the run."""
+    received = int(r.received.sum())
+    excluded = {str(k): int(v) for k, v in r.exclusions["rule"].value_counts().sort_index().items()}
+    if received != len(r.valid) + sum(excluded.values()):
+        raise RuntimeError(f"样本流核对失败（程序错误）：{r.file} 收到 {received}，有效 {len(r.valid)}，剔除 {excluded}")
+    return {"file": r.file, "instrument": r.instrument, "received": received, "valid": len(r.valid),
+            "excluded": excluded}
 
 
 def _assemble(wave: str, results: list[CleanResult], books: dict[str, cb.Codebook],
