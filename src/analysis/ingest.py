@@ -5,6 +5,7 @@ Supported: 问卷星 downloads and hand-typed sheets as ``.xlsx`` / ``.xlsm`` / 
 kept as text exactly as the file holds it (numbers rendered without a spurious ``.0``); meaning is
 the cleaner's business. A title row above the header is skipped by finding the header row among
 the first rows; note rows below the data (``注：…``) are set aside and reported, not read as answers.
+SPSS ``.sav``/``.zsav`` and Stata ``.dta`` files are read by :mod:`analysis.statfiles`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pandas as pd
 from .errors import SurveyError
 from .textnorm import header_key
 
-SUPPORTED = (".xlsx", ".xlsm", ".xls", ".csv")
+SUPPORTED = (".xlsx", ".xlsm", ".xls", ".csv", ".sav", ".zsav", ".dta")
 # 问卷星's fixed leading columns (FORMATS.md), mapped to the names the cleaner uses
 WJX_META = {"序号": "_seq", "提交答卷时间": "_submitted", "所用时间": "_duration",
             "来源": "_channel", "来源详情": "_channel_detail", "来自ip": "_ip", "总分": "_score"}
@@ -42,6 +43,7 @@ class RawTable:
     encoding: str | None = None  # CSV only
     notes: tuple[str, ...] = ()  # note lines found below the data
     blank_rows: int = 0          # entirely empty lines inside or below the data (not respondents)
+    var_names: dict[str, str] = dataclasses.field(default_factory=dict)  # .sav/.dta: header → variable name
 
     @property
     def name(self) -> str:
@@ -57,7 +59,7 @@ def discover(folder: Path) -> list[Path]:
                    if p.is_file() and p.suffix.lower() in SUPPORTED
                    and not p.name.startswith((".", "~$")))
     if not files:
-        raise SurveyError(f"文件夹 {folder} 里没有可读的问卷文件（.xlsx、.xls、.csv）。",
+        raise SurveyError(f"文件夹 {folder} 里没有可读的问卷文件（.xlsx、.xls、.csv、.sav、.dta）。",
                           fix="从问卷星“下载答卷数据”导出 Excel 或 CSV 文件放进该文件夹。")
     return files
 
@@ -75,9 +77,12 @@ def read(path: Path, known_headers: Iterable[str] = ()) -> RawTable:
         grid, encoding = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         grid = _read_excel(path)
+    elif suffix in (".sav", ".zsav", ".dta"):     # SPSS / Stata: labels and user-missing, see statfiles
+        from . import statfiles
+        return statfiles.read(path)
     else:
         raise SurveyError(f"不支持的文件类型 {path.suffix}。", file=str(path),
-                          fix=f"支持：{', '.join(SUPPORTED)}；SPSS/Stata 文件请先另存为 Excel。")
+                          fix=f"支持：{', '.join(SUPPORTED)}；其他格式请先另存为 Excel（.xlsx）。")
     return _to_table(path, grid, set(known_headers), encoding)
 
 
