@@ -259,6 +259,12 @@ def _pii_name(hk: str) -> str:
         return "name"
     if "电话" in hk or "手机" in hk or "联系方式" in hk:
         return "phone"
+    if "住址" in hk or "门牌" in hk:
+        return "address"
+    if "邮箱" in hk:
+        return "email"
+    if "微信号" in hk:
+        return "wechat"
     return "pii"
 
 
