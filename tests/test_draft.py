@@ -280,6 +280,30 @@ def test_cli_writes_refuses_to_overwrite_and_forces(sample, tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["new.yaml"]        # no temporary file left behind
 
 
+def test_cli_default_output_is_named_after_the_instrument(sample, tmp_path, monkeypatch):
+    _, folder = sample
+    src = next(folder.glob("*_按文本_裕华区社区工作者问卷_*"))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["codebook", "draft", str(src)]) == 0
+    expected = tmp_path / f"wjx_{src.name.split('_')[0]}.yaml"
+    assert codebook.load(expected).title == "裕华区社区工作者问卷"
+
+
+def test_a_missing_label_that_is_an_answer_elsewhere_is_not_a_missing_marker(tmp_path):
+    df = pd.DataFrame({"d": ["桥东区"] * 4, "a": [1.0, 2.0, 3.0, 1.0], "b": [1.0, 2.0, 1.0, 2.0]})
+    path = tmp_path / "m.sav"
+    pyreadstat.write_sav(df, str(path), column_labels={"d": "区县", "a": "甲题", "b": "乙题"},
+                         variable_value_labels={"a": {1: "是", 2: "否", 3: "说不清"}, "b": {1: "有", 2: "说不清"}},
+                         missing_ranges={"a": [3]})
+    book = _load(tmp_path, draft.draft_text(path, survey_date=DATE))
+    assert "说不清" not in book.missing                  # 乙题's answer 说不清 must stay an answer
+    assert book.variables["a"].values == {1: "是", 2: "否"}
+    assert book.variables["b"].values == {1: "有", 2: "说不清"}
+    r = clean_table(ingest.read(path), book)
+    assert r.valid["a"].tolist()[:2] == [1, 2] and r.valid["a"].isna().tolist() == [False, False, True, False]
+    assert r.valid["b"].tolist() == [1, 2, 1, 2]
+
+
 def test_cli_bad_input_exits_2_without_writing(tmp_path, capsys):
     sav = _survey_sav(tmp_path / "x.sav")
     out = tmp_path / "o.yaml"

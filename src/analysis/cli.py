@@ -85,13 +85,12 @@ def _codebook_draft(args) -> int:
             survey_date = dt.date.fromisoformat(args.survey_date)
         except ValueError:
             raise SurveyError(f"--survey-date “{args.survey_date}” 不是日期。", fix="写成 2026-09-15 的形式。") from None
-    text = draft.draft_text(args.file, instrument=args.instrument, survey_date=survey_date,
-                            codebook_dir=args.codebooks)
-    instrument = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("instrument:"))
+    instrument = args.instrument or draft.instrument_from(args.file)
     out = Path(args.out) if args.out else Path(f"{instrument}.yaml")
     if out.exists() and not args.force:
         raise SurveyError("输出文件已存在，没有覆盖。", file=str(out),
                           fix="换一个 -o 文件名，或加 --force 覆盖。")
+    text = draft.draft_text(args.file, instrument=instrument, survey_date=survey_date, codebook_dir=args.codebooks)
     fileio.write_text(out, text)
     print(f"编码手册草稿已写入 {out}")
     print("请打开它逐项核对（文件开头的注释列出了要检查的内容），改好后放进 config/codebooks/。")

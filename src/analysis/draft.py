@@ -67,7 +67,7 @@ def draft_text(path: str | Path, *, instrument: str | None = None, survey_date: 
         table, meta = stat.table, {v.header: v for v in stat.variables}
     else:
         table, meta = ingest.read(path), {}
-    instrument = instrument or _instrument_from(path)
+    instrument = instrument or instrument_from(path)
     if not _NAME.match(instrument):
         raise SurveyError(f"问卷英文名 “{instrument}” 只能用小写英文字母、数字和下划线，且以字母开头。",
                           fix="用 --instrument 指定，例如 --instrument resident_2027。")
@@ -327,7 +327,9 @@ def _code_text(code) -> str:
 
 # -- file-level facts -----------------------------------------------------------------------------
 
-def _instrument_from(path: Path) -> str:
+def instrument_from(path: str | Path) -> str:
+    """The questionnaire's English name guessed from a file name: wjx_<id> for a 问卷星 download."""
+    path = Path(path)
     m = re.match(r"^(\d+)_按", path.stem)
     if m:
         return f"wjx_{m.group(1)}"
