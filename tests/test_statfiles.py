@@ -119,6 +119,28 @@ def test_stata_value_labels_and_extended_missing(tmp_path, books):
     assert len(r.unmapped) == 0
 
 
+@pytest.mark.parametrize("version", [13, 15])
+def test_stata_13_file_in_gbk_reads_as_chinese(tmp_path, version):
+    """Stata before 14 stored text in the Windows code page. The fixture is written with ASCII
+    placeholders of the same byte length, then the GBK bytes put in their place."""
+    enc = "gbk" if version == 13 else "utf-8"
+    texts = {"Q": "桥东", "X": "性别", "Y": "男", "Z": "女"}
+    hold = {k: k * len(t.encode(enc)) for k, t in texts.items()}
+    df = pd.DataFrame({"district": [hold["Q"], "AB"], "q1": [1.0, 2.0]})
+    path = tmp_path / "old.dta"
+    pyreadstat.write_dta(df, str(path), version=version, column_labels={"q1": hold["X"]},
+                         variable_value_labels={"q1": {1: hold["Y"], 2: hold["Z"]}})
+    data = path.read_bytes()
+    for k, text in texts.items():
+        assert data.count(hold[k].encode()) == 1
+        data = data.replace(hold[k].encode(), text.encode(enc))
+    path.write_bytes(data)
+    t = ingest.read(path)
+    assert list(t.frame.columns) == ["district", "性别"]
+    assert t.frame["district"].tolist() == ["桥东", "AB"] and t.frame["性别"].tolist() == ["男", "女"]
+    assert t.encoding == ("GB18030" if version == 13 else None)
+
+
 def test_shared_variable_label_gets_the_name_appended(tmp_path):
     df = pd.DataFrame({"a": [1.0], "b": [2.0], "c": [3.0]})
     path = tmp_path / "dup.sav"

@@ -40,7 +40,7 @@ class RawTable:
     rows: np.ndarray             # 1-based line of each row as the spreadsheet or text editor shows it
     header_row: int              # 1-based line of the header
     kind: str                    # "wjx" (问卷星 leading columns present) or "table"
-    encoding: str | None = None  # CSV only
+    encoding: str | None = None  # CSV, and .dta older than Stata 14 (GB18030)
     notes: tuple[str, ...] = ()  # note lines found below the data
     blank_rows: int = 0          # entirely empty lines inside or below the data (not respondents)
     var_names: dict[str, str] = dataclasses.field(default_factory=dict)  # .sav/.dta: header → variable name

@@ -12,7 +12,10 @@ turning its metadata into what the cleaner expects from a 问卷星 by-text down
 - user-missing values (SPSS discrete values and ranges, Stata's extended missing ``.a``–``.z``)
   become the marker :data:`USER_MISSING`, which every codebook's ``missing:`` lists as refused:
   a user-missing answer is missing, not a category, exactly as SPSS treats it;
-- ``rows`` are case numbers (1-based) and ``header_row`` is 0: such a file has no header line.
+- ``rows`` are case numbers (1-based) and ``header_row`` is 0: such a file has no header line;
+- a Stata file older than Stata 14 records no text encoding: it is read as GB18030 (what Stata on
+  Chinese Windows wrote), and ``encoding`` says so (a Latin-1 file of that age would read wrongly:
+  not a case this project's users have). SPSS files carry their encoding.
 
 :func:`read_with_meta` also returns each variable's name, label, value labels and user-missing
 labels, for drafting a codebook (:mod:`analysis.draft`).
@@ -65,8 +68,9 @@ def read_with_meta(path: Path) -> StatFile:
     if suffix not in SUFFIXES:
         raise SurveyError(f"不是 SPSS/Stata 文件类型：{path.suffix}。", file=str(path))
     reader, kind = (pyreadstat.read_dta, "Stata") if suffix == ".dta" else (pyreadstat.read_sav, "SPSS")
+    encoding = _old_stata_encoding(path) if suffix == ".dta" else None
     try:
-        df, meta = reader(str(path), user_missing=True)
+        df, meta = reader(str(path), user_missing=True, **({"encoding": encoding} if encoding else {}))
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as e:
         raise SurveyError(
             f"无法读取 {kind} 数据文件（文件已损坏，或不是 {kind} 格式）：{e}", file=str(path),
@@ -80,9 +84,23 @@ def read_with_meta(path: Path) -> StatFile:
                          dtype=object)
     keys = {header_key(v.header) for v in variables}
     table = RawTable(path=path, frame=frame, rows=np.arange(1, len(frame) + 1), header_row=0,
-                     kind="wjx" if {"序号", "提交答卷时间"} <= keys else "table",
+                     kind="wjx" if {"序号", "提交答卷时间"} <= keys else "table", encoding=encoding,
                      var_names={v.header: v.name for v in variables})
     return StatFile(table, variables)
+
+
+def _old_stata_encoding(path: Path) -> str | None:
+    """GB18030 for a .dta older than Stata 14 (format 118), which records no encoding: Chinese text in
+    such files was written in the Windows code page (GBK); ASCII reads the same either way."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if head.startswith(b"<stata_dta>"):
+        start = head.find(b"<release>")
+        release = head[start + 9:start + 12] if start >= 0 else b""
+        version = int(release) if release.isdigit() else 0
+    else:
+        version = head[0] if head else 0
+    return "GB18030" if 0 < version < 118 else None
 
 
 def _variables(df: pd.DataFrame, meta, stata: bool) -> list[StatVariable]:
