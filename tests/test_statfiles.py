@@ -157,10 +157,9 @@ def test_wjx_sav_is_recognised_by_its_leading_columns(tmp_path):
     assert ingest.read(path).kind == "wjx"
 
 
-def test_sav_and_xlsx_of_the_same_answers_clean_identically(tmp_path, books):
+def _same_answers_as_xlsx_and_sav(folder, book):
     """The same respondents as a 问卷星 by-text .xlsx and as an SPSS file whose choice questions are
-    numeric codes with value labels (numbered differently from the codebook) give the same frame."""
-    book = books["resident"]
+    numeric codes with value labels (numbered differently from the codebook)."""
     rows = [
         {"district": "桥东区", "street": "东华街道", "community": "建安社区", "gender": "男", "age": "35岁",
          "party": "群众", "awareness": "比较了解", "sat_service": "非常满意", "sat_overall": "不回答",
@@ -172,7 +171,7 @@ def test_sav_and_xlsx_of_the_same_answers_clean_identically(tmp_path, books):
          "party": "群众", "sat_service": "很不满意", "sat_overall": "很不满意", "services": "都没有使用过"},
     ]
     wide = wjx_frame(book, rows)
-    xlsx = tmp_path / "same.xlsx"
+    xlsx = folder / "same.xlsx"
     wide.to_excel(xlsx, index=False)
 
     sav_df, labels, value_labels, missing = pd.DataFrame(), {}, {}, {}
@@ -187,14 +186,19 @@ def test_sav_and_xlsx_of_the_same_answers_clean_identically(tmp_path, books):
             codes = {t: float(i + 1) for i, t in enumerate(texts)}
             codes.update({"不回答": 99.0, "(空)": np.nan})
             sav_df[name] = col.map(codes).astype(float)
-            value_labels[name] = {**{c: t for t, c in codes.items() if c == c and t != "(空)"}}
+            value_labels[name] = {c: t for t, c in codes.items() if c == c and t != "(空)"}
             missing[name] = [99.0]
         else:
             sav_df[name] = col
-    sav = tmp_path / "same.sav"
+    sav = folder / "same.sav"
     pyreadstat.write_sav(sav_df, str(sav), column_labels=labels, variable_value_labels=value_labels,
                          missing_ranges=missing)
+    return xlsx, sav
 
+
+def test_sav_and_xlsx_of_the_same_answers_clean_identically(tmp_path, books):
+    book = books["resident"]
+    xlsx, sav = _same_answers_as_xlsx_and_sav(tmp_path, book)
     a = clean_table(ingest.read(xlsx), book)
     b = clean_table(ingest.read(sav), book)
     pd.testing.assert_frame_equal(a.valid.drop(columns=["_file", "_row"]), b.valid.drop(columns=["_file", "_row"]))
@@ -202,6 +206,24 @@ def test_sav_and_xlsx_of_the_same_answers_clean_identically(tmp_path, books):
     assert a.valid["sat_overall"].tolist()[0] is pd.NA and b.valid["sat_overall"].tolist()[0] is pd.NA
     assert b.valid["gender"].isna().tolist() == [False, False, True]
     assert len(a.unmapped) == 0 and len(b.unmapped) == 0
+
+
+def test_prepare_reads_a_sav_in_the_wave_folder(tmp_path, books):
+    """``survey prepare`` finds the .sav, recognises the questionnaire from its labels, and accounts
+    for every case: 3 received, 3 valid (2 in 桥东区, 1 in 桥西区)."""
+    from analysis import config, pipeline
+
+    src = tmp_path / "src"
+    src.mkdir()
+    _, sav = _same_answers_as_xlsx_and_sav(src, books["resident"])
+    raw = tmp_path / "raw" / "w1"
+    raw.mkdir(parents=True)
+    (raw / "居民.sav").write_bytes(sav.read_bytes())
+    w = pipeline.prepare_wave("w1", tmp_path / "raw", tmp_path / "processed", config.CODEBOOK_DIR)
+    flow = w.flow.set_index("district")[["received", "valid"]].to_dict("index")
+    assert flow == {"桥东区": {"received": 2, "valid": 2}, "桥西区": {"received": 1, "valid": 1}}
+    assert w.manifest["inputs"][0]["header_row"] == 0 and w.manifest["inputs"][0]["instrument"] == "resident"
+    assert w.frames["resident"]["_row"].tolist() == [1, 2, 3]
 
 
 def test_discover_lists_statistics_files(tmp_path):
