@@ -242,6 +242,8 @@ def test_variants_merge_but_never_across_a_negation(tmp_path):
         "4、工作年限": [str(i % 5 + 1) for i in range(n)],
         "5、住址": [f"幸福路{i}号" for i in range(n)],
         "6、兴趣": [f"答案{i}" for i in range(n)],
+        "7、出生日期": [f"19{60 + i}/0{i % 9 + 1}/1{i % 10}" for i in range(n)],
+        "8、填表日期": ["2026/09/0{}".format(i % 9 + 1) for i in range(n)],
     })
     book = _load(tmp_path, draft.draft_text(path, survey_date=DATE))
     v = book.variables
@@ -249,6 +251,10 @@ def test_variants_merge_but_never_across_a_negation(tmp_path):
     assert v["gender"].values == {1: "男", 2: "女"} and v["gender"].code_for("女性") == 2
     assert v["q4"].type == "number"
     assert v["address"].pii and v["q6"].type == "text" and v["q6"].private
+    assert v["age"].type == "age" and v["age"].question == "7、出生日期"
+    assert v["q8"].type == "text" and not v["q8"].private
+    r = clean_table(ingest.read(path), book)
+    assert r.valid["age"].tolist() == [2026 - (1960 + i) for i in range(n)]    # survey year − birth year
     text = path.read_text(encoding="utf-8")
     assert "幸福路" in text and "幸福路" not in draft.draft_text(path, survey_date=DATE)
     assert "答案3" not in draft.draft_text(path, survey_date=DATE)

@@ -108,7 +108,8 @@ def _guess(header: str, col, stat: statfiles.StatVariable | None, missing_keys: 
     n = len(present)
     hk = header_key(header)
 
-    if any(w in hk for w in _PII_WORDS) or hk in _PII_KEYS or (n and sum(bool(_PHONE_OR_ID.match(v.strip())) for v in present) * 2 >= n):
+    shaped_like_pii = sum(bool(_PHONE_OR_ID.match(v.strip())) for v in present)
+    if any(w in hk for w in _PII_WORDS) or hk in _PII_KEYS or (n and shaped_like_pii * 2 >= n):
         return {**base, "type": "text", "pii": True, "_name": _pii_name(hk)}, \
             "个人信息（pii: true），不进入清洗后的数据和报告"
     role = _role(hk)
@@ -124,8 +125,6 @@ def _guess(header: str, col, stat: statfiles.StatVariable | None, missing_keys: 
         return {**base, "type": "text", "private": True}, "全部为空，无法判断题型：暂按文字题处理（private: true）"
     if any(MULTI_SEP in v for v in present):
         return _multi(base, present)
-    if sum(bool(_DATE.match(v.strip())) for v in present) >= 0.8 * n:
-        return {**base, "type": "text"}, "日期或时间，按原文保留（没有日期题型；出生日期请用 type: age）"
     if scale is not None:
         hit = _scale_fit(present, scale)
         if hit is not None:
@@ -140,6 +139,8 @@ def _guess(header: str, col, stat: statfiles.StatVariable | None, missing_keys: 
         if kind == "number" and ints <= set(range(-3, MAX_OPTIONS + 1)) and len(ints) <= MAX_OPTIONS:
             note += "；答案都是小整数：若这是“按选项序号”下载的选择题，改为 type: single 并写出 values"
         return spec, note
+    if sum(bool(_DATE.match(v.strip())) for v in present) >= 0.8 * n:
+        return {**base, "type": "text"}, "日期或时间，按原文保留（没有日期题型；出生日期请用 type: age）"
     if any(w in hk for w in _OPEN_WORDS):
         return {**base, "type": "text", "private": True}, f"开放题（{n} 个答案），按自由文字处理（private: true）"
     return _single_or_text(base, present, hk)

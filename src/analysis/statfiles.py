@@ -48,7 +48,6 @@ class StatVariable:
     value_labels: dict[object, str]     # code → label, user-missing codes excluded, in code order
     missing_labels: dict[object, str]   # labels the file gives its user-missing codes
     numeric: bool
-    format: str                         # SPSS/Stata display format, e.g. F8.2, DATE11, %td
 
 
 @dataclasses.dataclass
@@ -122,7 +121,7 @@ def _variables(df: pd.DataFrame, meta, stata: bool) -> list[StatVariable]:
             name=name, header=header, label=label,
             value_labels={c: t for c, t in all_labels.items() if not is_missing(c)},
             missing_labels={c: t for c, t in all_labels.items() if is_missing(c)},
-            numeric=numeric, format=str(meta.original_variable_types.get(name, ""))))
+            numeric=numeric))
     return out
 
 
