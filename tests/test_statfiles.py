@@ -251,6 +251,14 @@ def test_truncated_sav_and_sav_named_dta(tmp_path):
         ingest.read(tmp_path / "wrong.dta")
 
 
+def test_missing_and_empty_files_say_so(tmp_path):
+    with pytest.raises(SurveyError, match="文件不存在"):
+        statfiles.read_with_meta(tmp_path / "none.sav")
+    (tmp_path / "zero.dta").write_bytes(b"")
+    with pytest.raises(SurveyError, match="空的"):
+        statfiles.read_with_meta(tmp_path / "zero.dta")
+
+
 def test_file_without_cases_is_refused(tmp_path):
     path = tmp_path / "empty.sav"
     pyreadstat.write_sav(pd.DataFrame({"q1": pd.Series([], dtype=float)}), str(path))

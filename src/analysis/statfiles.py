@@ -66,6 +66,10 @@ def read_with_meta(path: Path) -> StatFile:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise SurveyError(f"不是 SPSS/Stata 文件类型：{path.suffix}。", file=str(path))
+    if not path.is_file():
+        raise SurveyError("文件不存在。", file=str(path), fix="检查路径和文件名。")
+    if path.stat().st_size == 0:
+        raise SurveyError("文件是空的（0 字节）。", file=str(path), fix="重新导出或复制该文件。")
     reader, kind = (pyreadstat.read_dta, "Stata") if suffix == ".dta" else (pyreadstat.read_sav, "SPSS")
     encoding = _old_stata_encoding(path) if suffix == ".dta" else None
     try:
