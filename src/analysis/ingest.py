@@ -5,6 +5,7 @@ Supported: 问卷星 downloads and hand-typed sheets as ``.xlsx`` / ``.xlsm`` / 
 kept as text exactly as the file holds it (numbers rendered without a spurious ``.0``); meaning is
 the cleaner's business. A title row above the header is skipped by finding the header row among
 the first rows; note rows below the data (``注：…``) are set aside and reported, not read as answers.
+SPSS ``.sav``/``.zsav`` and Stata ``.dta`` files are read by :mod:`analysis.statfiles`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 from .errors import SurveyError
 from .textnorm import header_key
 
-SUPPORTED = (".xlsx", ".xlsm", ".xls", ".csv", ".parquet")
+SUPPORTED = (".xlsx", ".xlsm", ".xls", ".csv", ".sav", ".zsav", ".dta", ".parquet")
 # 问卷星's fixed leading columns (FORMATS.md), mapped to the names the cleaner uses
 WJX_META = {"序号": "_seq", "提交答卷时间": "_submitted", "所用时间": "_duration",
             "来源": "_channel", "来源详情": "_channel_detail", "来自ip": "_ip", "总分": "_score"}
@@ -41,9 +42,10 @@ class RawTable:
     rows: np.ndarray             # 1-based line of each row as the spreadsheet or text editor shows it
     header_row: int              # 1-based line of the header
     kind: str                    # "wjx" (问卷星 leading columns present) or "table"
-    encoding: str | None = None  # CSV only
+    encoding: str | None = None  # CSV, and .dta older than Stata 14 (GB18030)
     notes: tuple[str, ...] = ()  # note lines found below the data
     blank_rows: int = 0          # entirely empty lines inside or below the data (not respondents)
+    var_names: dict[str, str] = dataclasses.field(default_factory=dict)  # .sav/.dta: header → variable name
 
     @property
     def name(self) -> str:
@@ -59,7 +61,7 @@ def discover(folder: Path) -> list[Path]:
                    if p.is_file() and p.suffix.lower() in SUPPORTED
                    and not p.name.startswith((".", "~$")))
     if not files:
-        raise SurveyError(f"文件夹 {folder} 里没有可读的问卷文件（.xlsx、.xls、.csv）。",
+        raise SurveyError(f"文件夹 {folder} 里没有可读的问卷文件（.xlsx、.xls、.csv、.sav、.dta）。",
                           fix="从问卷星“下载答卷数据”导出 Excel 或 CSV 文件放进该文件夹。")
     return files
 
@@ -77,11 +79,14 @@ def read(path: Path, known_headers: Iterable[str] = ()) -> RawTable:
         grid, encoding, notes = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         grid = _read_excel(path)
+    elif suffix in (".sav", ".zsav", ".dta"):     # SPSS / Stata: labels and user-missing, see statfiles
+        from . import statfiles
+        return statfiles.read(path)
     elif suffix == ".parquet":
         return _read_parquet(path)
     else:
         raise SurveyError(f"不支持的文件类型 {path.suffix}。", file=str(path),
-                          fix=f"支持：{', '.join(SUPPORTED)}。")
+                          fix=f"支持：{', '.join(SUPPORTED)}；其他格式请先另存为 Excel（.xlsx）。")
     table = _to_table(path, grid, set(known_headers), encoding)
     table.notes = notes + table.notes
     return table
@@ -347,7 +352,7 @@ def _header_row(grid: list[list[str | None]], known: set[str]) -> int:
         while h + 1 < len(scores) and scores[h + 1] == scores[h]:
             h += 1  # a header cell merged down over two rows names both: the lower row is the header
         return h
-    widths = [sum(c is not None for c in row) for row in scan]
+    widths = [len({c for c in row if c is not None}) for row in scan]  # a merged title counts once
     widest = max(widths)
     return next(i for i, w in enumerate(widths) if w >= max(2, 0.8 * widest)) if widest else 0
 
