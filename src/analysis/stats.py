@@ -334,10 +334,12 @@ STAT_LABELS = {"share": "占比（%）", "top2": "满意率（%）", "rate": "�
                "before": "上一轮", "now": "本轮", "change": "变化"}
 
 
-def view(S: pd.DataFrame, table: str, group: str) -> pd.DataFrame:
+def view(S: pd.DataFrame, table: str, group: str, empty_ok: bool = False) -> pd.DataFrame:
     """Any stats table as a readable Chinese frame for a notebook: one row per published figure with
     its count, base and interval; suppressed cells as “—”. ``stats.view(S, "worker_leaders", "桥东区")``."""
     rows = S[(S["table"] == table) & (S["group"] == group)].sort_values(["order"], kind="stable")
+    if rows.empty and empty_ok:
+        return pd.DataFrame(columns=["指标", "类别", "统计量", "数值", "95%置信区间", "人数", "基数"])
     if rows.empty:
         raise SurveyError(f"统计结果中没有表 {table}（{group}）。", fix="检查表名和区县名，表名见 S['table'].unique()。")
     dash = suppression.DASH
