@@ -111,3 +111,34 @@ def test_cronbach_alpha_and_item_statistics_agree_with_pspp(fixture, out, books)
     for c in item_lines:
         rest = X.drop(columns=c[0]).sum(axis=1)
         assert round(rest.mean(), 2) == num(c[1]) and round(rest.var(ddof=1), 2) == num(c[2])
+
+
+def test_mann_whitney_and_kruskal_wallis_agree_with_pspp(fixture, out):
+    mw = cells(next(s for s in block(out, "Test Statistics").splitlines() if s.startswith("|sat_pay")))
+    leaders = fixture["post"] <= 2
+    u = compare.rank_test([fixture.loc[leaders, "sat_pay"], fixture.loc[~leaders, "sat_pay"]])
+    assert u["stat"] == "u" and round(u["value"], 2) == num(mw[1])       # U of the first group (leaders)
+    assert round(u["p"], 3) == num(mw[4])                                 # no continuity correction, as PSPP
+    kw_block = out[out.index("|Chi-Square |"):]                          # the K-W table follows the M-W one
+    kw = {cells(s)[0]: num(cells(s)[1]) for s in kw_block.splitlines()[:4] if s.startswith("|")}
+    h = compare.rank_test([g["sat_pay"] for _, g in fixture.groupby("post")])
+    assert h["stat"] == "h" and round(h["value"], 2) == kw["Chi-Square"] and round(h["p"], 3) == kw["Asymp. Sig."]
+
+
+def test_mean_interval_agrees_with_pspp(fixture, out):
+    desc = block(out, "Descriptives").splitlines()
+    lo = num(cells(next(s for s in desc if "Lower Bound" in s))[1])
+    hi = num(cells(next(s for s in desc if "Upper Bound" in s))[1])
+    m, mlo, mhi = stats.mean_ci(fixture["sat_pay"])
+    assert (round(mlo, 2), round(mhi, 2)) == (lo, hi)
+
+
+def test_ordinal_logit_with_two_answers_agrees_with_pspp_logistic_regression(fixture, out):
+    eq = {cells(s)[0].removeprefix("Step 1").strip(): cells(s) for s in block(out, "Variables in the Equation")
+          .splitlines() if s.startswith("|") and ("leader" in s or "sat_workload" in s)}
+    data = fixture.assign(top=(fixture["sat_pay"] >= 4).astype(int), leader=2 - (fixture["post"] <= 2).astype(int))
+    fit = compare.ordinal_logit(data, "top", ["leader", "sat_workload"]).set_index("term")
+    for term in ("leader", "sat_workload"):
+        assert round(fit.loc[term, "coef"], 2) == num(eq[term][1])
+        assert round(fit.loc[term, "odds_ratio"], 2) == num(eq[term][6])
+        assert round(fit.loc[term, "p"], 3) == num(eq[term][5])

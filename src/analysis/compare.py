@@ -89,7 +89,8 @@ def crosstab(df: pd.DataFrame, row: str, col: str, book: Codebook, group: str = 
 
 
 def rank_test(groups: list[pd.Series]) -> dict:
-    """Mann–Whitney U (two groups, two-sided, tie-corrected normal approximation) or Kruskal–Wallis H
+    """Mann–Whitney U (two groups, two-sided, tie-corrected normal approximation without continuity
+    correction, as SPSS and PSPP) or Kruskal–Wallis H
     (more); NaN when fewer than two non-empty groups or all answers are equal."""
     groups = [pd.to_numeric(g, errors="coerce").dropna().astype(float) for g in groups]
     groups = [g for g in groups if len(g)]
@@ -97,7 +98,8 @@ def rank_test(groups: list[pd.Series]) -> dict:
     if len(groups) < 2 or pd.concat(groups).nunique() < 2:
         return out
     if len(groups) == 2:
-        r = sps.mannwhitneyu(groups[0], groups[1], alternative="two-sided", method="asymptotic")
+        r = sps.mannwhitneyu(groups[0], groups[1], alternative="two-sided", method="asymptotic",
+                             use_continuity=False)          # as SPSS and PSPP print it
     else:
         r = sps.kruskal(*groups)
     out.update(value=float(r.statistic), p=float(r.pvalue))

@@ -15,6 +15,17 @@ Functions take cleaned frames and codebooks and return rows of one long DataFram
 
 Writers print ``value`` as it is, so a number in a sentence, a bar and a table cell cannot differ.
 No I/O here.
+
+This module is the public entry; the statistics live in small siblings and are re-exported here
+(``stats.crosstab`` …): :mod:`analysis.suppression` (small cells, the policy and its reasoning),
+:mod:`analysis.reliability` (satisfaction index, Cronbach's α, item–total statistics),
+:mod:`analysis.compare` (chi-square, Cramér's V, Mann–Whitney / Kruskal–Wallis, ordinal logit,
+Holm correction, district vs rest, residents vs workers), :mod:`analysis.drivers` (key drivers),
+:mod:`analysis.community` (party-organisation type, coverage, members by kind) and
+:mod:`analysis.waves` (change against an earlier wave). Further ``stat`` values they add: ``rate``,
+``member_share``, ``alpha``, ``item_total_r``, ``alpha_if_deleted``, ``chi2``, ``df``, ``p``,
+``p_adj``, ``cramers_v``, ``u``, ``h``, ``odds_ratio``, ``diff``, ``beta``, ``r``, ``rank``,
+``warning``, ``before`` / ``now`` / ``change``. :func:`view` shows any of them in Chinese.
 """
 
 from __future__ import annotations

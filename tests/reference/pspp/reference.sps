@@ -8,3 +8,10 @@ FREQUENCIES /VARIABLES=edu post sat_pay /STATISTICS=MEAN MEDIAN STDDEV.
 CROSSTABS /TABLES=post BY edu /STATISTICS=CHISQ PHI /CELLS=COUNT ROW EXPECTED.
 RELIABILITY /VARIABLES=sat_pay sat_workload sat_training sat_promotion sat_recognition
   /MODEL=ALPHA /SUMMARY=TOTAL.
+* Rank tests, the mean's t interval, and a binary logit (an ordinal logit with two answers).
+COMPUTE leader = 2 - (post <= 2).
+COMPUTE top = (sat_pay >= 4).
+EXECUTE.
+NPAR TESTS /M-W = sat_pay BY leader(1 2) /K-W = sat_pay BY post(1 4).
+EXAMINE /VARIABLES=sat_pay /STATISTICS=DESCRIPTIVES.
+LOGISTIC REGRESSION top WITH leader sat_workload.
