@@ -196,7 +196,9 @@ def test_ordinal_logit_of_a_binary_answer_is_the_cross_product_ratio():
     se = math.sqrt(1 / 30 + 1 / 10 + 1 / 20 + 1 / 20)                # Woolf's standard error of log OR
     assert fit["ci_low"] == pytest.approx(3 * math.exp(-1.959964 * se), rel=1e-3)
     with pytest.raises(SurveyError):
-        compare.ordinal_logit(df.assign(y=1), "y", ["g"])
+        compare.ordinal_logit(df.assign(y=1), "y", ["g"])                 # a single answer
+    with pytest.raises(SurveyError):
+        compare.ordinal_logit(df.assign(y=df["g"] + 1), "y", ["g"])     # complete separation
 
 
 def test_district_vs_rest_rows_and_correction(books):

@@ -51,3 +51,22 @@ def test_every_new_table_is_there_for_the_district_and_shares_sum_to_100(S):
     sums = shares.groupby(["table", "variable"])["value"].sum().round(6)
     assert (sums == 100.0).all(), sums[sums != 100.0]
     assert pd.api.types.is_bool_dtype(S["suppressed"])
+
+
+def test_wave_change_reaches_the_narrative(S):
+    from analysis import narrative, waves
+
+    before = S.copy()
+    flow = (before["table"] == "flow") & (before["variable"] == "worker") & (before["stat"] == "valid")
+    before.loc[flow, ["n", "value", "exact"]] = 122
+    age = (before["table"] == "worker_age") & (before["group"] == "桥东区") & (before["stat"] == "mean")
+    before.loc[age, "value"] = 50.3
+    change = waves.wave_change(S, before, "桥东区", "2026", "2023")
+    workers = change[change["category"] == "flow:valid:valid"]
+    workers = workers[workers["variable"] == "worker"].set_index("stat")
+    assert workers.loc["before", "value"] == 122 and workers.loc["now", "value"] == 494
+    assert workers.loc["change", "value"] == 494 - 122
+    text = narrative.wave_sentences(pd.concat([S, change], ignore_index=True), "桥东区")[0]
+    assert text.startswith("与2023年调查比较：")
+    assert "有效社区工作者问卷由122份变为494份" in text and "社区工作者平均年龄由50.3岁变为48.8岁" in text
+    assert narrative.wave_sentences(S, "桥东区") == []

@@ -116,10 +116,14 @@ def ordinal_logit(df: pd.DataFrame, item: str, predictors: list[str]) -> pd.Data
                           fix="合并分组或换用描述统计。")
     y = pd.Series(pd.Categorical(data[item], categories=levels, ordered=True), index=data.index)
     model = OrderedModel(y, data[predictors], distr="logit")
-    fit = model.fit(method="bfgs", disp=False, maxiter=2000)
-    ci = np.asarray(fit.conf_int(alpha=config.ALPHA))
-    params, pvalues = np.asarray(fit.params), np.asarray(fit.pvalues)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        fit = model.fit(method="bfgs", disp=False, maxiter=2000)
+        ci = np.asarray(fit.conf_int(alpha=config.ALPHA))
+        params, pvalues = np.asarray(fit.params), np.asarray(fit.pvalues)
     k = len(predictors)
+    if not fit.mle_retvals.get("converged", False) or not np.all(np.isfinite(ci[:k])) or np.any(np.abs(params[:k]) > 15):
+        raise SurveyError(f"{item} 的有序logit模型不收敛（多半是某组只选了一端的答案，完全分离）。",
+                          variable=item, fix="合并分组或只报告分布与秩检验。")
     return pd.DataFrame({"term": predictors, "coef": params[:k], "odds_ratio": np.exp(params[:k]),
                          "ci_low": np.exp(ci[:k, 0]), "ci_high": np.exp(ci[:k, 1]),
                          "p": pvalues[:k], "n": len(data)})

@@ -166,6 +166,34 @@ def comparison_sentences(S: pd.DataFrame, district: str) -> list[str]:
             f"{verdict}（Mann-Whitney检验，Holm校正后{_p_text(rows.loc['p_adj'])}）。"]
 
 
+def wave_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """Headline figures against the earlier wave (seed 000's “122 → 75”): questionnaires, mean age,
+    overall satisfaction, each as before → now, from the ``wave_change`` table."""
+    rows = S[(S["table"] == "wave_change") & (S["group"] == district) & ~S["suppressed"]]
+    if rows.empty:
+        return []
+    parts = []
+    picks = (("flow:valid:valid", "有效{label}由{before}份变为{now}份"),
+             ("worker_age::mean", "社区工作者平均年龄由{before}岁变为{now}岁"),
+             ("resident_satisfaction:top2:top2", "居民总体满意率由{before}%变为{now}%"))
+    for category, template in picks:
+        for variable, r in rows[rows["category"] == category].groupby("variable", sort=False):
+            if category.startswith("resident_satisfaction") and variable != config.OVERALL_ITEM.get("resident"):
+                continue
+            by = r.set_index("stat")
+            if not {"before", "now"} <= set(by.index):
+                continue
+            fmt_ = (lambda x: f"{int(x)}") if category.startswith("flow") else (lambda x: f"{float(x):.1f}")
+            text = template.format(label=by.loc["now", "variable_label"], before=fmt_(by.loc["before", "value"]),
+                                   now=fmt_(by.loc["now", "value"]))
+            p = by.loc["p", "value"] if "p" in by.index else float("nan")
+            if pd.notna(p):
+                text += "（变化有统计学意义）" if float(p) < 0.05 else "（变化没有统计学意义）"
+            parts.append(text)
+    title = rows["table_title"].iloc[0]
+    return [f"{title}：" + "；".join(parts) + "。"] if parts else []
+
+
 def resident_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
     """Residents' awareness and satisfaction, with the all-districts figure beside the district's."""
     t = "resident_satisfaction"
@@ -237,7 +265,7 @@ def district_paragraphs(S: pd.DataFrame, district: str, synthetic: bool) -> dict
         method.append(f"本报告使用的是{config.SAMPLE_NOTE}（由项目自带的合成数据生成器生成），"
                       "不代表任何真实区县的情况。")
     return {
-        "basic": worker_paragraphs(S, district) + community_paragraphs(S, district),
+        "basic": worker_paragraphs(S, district) + community_paragraphs(S, district) + wave_sentences(S, district),
         "satisfaction": (resident_paragraphs(S, district) + worker_satisfaction_paragraphs(S, district)
                          + index_and_driver_sentences(S, district) + comparison_sentences(S, district)),
         "problems": problem_paragraphs(S, district),
