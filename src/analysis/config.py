@@ -22,7 +22,7 @@ DEFAULT_WAVE = "2026"
 DEFAULT_DISTRICT = "桥东区"
 POOLED_GROUP = "全部区县"        # label of the all-districts comparison group
 SAMPLE_NOTE = "示例数据"         # printed on every output built from the bundled synthetic sample
-MIN_CELL = 5                     # published cells with fewer respondents are suppressed (issue 4 extends)
+MIN_CELL = 5                     # published cells with fewer respondents are suppressed (policy: analysis.suppression)
 
 # -- statistics (analysis.stats and its modules) ----------------------------------------------------
 # Small cells: see analysis.suppression for the policy and its reasoning.
