@@ -58,8 +58,13 @@ def test_composition_counts_shares_and_suppression(books):
     assert rows["n"].tolist() == [3, 40, 30, 27, 0] and (rows["base"] == 100).all()
     assert rows["value"].tolist() == [3.0, 40.0, 30.0, 27.0, 0.0]
     assert rows["category_label"].tolist() == ["初中及以下", "高中/中专", "大专", "本科", "研究生"]
-    assert rows["suppressed"].tolist() == [True, False, False, False, False]   # 0 < 3 < 5
+    assert not rows["suppressed"].any()               # base 100 is exempt: 3 of 100 identifies nobody
     assert rows["value"].sum() == 100.0
+    small = stats.composition(df.iloc[3:], "edu", books["worker"], "测试区", "t", "标题",
+                              exempt_base=None)       # the same cell under the rule: 3 < 5, and its complement
+    assert small["n"].tolist() == [0, 40, 30, 27, 0] and not small["suppressed"].any()
+    rule = stats.composition(df, "edu", books["worker"], "测试区", "t", "标题", exempt_base=None)
+    assert rule["suppressed"].tolist() == [True, False, False, True, False]   # 3 primary, 27 complementary
 
 
 def test_likert_order_mean_and_top_two(books):

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import config
+from . import config, suppression
 from .stats import lookup
 
 
 def fmt(row: pd.Series) -> str:
     """A published value as printed: shares with one decimal and %, 1–5 scores with two decimals."""
     v = float(row["value"])
-    if row["stat"] in ("share", "top2"):
+    if row["stat"] in ("share", "top2", "rate", "member_share"):
         return f"{v:.1f}%"
+    if row["stat"] == "alpha":
+        return f"{v:.3f}"
     if row["stat"] == "mean" and str(row["table"]).endswith("_satisfaction"):
         return f"{v:.2f}"
     if row["stat"] in ("mean", "median"):
@@ -83,6 +85,7 @@ def worker_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
         except KeyError:
             pass
         sentences.append(age_text + "。")
+    sentences += leader_sentences(S, district)
     edu2 = _share_list(S, t, "edu2", district)
     if edu2:
         sentences.append(f"从文化程度看，{edu2}。")
@@ -98,6 +101,97 @@ def worker_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
     if tail:
         sentences.append("队伍中" + "，".join(tail) + "。")
     return ["".join(sentences)]
+
+
+def leader_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """Secretaries' and directors' mean ages and the 一肩挑 rate (seed 004's 43.5, 40.6 and 53%)."""
+    rows = S[(S["table"] == "worker_leaders") & (S["group"] == district) & ~S["suppressed"]]
+    ages = rows[(rows["variable"] == "age") & (rows["stat"] == "mean")]
+    parts = [f"{r.category_label}{int(r.n)}名，平均年龄{fmt(r)}岁" for _, r in ages.iterrows()]
+    both = rows[(rows["variable"] == "one_shoulder") & (rows["category"] == "1")]
+    if len(both):
+        b = both.iloc[0]
+        parts.append(f"书记、主任“一肩挑”的{int(b['n'])}名，占书记的{fmt(b)}")
+    return ["其中" + "；".join(parts) + "。"] if parts else []
+
+
+def community_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
+    """Coverage rates and party members by kind from the community statistics sheet."""
+    cov = S[(S["table"] == "community_coverage") & (S["group"] == district) & ~S["suppressed"]].sort_values("order")
+    if cov.empty:
+        return []
+    text = (f"社区组织基本情况统计表显示，{area_word(district)}填报社区{int(cov['base'].iloc[0])}个，"
+            + "，".join(f"{r.category_label}{fmt(r)}" for _, r in cov.iterrows()) + "。")
+    members = S[(S["table"] == "community_members") & (S["group"] == district) & ~S["suppressed"]].sort_values("order")
+    if len(members):
+        text += (f"共有党员{int(members['base'].iloc[0])}名，其中"
+                 + "、".join(f"{r.variable_label}{int(r.n)}名（占{fmt(r)}）" for _, r in members.iterrows()) + "。")
+    return [text]
+
+
+def _p_text(row: pd.Series) -> str:
+    return "p值小于千分之一" if float(row["value"]) < 0.001 else f"p={float(row['value']):.3f}"
+
+
+def index_and_driver_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """The satisfaction index with its reliability, and the dimensions that go with the overall item."""
+    out = []
+    for table, who in (("resident_index", "居民"), ("worker_index", "社区工作者")):
+        rows = S[(S["table"] == table) & (S["group"] == district) & ~S["suppressed"]]
+        mean, alpha = rows[rows["stat"] == "mean"], rows[rows["stat"] == "alpha"]
+        if len(mean) and len(alpha):
+            m, a = mean.iloc[0], alpha.iloc[0]
+            out.append(f"以各分项计算的{who}满意度指数（百分制）为{fmt(m)}（95%置信区间{m['ci_low']:.1f}～"
+                       f"{m['ci_high']:.1f}，{int(m['n'])}人），量表信度克朗巴哈α系数为{fmt(a)}。")
+    drivers = S[(S["table"] == "resident_drivers") & (S["group"] == district) & (S["stat"] == "beta")
+                & ~S["suppressed"]].sort_values("order")
+    if len(drivers) >= 2:
+        top = drivers.iloc[:2]
+        out.append("与居民总体满意度关系最密切的是"
+                   + "和".join(f"{r.variable_label}（标准化回归系数{float(r.value):.3f}）" for _, r in top.iterrows())
+                   + "。")
+    return out
+
+
+def comparison_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """The district against the other districts on overall satisfaction (residents)."""
+    rows = S[(S["table"] == "resident_vs_rest") & (S["group"] == district) & (S["variable"] == "sat_overall")
+             & ~S["suppressed"]].set_index("category")
+    if not {"a", "b", "diff", "p_adj"} <= set(rows.index):
+        return []
+    d = rows.loc["diff"]
+    verdict = "差异有统计学意义" if float(rows.loc["p_adj", "value"]) < 0.05 else "差异没有统计学意义"
+    return [f"与其他区县相比，本区县居民总体满意率为{fmt(rows.loc['a'])}，其他区县为{fmt(rows.loc['b'])}，"
+            f"相差{float(d['value']):.1f}个百分点（95%置信区间{d['ci_low']:.1f}～{d['ci_high']:.1f}），"
+            f"{verdict}（Mann-Whitney检验，Holm校正后{_p_text(rows.loc['p_adj'])}）。"]
+
+
+def wave_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """Headline figures against the earlier wave (seed 000's “122 → 75”): questionnaires, mean age,
+    overall satisfaction, each as before → now, from the ``wave_change`` table."""
+    rows = S[(S["table"] == "wave_change") & (S["group"] == district) & ~S["suppressed"]]
+    if rows.empty:
+        return []
+    parts = []
+    picks = (("flow:valid:valid", "有效{label}由{before}份变为{now}份"),
+             ("worker_age::mean", "社区工作者平均年龄由{before}岁变为{now}岁"),
+             ("resident_satisfaction:top2:top2", "居民总体满意率由{before}%变为{now}%"))
+    for category, template in picks:
+        for variable, r in rows[rows["category"] == category].groupby("variable", sort=False):
+            if category.startswith("resident_satisfaction") and variable != config.OVERALL_ITEM.get("resident"):
+                continue
+            by = r.set_index("stat")
+            if not {"before", "now"} <= set(by.index):
+                continue
+            fmt_ = (lambda x: f"{int(x)}") if category.startswith("flow") else (lambda x: f"{float(x):.1f}")
+            text = template.format(label=by.loc["now", "variable_label"], before=fmt_(by.loc["before", "value"]),
+                                   now=fmt_(by.loc["now", "value"]))
+            p = by.loc["p", "value"] if "p" in by.index else float("nan")
+            if pd.notna(p):
+                text += "（变化有统计学意义）" if float(p) < 0.05 else "（变化没有统计学意义）"
+            parts.append(text)
+    title = rows["table_title"].iloc[0]
+    return [f"{title}：" + "；".join(parts) + "。"] if parts else []
 
 
 def resident_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
@@ -165,14 +259,15 @@ def district_paragraphs(S: pd.DataFrame, district: str, synthetic: bool) -> dict
     """Every paragraph of a district report, by section."""
     method = flow_sentences(S, district)
     method.append("占比均以有效回答为基数，按最大余数法舍入到0.1%，各项合计为100.0%；"
-                  "括号内为95%置信区间（比例用Wilson法，均值用t分布）。"
-                  f"少于{config.MIN_CELL}人的单元格不公布，以“—”表示。")
+                  "括号内为95%置信区间（比例用Wilson法，均值用t分布，比例之差用Newcombe法）。"
+                  + suppression.note() + "多项检验的p值用Holm法校正。")
     if synthetic:
         method.append(f"本报告使用的是{config.SAMPLE_NOTE}（由项目自带的合成数据生成器生成），"
                       "不代表任何真实区县的情况。")
     return {
-        "basic": worker_paragraphs(S, district),
-        "satisfaction": resident_paragraphs(S, district) + worker_satisfaction_paragraphs(S, district),
+        "basic": worker_paragraphs(S, district) + community_paragraphs(S, district) + wave_sentences(S, district),
+        "satisfaction": (resident_paragraphs(S, district) + worker_satisfaction_paragraphs(S, district)
+                         + index_and_driver_sentences(S, district) + comparison_sentences(S, district)),
         "problems": problem_paragraphs(S, district),
         "method": method,
     }

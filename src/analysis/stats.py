@@ -15,6 +15,17 @@ Functions take cleaned frames and codebooks and return rows of one long DataFram
 
 Writers print ``value`` as it is, so a number in a sentence, a bar and a table cell cannot differ.
 No I/O here.
+
+This module is the public entry; the statistics live in small siblings and are re-exported here
+(``stats.crosstab`` …): :mod:`analysis.suppression` (small cells, the policy and its reasoning),
+:mod:`analysis.reliability` (satisfaction index, Cronbach's α, item–total statistics),
+:mod:`analysis.compare` (chi-square, Cramér's V, Mann–Whitney / Kruskal–Wallis, ordinal logit,
+Holm correction, district vs rest, residents vs workers), :mod:`analysis.drivers` (key drivers),
+:mod:`analysis.community` (party-organisation type, coverage, members by kind) and
+:mod:`analysis.waves` (change against an earlier wave). Further ``stat`` values they add: ``rate``,
+``member_share``, ``alpha``, ``item_total_r``, ``alpha_if_deleted``, ``chi2``, ``df``, ``p``,
+``p_adj``, ``cramers_v``, ``u``, ``h``, ``odds_ratio``, ``diff``, ``beta``, ``r``, ``rank``,
+``warning``, ``before`` / ``now`` / ``change``. :func:`view` shows any of them in Chinese.
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ import pandas as pd
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from . import config
+from . import config, suppression
 from .clean import RULE_LABELS
 from .codebook import Codebook
 from .errors import SurveyError
@@ -36,6 +47,7 @@ COLUMNS = ["table", "table_title", "group", "variable", "variable_label", "categ
            "category_label", "order", "stat", "n", "base", "base_label", "value", "exact",
            "ci_low", "ci_high", "suppressed"]
 VALID_BASE = "有效回答"
+ALL_BASE = "全部受访者"
 SHARE_DECIMALS = 1
 
 
@@ -94,44 +106,123 @@ def _rows(**cols) -> pd.DataFrame:
 
 # -- tables ------------------------------------------------------------------------------------------
 
-def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str, table: str,
-                table_title: str, min_cell: int = config.MIN_CELL) -> pd.DataFrame:
-    """Counts and shares of every category of a variable over its valid answers."""
-    labels = book.labels(variable)
+def _groups(df: pd.DataFrame, by: str | None, book: Codebook, group: str):
+    """(group name, rows) for the whole frame, or for each level of ``by`` (codebook labels, code order)."""
+    if by is None:
+        return [(group, df)]
+    if by not in df:
+        raise SurveyError(f"数据中没有分组变量 {by}。", variable=by, fix="检查变量名（见编码手册）。")
+    try:
+        labels = book.labels(by)
+    except KeyError:
+        labels = {}
+    levels = [c for c in labels if (df[by] == c).any()] if labels else \
+        sorted(df[by].dropna().astype(str).unique())
+    out = []
+    for lvl in levels:
+        name = labels.get(lvl, str(lvl)) if labels else lvl
+        rows = df[df[by] == lvl] if labels else df[df[by].astype(str) == lvl]
+        out.append((f"{group}·{name}" if group else str(name), rows))
+    return out
+
+
+def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = "", table: str = "",
+                table_title: str = "", min_cell: int = config.MIN_CELL, *, base: str = "valid",
+                by: str | None = None,
+                exempt_base: int | None = config.SUPPRESSION_EXEMPT_BASE) -> pd.DataFrame:
+    """Counts, shares (largest remainder, sum 100.0) and Wilson intervals of every category of a
+    variable, for the whole frame or for each level of ``by`` (street, post, employment …).
+
+    ``base="valid"`` takes the valid answers as the denominator (有效回答); ``base="all"`` takes
+    every respondent and adds a 未回答 row, so the shares still sum to 100. Cells are suppressed by
+    the policy of :mod:`analysis.suppression`.
+    ``stats.composition(df, "edu", book, by="street")`` is the one-line notebook call.
+    """
+    if base not in ("valid", "all"):
+        raise SurveyError(f"base 只能是 valid 或 all，不是 {base}。", variable=variable,
+                          fix="valid = 以有效回答为基数；all = 以全部受访者为基数。")
+    if variable not in df:
+        raise SurveyError(f"数据中没有变量 {variable}。", variable=variable, fix="检查变量名（见编码手册）。")
+    if by is not None:
+        return pd.concat([composition(rows, variable, book, name, table, table_title, min_cell,
+                                      base=base, exempt_base=exempt_base)
+                          for name, rows in _groups(df, by, book, group)], ignore_index=True)
+    table = table or f"{book.instrument}_composition"
+    table_title = table_title or f"{book.respondent or book.title}基本构成"
+    labels = dict(book.labels(variable))
     counts = df[variable].value_counts().reindex(list(labels), fill_value=0).astype(int)
-    base = int(counts.sum())
-    pct = largest_remainder(counts.to_numpy())
-    exact = counts.to_numpy() / base * 100 if base else np.full(len(counts), np.nan)
-    lo, hi = wilson_ci(counts.to_numpy(), base)
-    small = (counts.to_numpy() > 0) & (counts.to_numpy() < min_cell) | (base < min_cell)
+    if base == "all":
+        labels["missing"] = "未回答"
+        counts = pd.concat([counts, pd.Series({"missing": int(df[variable].isna().sum())})])
+    total = int(counts.sum())
+    n = counts.to_numpy()
+    pct = largest_remainder(n)
+    exact = n / total * 100 if total else np.full(len(n), np.nan)
+    lo, hi = wilson_ci(n, total)
+    hidden = suppression.distribution(n, total, min_cell, exempt_base)
     return _rows(table=table, table_title=table_title, group=group, variable=variable,
                  variable_label=book.label(variable), category=[str(c) for c in labels],
                  category_label=list(labels.values()), order=np.arange(1, len(labels) + 1),
-                 stat="share", n=counts.to_numpy(), base=base, base_label=VALID_BASE, value=pct,
-                 exact=exact, ci_low=np.round(lo, SHARE_DECIMALS), ci_high=np.round(hi, SHARE_DECIMALS),
-                 suppressed=small)
+                 stat="share", n=n, base=total, base_label=VALID_BASE if base == "valid" else ALL_BASE,
+                 value=pct, exact=exact, ci_low=np.round(lo, SHARE_DECIMALS),
+                 ci_high=np.round(hi, SHARE_DECIMALS), suppressed=hidden)
 
 
-def numeric_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str, table: str,
-                    table_title: str, decimals: int = 1) -> pd.DataFrame:
+def numeric_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str = "", table: str = "",
+                    table_title: str = "", decimals: int = 1, *, category: str = "",
+                    category_label: str = "") -> pd.DataFrame:
     """Mean (with t interval) and median of a number over its valid answers."""
+    table = table or f"{book.instrument}_age"
+    table_title = table_title or f"{book.respondent or book.title}{book.label(variable)}"
     x = pd.to_numeric(df[variable], errors="coerce").dropna()
     m, lo, hi = mean_ci(x)
     med = float(x.median()) if len(x) else np.nan
     return _rows(table=table, table_title=table_title, group=group, variable=variable,
-                 variable_label=book.label(variable), category="", category_label="",
+                 variable_label=book.label(variable), category=category, category_label=category_label,
                  order=[1, 2], stat=["mean", "median"], n=len(x), base=len(x), base_label=VALID_BASE,
                  value=[round(m, decimals), round(med, decimals)], exact=[m, med],
                  ci_low=[round(lo, decimals), np.nan], ci_high=[round(hi, decimals), np.nan],
                  suppressed=len(x) < config.MIN_CELL)
 
 
-def likert(df: pd.DataFrame, item: str, book: Codebook, group: str, table: str,
-           table_title: str) -> pd.DataFrame:
-    """A rating item: share of each answer (best first), mean score 1–5 with CI, top-two-box share."""
+def subgroup_mask(df: pd.DataFrame, condition: str) -> pd.Series:
+    """Rows meeting a condition on codes such as ``post == 2 or one_shoulder == 1`` (missing = no)."""
+    try:
+        hit = df.eval(condition.replace(" or ", " | ").replace(" and ", " & "))
+    except Exception as e:   # pandas raises several types for a bad expression
+        raise SurveyError(f"分组条件“{condition}”无法计算：{e}", variable=condition,
+                          fix="条件写成 变量 == 代码，可用 or / and 连接（见 config.SUBGROUPS）。") from None
+    return pd.Series(hit, index=df.index).astype("boolean").fillna(False).astype(bool)
+
+
+def subgroup_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str = "",
+                     subgroups: dict[str, tuple[str, str]] | None = None, table: str = "",
+                     table_title: str = "", decimals: int = 1) -> pd.DataFrame:
+    """Mean and median of a number for each subgroup (secretaries' and directors' mean age)."""
+    subgroups = config.SUBGROUPS.get(book.instrument, {}) if subgroups is None else subgroups
+    table = table or f"{book.instrument}_leaders"
+    table_title = table_title or f"{book.respondent or book.title}中的负责人"
+    parts = [numeric_summary(df[subgroup_mask(df, cond)], variable, book, group, table, table_title,
+                             decimals, category=name, category_label=label)
+             for name, (label, cond) in subgroups.items()]
+    out = pd.concat(parts, ignore_index=True) if parts else _rows(table=[])
+    out["order"] = np.arange(1, len(out) + 1)
+    return out
+
+
+def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: str = "",
+           table_title: str = "", *, by: str | None = None,
+           exempt_base: int | None = config.SUPPRESSION_EXEMPT_BASE) -> pd.DataFrame:
+    """A rating item: share of each answer (best first), mean score 1–5 with t interval, top-two-box
+    share with Wilson interval; for the whole frame or each level of ``by``."""
+    if by is not None:
+        return pd.concat([likert(rows, item, book, name, table, table_title, exempt_base=exempt_base)
+                          for name, rows in _groups(df, by, book, group)], ignore_index=True)
+    table = table or f"{book.instrument}_satisfaction"
+    table_title = table_title or f"{book.respondent or book.title}满意度评价"
     var = book.variables[item]
     order = sorted(var.values, reverse=True)
-    shares = composition(df, item, book, group, table, table_title)
+    shares = composition(df, item, book, group, table, table_title, exempt_base=exempt_base)
     shares = shares.set_index(shares["category"].astype(int)).loc[order].reset_index(drop=True)
     shares["order"] = np.arange(1, len(order) + 1)
     base = int(shares["base"].iloc[0])
@@ -139,6 +230,8 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str, table: str,
     top_n = int(df[item].isin(var.top_box).sum())
     tlo, thi = wilson_ci(np.array([top_n]), base)
     top_label = "＋".join(var.values[c] for c in var.top_box)
+    hide_mean, hide_top = suppression.summaries(order, shares["suppressed"].to_numpy(), var.top_box)
+    small = base < config.MIN_CELL
     summary = _rows(table=table, table_title=table_title, group=group, variable=item,
                     variable_label=var.label, category=["", "top2"], category_label=["平均分", top_label],
                     order=[len(order) + 1, len(order) + 2], stat=["mean", "top2"], n=[base, top_n],
@@ -147,7 +240,7 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str, table: str,
                     exact=[m, top_n / base * 100 if base else np.nan],
                     ci_low=[round(lo, 2), round(float(tlo[0]), SHARE_DECIMALS)],
                     ci_high=[round(hi, 2), round(float(thi[0]), SHARE_DECIMALS)],
-                    suppressed=base < config.MIN_CELL)
+                    suppressed=[small or hide_mean, small or hide_top])
     return pd.concat([shares, summary], ignore_index=True)
 
 
@@ -200,22 +293,81 @@ def instrument_tables(df: pd.DataFrame, book: Codebook, group: str) -> list[pd.D
 
 
 def district_stats(wave: Wave, district: str) -> pd.DataFrame:
-    """Every published number of one district's report, with the pooled comparison group."""
+    """Every published number of one district's report, with the pooled comparison group: sample
+    flow, composition, ages (with the leaders' subgroup means and 一肩挑), satisfaction with its
+    index and reliability, key drivers, the district against the rest, residents against workers,
+    and the community sheet."""
+    from . import community, compare, drivers, reliability
+
     if district not in wave.districts:
         raise SurveyError(f"数据中没有区县“{district}”。", variable="district",
                           fix=f"可选的区县：{'、'.join(wave.districts)}。")
     parts = [flow_table(wave.flow, wave.codebooks, district)]
+    mine_of: dict[str, pd.DataFrame] = {}
     for instrument, df in wave.frames.items():
         book = wave.codebooks[instrument]
         dvar = book.role("district")
         mine = df[df[dvar] == district]
-        if len(mine):
-            parts += instrument_tables(mine, book, district)
-            parts += instrument_tables(df, book, config.POOLED_GROUP)
+        mine_of[instrument] = mine
+        if not len(mine):
+            continue
+        for name, rows in ((district, mine), (config.POOLED_GROUP, df)):
+            parts += instrument_tables(rows, book, name)
+            if instrument in config.SUBGROUPS and "age" in rows:
+                parts.append(subgroup_summary(rows, "age", book, name))
+                if "one_shoulder" in rows:
+                    parts.append(composition(rows, "one_shoulder", book, name, f"{instrument}_leaders",
+                                             f"{book.respondent or book.title}中的负责人"))
+            if len(reliability.index_items(book)) >= 2:
+                parts.append(reliability.satisfaction_index(rows, book, name))
+            if instrument == "community":
+                parts.append(community.community_tables(rows, book, name))
+        if instrument in config.OVERALL_ITEM:
+            try:
+                parts.append(drivers.key_drivers(mine, book, district))
+            except SurveyError:
+                pass                                   # too few complete answers: the report says nothing
+        if book.report.get("satisfaction") and (df[dvar] != district).any():
+            parts.append(compare.district_vs_rest(df, book, district))
+    if len(mine_of.get("resident", ())) and len(mine_of.get("worker", ())):
+        parts.append(compare.residents_vs_workers(mine_of["resident"], mine_of["worker"],
+                                                  wave.codebooks["resident"], wave.codebooks["worker"],
+                                                  district))
     S = pd.concat([p for p in parts if len(p)], ignore_index=True)
     S["n"] = S["n"].astype("Int64")
     S["base"] = S["base"].astype("Int64")
     return S
+
+
+STAT_LABELS = {"share": "占比（%）", "top2": "满意率（%）", "rate": "建成率（%）", "member_share": "占党员总数（%）",
+               "mean": "平均值", "median": "中位数", "count": "数量", "total": "合计", "alpha": "α系数",
+               "item_total_r": "校正的项目与总分相关", "alpha_if_deleted": "删除该题后的α系数",
+               "before": "上一轮", "now": "本轮", "change": "变化"}
+
+
+def view(S: pd.DataFrame, table: str, group: str, empty_ok: bool = False) -> pd.DataFrame:
+    """Any stats table as a readable Chinese frame for a notebook: one row per published figure with
+    its count, base and interval; suppressed cells as “—”. ``stats.view(S, "worker_leaders", "桥东区")``."""
+    rows = S[(S["table"] == table) & (S["group"] == group)].sort_values(["order"], kind="stable")
+    if rows.empty and empty_ok:
+        return pd.DataFrame(columns=["指标", "类别", "统计量", "数值", "95%置信区间", "人数", "基数"])
+    if rows.empty:
+        raise SurveyError(f"统计结果中没有表 {table}（{group}）。", fix="检查表名和区县名，表名见 S['table'].unique()。")
+    dash = suppression.DASH
+
+    def cell(r, v):
+        return dash if r["suppressed"] else ("" if pd.isna(v) else v)
+
+    return pd.DataFrame({
+        "指标": rows["variable_label"].to_numpy(),
+        "类别": rows["category_label"].to_numpy(),
+        "统计量": [STAT_LABELS.get(s, s) for s in rows["stat"]],
+        "数值": [cell(r, r["value"]) for _, r in rows.iterrows()],
+        "95%置信区间": ["" if r["suppressed"] or pd.isna(r["ci_low"]) else f"{r['ci_low']}～{r['ci_high']}"
+                     for _, r in rows.iterrows()],
+        "人数": [cell(r, r["n"]) for _, r in rows.iterrows()],
+        "基数": [f"{b}（{lab}）" if not pd.isna(b) else "" for b, lab in zip(rows["base"], rows["base_label"])],
+    })
 
 
 def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
@@ -245,3 +397,20 @@ def lookup(S: pd.DataFrame, table: str, variable: str, category: str = "", stat:
     if len(hit) != 1:
         raise KeyError(f"{table}/{variable}/{category}/{stat}/{group}: {len(hit)} rows")
     return hit.iloc[0]
+
+
+_ELSEWHERE = {"crosstab": "compare", "chi_square": "compare", "subgroup_tests": "compare",
+              "district_vs_rest": "compare", "residents_vs_workers": "compare", "ordinal_logit": "compare",
+              "compare_items": "compare", "adjust": "compare", "rank_test": "compare",
+              "satisfaction_index": "reliability", "cronbach_alpha": "reliability",
+              "item_analysis": "reliability", "key_drivers": "drivers", "community_tables": "community",
+              "org_type_from_members": "community", "coverage": "community", "wave_change": "waves",
+              "published": "suppression"}
+
+
+def __getattr__(name: str):
+    """``stats.crosstab`` … : the public entry re-exports the functions of its sibling modules."""
+    if name in _ELSEWHERE:
+        import importlib
+        return getattr(importlib.import_module(f".{_ELSEWHERE[name]}", __package__), name)
+    raise AttributeError(name)

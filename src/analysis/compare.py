@@ -1,0 +1,280 @@
+"""Comparisons with their tests: cross-tabs (chi-square, Cramér's V), groups on a rating item
+(Mann–Whitney / Kruskal–Wallis, ordinal logit odds ratios), a district against the rest, residents
+against workers on the questions both answer; Holm correction where a family of tests runs.
+
+Each function returns rows of ``stats.COLUMNS``. Test results are rows whose ``stat`` names the
+statistic (``chi2``, ``df``, ``p``, ``p_adj``, ``cramers_v``, ``u``, ``h``, ``odds_ratio``,
+``diff``, ``warning``), so a sentence quoting a p-value reads it from the same table as the shares.
+Chi-square is Pearson's without continuity correction (what SPSS/PSPP print as “Pearson
+Chi-Square”); categories nobody chose are left out of the test. A warning row says when more
+than 20% of expected counts are below 5 or any is below 1 (Cochran), where the test is unreliable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.stats.multitest import multipletests
+
+from . import config
+from .codebook import Codebook
+from .errors import SurveyError
+from .stats import SHARE_DECIMALS, _groups, _rows, composition, wilson_ci
+
+STAT_LABELS = {"chi2": "卡方值", "df": "自由度", "p": "p值", "p_adj": "校正后p值（Holm）",
+               "cramers_v": "克莱姆V系数", "u": "Mann-Whitney U", "h": "Kruskal-Wallis H",
+               "odds_ratio": "比值比（有序logit）", "diff": "差异（百分点）", "warning": "提示"}
+
+
+def chi_square(table: pd.DataFrame | np.ndarray) -> dict:
+    """Pearson chi-square of a contingency table (empty rows and columns dropped), Cramér's V and
+    the expected-count check. NaN statistics when fewer than two rows or columns remain."""
+    t = np.asarray(table, dtype=float)
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0] if t.size else t.reshape(0, 0)
+    out = {"chi2": np.nan, "df": np.nan, "p": np.nan, "cramers_v": np.nan, "n": int(t.sum()),
+           "small_expected_share": np.nan, "min_expected": np.nan}
+    if t.ndim != 2 or min(t.shape) < 2:
+        return out
+    chi2, p, dof, expected = sps.chi2_contingency(t, correction=False)
+    n = t.sum()
+    out.update(chi2=float(chi2), df=int(dof), p=float(p),
+               cramers_v=float(np.sqrt(chi2 / (n * (min(t.shape) - 1)))),
+               small_expected_share=float((expected < 5).mean()), min_expected=float(expected.min()))
+    return out
+
+
+def _warning(res: dict) -> str:
+    if np.isnan(res["chi2"]):
+        return "有效类别不足两类，无法检验"
+    if res["small_expected_share"] > 0.2 or res["min_expected"] < 1:
+        return (f"期望频数小于5的单元格占{res['small_expected_share'] * 100:.0f}%（最小期望频数"
+                f"{res['min_expected']:.2f}），卡方检验结果仅供参考")
+    return ""
+
+
+def _test_rows(res: dict, *, table, title, group, variable, label, order0: int, n: int) -> pd.DataFrame:
+    stats_ = ["chi2", "df", "p", "cramers_v"]
+    values = [round(res["chi2"], 3), res["df"], round(res["p"], 3), round(res["cramers_v"], 3)]
+    exact = [res["chi2"], res["df"], res["p"], res["cramers_v"]]
+    rows = _rows(table=table, table_title=title, group=group, variable=variable, variable_label=label,
+                 category="test", category_label=[STAT_LABELS[s] for s in stats_],
+                 order=np.arange(order0, order0 + 4), stat=stats_, n=n, base=n, base_label="检验样本",
+                 value=values, exact=exact)
+    text = _warning(res)
+    if text:
+        rows = pd.concat([rows, _rows(table=table, table_title=title, group=group, variable=variable,
+                                      variable_label=label, category="warning", category_label=text,
+                                      order=[order0 + 4], stat="warning", n=n, base=n,
+                                      base_label="检验样本")], ignore_index=True)
+    return rows
+
+
+def crosstab(df: pd.DataFrame, row: str, col: str, book: Codebook, group: str = "", table: str = "",
+             table_title: str = "") -> pd.DataFrame:
+    """``col``'s distribution within each level of ``row`` (row percentages, suppression per row),
+    then the chi-square test, Cramér's V and, where it applies, the small-expected-count warning.
+    ``stats.crosstab(df, "post", "edu2", book)`` in a notebook."""
+    table = table or f"{book.instrument}_crosstab"
+    table_title = table_title or f"{book.label(row)}与{book.label(col)}交叉分析"
+    parts = [composition(rows, col, book, name, table, table_title)
+             for name, rows in _groups(df, row, book, group)]
+    both = df[[row, col]].dropna()
+    counts = pd.crosstab(both[row], both[col]).reindex(columns=list(book.labels(col)), fill_value=0)
+    res = chi_square(counts.to_numpy())
+    parts.append(_test_rows(res, table=table, title=table_title, group=group, variable=f"{row}×{col}",
+                            label=f"{book.label(row)}×{book.label(col)}", order0=1, n=res["n"]))
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
+
+
+def rank_test(groups: list[pd.Series]) -> dict:
+    """Mann–Whitney U (two groups, two-sided, tie-corrected normal approximation without continuity
+    correction, as SPSS and PSPP) or Kruskal–Wallis H
+    (more); NaN when fewer than two non-empty groups or all answers are equal."""
+    groups = [pd.to_numeric(g, errors="coerce").dropna().astype(float) for g in groups]
+    groups = [g for g in groups if len(g)]
+    out = {"stat": "u" if len(groups) == 2 else "h", "value": np.nan, "p": np.nan}
+    if len(groups) < 2 or pd.concat(groups).nunique() < 2:
+        return out
+    if len(groups) == 2:
+        r = sps.mannwhitneyu(groups[0], groups[1], alternative="two-sided", method="asymptotic",
+                             use_continuity=False)          # as SPSS and PSPP print it
+    else:
+        r = sps.kruskal(*groups)
+    out.update(value=float(r.statistic), p=float(r.pvalue))
+    return out
+
+
+def ordinal_logit(df: pd.DataFrame, item: str, predictors: list[str]) -> pd.DataFrame:
+    """Proportional-odds logit of a rating item on numeric predictors (dummies included):
+    coefficient, odds ratio exp(b) with 95% interval, p. Raises SurveyError when it cannot be fitted."""
+    data = df[[item, *predictors]].apply(pd.to_numeric, errors="coerce").astype(float).dropna()
+    levels = sorted(data[item].unique())
+    if len(levels) < 2 or len(data) <= len(predictors) + len(levels):
+        raise SurveyError(f"{item} 的有效回答太少或只有一种答案，无法拟合有序logit模型。", variable=item,
+                          fix="合并分组或换用描述统计。")
+    y = pd.Series(pd.Categorical(data[item], categories=levels, ordered=True), index=data.index)
+    model = OrderedModel(y, data[predictors], distr="logit")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        fit = model.fit(method="bfgs", disp=False, maxiter=2000)
+        ci = np.asarray(fit.conf_int(alpha=config.ALPHA))
+        params, pvalues = np.asarray(fit.params), np.asarray(fit.pvalues)
+    k = len(predictors)
+    if not fit.mle_retvals.get("converged", False) or not np.all(np.isfinite(ci[:k])) or np.any(np.abs(params[:k]) > 15):
+        raise SurveyError(f"{item} 的有序logit模型不收敛（多半是某组只选了一端的答案，完全分离）。",
+                          variable=item, fix="合并分组或只报告分布与秩检验。")
+    return pd.DataFrame({"term": predictors, "coef": params[:k], "odds_ratio": np.exp(params[:k]),
+                         "ci_low": np.exp(ci[:k, 0]), "ci_high": np.exp(ci[:k, 1]),
+                         "p": pvalues[:k], "n": len(data)})
+
+
+def adjust(p: pd.Series | np.ndarray, method: str = config.P_ADJUST) -> np.ndarray:
+    """p-values corrected for multiple comparisons (statsmodels ``multipletests``); NaN kept."""
+    p = np.asarray(p, dtype=float)
+    out = np.full(len(p), np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method=method)[1]
+    return out
+
+
+def _share_diff(a: int, n1: int, b: int, n2: int) -> tuple[float, float, float]:
+    """Difference of two shares in percentage points with Newcombe's hybrid Wilson interval."""
+    if not n1 or not n2:
+        return np.nan, np.nan, np.nan
+    p1, p2 = a / n1, b / n2
+    l1, u1 = (x / 100 for x in wilson_ci(np.array([a]), n1))
+    l2, u2 = (x / 100 for x in wilson_ci(np.array([b]), n2))
+    l1, u1, l2, u2 = float(l1[0]), float(u1[0]), float(l2[0]), float(u2[0])
+    d = p1 - p2
+    lo = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    hi = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return d * 100, lo * 100, hi * 100
+
+
+def compare_items(a: pd.DataFrame, b: pd.DataFrame, items: list[str], book: Codebook, group: str,
+                  table: str, table_title: str, *, a_label: str, b_label: str,
+                  book_b: Codebook | None = None) -> pd.DataFrame:
+    """Two sets of respondents on the same rating items: per item the top-two shares of each and
+    their difference (Newcombe interval), Mann–Whitney p, the ordinal-logit odds ratio of ``a``
+    against ``b``, and Holm-adjusted p over the items."""
+    book_b = book_b or book
+    records = []
+    for order, item in enumerate(items):
+        var = book.variables[item]
+        xa = pd.to_numeric(a[item], errors="coerce").dropna() if item in a else pd.Series(dtype=float)
+        xb = pd.to_numeric(b[item], errors="coerce").dropna() if item in b else pd.Series(dtype=float)
+        ta, tb = int(xa.isin(var.top_box).sum()), int(xb.isin(book_b.variables[item].top_box).sum())
+        d, dlo, dhi = _share_diff(ta, len(xa), tb, len(xb))
+        rt = rank_test([xa, xb])
+        both = pd.DataFrame({item: pd.concat([xa, xb], ignore_index=True),
+                             "in_a": [1.0] * len(xa) + [0.0] * len(xb)})
+        try:
+            orr = ordinal_logit(both, item, ["in_a"]).iloc[0]
+            odds = (orr["odds_ratio"], orr["ci_low"], orr["ci_high"])
+        except SurveyError:
+            odds = (np.nan, np.nan, np.nan)
+        records.append(dict(item=item, label=var.label, order=order, na=len(xa), nb=len(xb), ta=ta, tb=tb,
+                            diff=d, dlo=dlo, dhi=dhi, u=rt["value"], p=rt["p"], odds=odds))
+    p_adj = adjust([r["p"] for r in records])
+    parts = []
+    for r, padj in zip(records, p_adj):
+        small = min(r["na"], r["nb"]) < config.MIN_CELL
+        o = r["order"] * 10
+        top_a = r["ta"] / r["na"] * 100 if r["na"] else np.nan
+        top_b = r["tb"] / r["nb"] * 100 if r["nb"] else np.nan
+        parts.append(_rows(
+            table=table, table_title=table_title, group=group, variable=r["item"], variable_label=r["label"],
+            category=["a", "b", "diff", "u", "p", "p_adj", "odds_ratio"],
+            category_label=[f"{a_label}满意率", f"{b_label}满意率", f"{a_label}－{b_label}",
+                            STAT_LABELS["u"], STAT_LABELS["p"], STAT_LABELS["p_adj"], STAT_LABELS["odds_ratio"]],
+            order=np.arange(o + 1, o + 8), stat=["top2", "top2", "diff", "u", "p", "p_adj", "odds_ratio"],
+            n=[r["ta"], r["tb"], r["na"] + r["nb"], r["na"] + r["nb"], r["na"] + r["nb"], r["na"] + r["nb"],
+               r["na"] + r["nb"]],
+            base=[r["na"], r["nb"], r["na"] + r["nb"], r["na"] + r["nb"], r["na"] + r["nb"],
+                  r["na"] + r["nb"], r["na"] + r["nb"]],
+            base_label=[a_label, b_label, "合计", "合计", "合计", "合计", "合计"],
+            value=[round(top_a, SHARE_DECIMALS), round(top_b, SHARE_DECIMALS), round(r["diff"], SHARE_DECIMALS),
+                   round(r["u"], 1), round(r["p"], 3), round(padj, 3), round(r["odds"][0], 2)],
+            exact=[top_a, top_b, r["diff"], r["u"], r["p"], padj, r["odds"][0]],
+            ci_low=[np.nan, np.nan, round(r["dlo"], SHARE_DECIMALS), np.nan, np.nan, np.nan,
+                    round(r["odds"][1], 2)],
+            ci_high=[np.nan, np.nan, round(r["dhi"], SHARE_DECIMALS), np.nan, np.nan, np.nan,
+                     round(r["odds"][2], 2)],
+            suppressed=small))
+    return pd.concat(parts, ignore_index=True) if parts else _rows(table=[])
+
+
+def district_vs_rest(df: pd.DataFrame, book: Codebook, district: str, items: list[str] | None = None) -> pd.DataFrame:
+    """A district against the other districts pooled, on every rating item the codebook reports."""
+    dvar = book.role("district")
+    items = list(book.report.get("satisfaction", ())) if items is None else items
+    mine = df[dvar] == district
+    who = book.respondent or book.title
+    return compare_items(df[mine], df[~mine], items, book, district, f"{book.instrument}_vs_rest",
+                         f"{who}满意度：本区县与其他区县比较", a_label=district, b_label="其他区县")
+
+
+def subgroup_tests(df: pd.DataFrame, item: str, by: str, book: Codebook, group: str = "",
+                   table: str = "") -> pd.DataFrame:
+    """A rating item across the levels of ``by`` within one group (streets, posts …): the item's
+    distribution per level, chi-square with Cramér's V, and Mann–Whitney or Kruskal–Wallis."""
+    table = table or f"{book.instrument}_by_{by}"
+    out = crosstab(df, by, item, book, group, table, f"{book.label(item)}（按{book.label(by)}）")
+    rt = rank_test([rows[item] for _, rows in _groups(df, by, book, group)])
+    n = int(df[[by, item]].dropna().shape[0])
+    extra = _rows(table=table, table_title=out["table_title"].iloc[0], group=group,
+                  variable=f"{by}×{item}", variable_label=f"{book.label(by)}×{book.label(item)}",
+                  category="test", category_label=STAT_LABELS[rt["stat"]], order=[10, 11],
+                  stat=[rt["stat"], "p"], n=n, base=n, base_label="检验样本",
+                  value=[round(rt["value"], 1), round(rt["p"], 3)], exact=[rt["value"], rt["p"]])
+    extra.loc[1, "category"] = "rank_test"
+    extra.loc[1, "category_label"] = f"{STAT_LABELS[rt['stat']]}的p值"
+    return pd.concat([out, extra], ignore_index=True)
+
+
+def shared_items(book_a: Codebook, book_b: Codebook) -> list[str]:
+    """Single-choice questions both questionnaires ask with the same answers (same codes and labels)."""
+    out = []
+    for name, v in book_a.variables.items():
+        w = book_b.variables.get(name)
+        if w and v.type == w.type == "single" and v.kept and w.kept and v.values == w.values:
+            out.append(name)
+    return out
+
+
+def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r: Codebook,
+                         book_w: Codebook, group: str = "") -> pd.DataFrame:
+    """Seed 002 篇3's paragraph: on each question both answer, the share of residents and of workers
+    choosing each answer, the difference in points (Newcombe interval), chi-square and Cramér's V,
+    Holm-adjusted over the questions."""
+    table, title = "residents_vs_workers", "居民与社区工作者的比较"
+    parts, tests = [], []
+    for order, name in enumerate(shared_items(book_r, book_w)):
+        labels = book_r.labels(name)
+        cr = residents[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
+        cw = workers[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
+        nr, nw = int(cr.sum()), int(cw.sum())
+        for j, code in enumerate(labels):
+            d, lo, hi = _share_diff(int(cr[code]), nr, int(cw[code]), nw)
+            parts.append(_rows(table=table, table_title=title, group=group, variable=name,
+                               variable_label=book_r.label(name), category=str(code),
+                               category_label=labels[code], order=[order * 100 + j + 1], stat="diff",
+                               n=int(cr[code] + cw[code]), base=nr + nw, base_label="居民－社区工作者",
+                               value=round(d, SHARE_DECIMALS), exact=d,
+                               ci_low=round(lo, SHARE_DECIMALS), ci_high=round(hi, SHARE_DECIMALS),
+                               suppressed=min(nr, nw) < config.MIN_CELL))
+        res = chi_square(np.vstack([cr.to_numpy(), cw.to_numpy()]))
+        tests.append((name, order, res))
+    p_adj = adjust([r["p"] for _, _, r in tests])
+    for (name, order, res), padj in zip(tests, p_adj):
+        rows = _test_rows(res, table=table, title=title, group=group, variable=name,
+                          label=book_r.label(name), order0=order * 100 + 50, n=res["n"])
+        rows = pd.concat([rows, _rows(table=table, table_title=title, group=group, variable=name,
+                                      variable_label=book_r.label(name), category="test",
+                                      category_label=STAT_LABELS["p_adj"], order=[order * 100 + 60],
+                                      stat="p_adj", n=res["n"], base=res["n"], base_label="检验样本",
+                                      value=round(padj, 3), exact=padj)], ignore_index=True)
+        parts.append(rows)
+    return pd.concat(parts, ignore_index=True) if parts else _rows(table=[])

@@ -1,0 +1,326 @@
+"""The statistics of issue 4 against hand calculations: composition bases and groups, small cells,
+subgroup ages, reliability, comparisons, key drivers, the community sheet and wave changes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import community, compare, config, drivers, reliability, stats, suppression, waves
+from analysis.errors import SurveyError
+
+
+def ints(values):
+    return pd.array(values, dtype="Int64")
+
+
+# -- composition ---------------------------------------------------------------------------------
+
+def test_composition_over_all_respondents_adds_a_missing_row(books):
+    df = pd.DataFrame({"gender": ints([1, 1, 2, None])})
+    valid = stats.composition(df, "gender", books["worker"], "甲区")
+    assert valid["n"].tolist() == [2, 1] and valid["value"].tolist() == [66.7, 33.3]
+    assert (valid["base_label"] == "有效回答").all()
+    every = stats.composition(df, "gender", books["worker"], "甲区", base="all")
+    assert every["category_label"].tolist() == ["男", "女", "未回答"]
+    assert every["value"].tolist() == [50.0, 25.0, 25.0] and (every["base"] == 4).all()
+    assert (every["base_label"] == "全部受访者").all()
+    with pytest.raises(SurveyError):
+        stats.composition(df, "gender", books["worker"], base="some")
+
+
+def test_composition_by_group_labels_each_level(books):
+    df = pd.DataFrame({"post": ints([1, 1, 2, 4, 4, 4]), "gender": ints([1, 2, 2, 1, 1, 2])})
+    rows = stats.composition(df, "gender", books["worker"], "甲区", by="post")
+    assert list(dict.fromkeys(rows["group"])) == ["甲区·社区党组织书记", "甲区·社区居委会主任", "甲区·其他社区工作者"]
+    sec = rows[rows["group"] == "甲区·社区党组织书记"]
+    assert sec["n"].tolist() == [1, 1] and sec["value"].tolist() == [50.0, 50.0]
+    streets = stats.composition(pd.DataFrame({"street": ["乙街", "甲街", "乙街"], "gender": ints([1, 2, 2])}),
+                                "gender", books["worker"], by="street")
+    assert list(dict.fromkeys(streets["group"])) == sorted({"甲街", "乙街"})   # text levels in a fixed order
+
+
+def test_composition_of_empty_single_category_and_all_missing(books):
+    empty = stats.composition(pd.DataFrame({"gender": ints([])}), "gender", books["worker"], "空区")
+    assert (empty["base"] == 0).all() and empty["value"].isna().all() and empty["suppressed"].all()
+    missing = stats.composition(pd.DataFrame({"gender": ints([None] * 6)}), "gender", books["worker"])
+    assert (missing["base"] == 0).all() and missing["value"].isna().all()
+    single = stats.composition(pd.DataFrame({"gender": ints([2] * 120)}), "gender", books["worker"])
+    assert single["value"].tolist() == [0.0, 100.0] and not single["suppressed"].any()
+    lo, hi = single["ci_low"].iloc[1], single["ci_high"].iloc[1]
+    assert hi == 100.0 and lo == round(120 / (120 + 1.959963984540054 ** 2) * 100, 1)   # Wilson at p = 1
+    with pytest.raises(SurveyError):
+        stats.composition(pd.DataFrame({"x": [1]}), "gender", books["worker"])
+
+
+# -- small cells ---------------------------------------------------------------------------------
+
+def test_primary_and_complementary_suppression():
+    # 裕华区-like: 45 workers; 初中及以下 = 3 would be 45 − the rest, so the next smallest (5) goes too
+    assert suppression.distribution([3, 10, 15, 12, 5], 45).tolist() == [True, False, False, False, True]
+    # two small cells already protect each other; zeros are published
+    assert suppression.distribution([3, 2, 0, 20, 20], 45).tolist() == [True, True, False, False, False]
+    # ties for the complement: the first in category order
+    assert suppression.distribution([4, 6, 6, 29], 45).tolist() == [True, True, False, False]
+    # a base of at least 100 publishes small counts; below k everything is hidden
+    assert not suppression.distribution([3, 50, 47], 100).any()
+    assert suppression.distribution([3, 50, 46], 99).tolist() == [True, False, True]
+    assert suppression.distribution([1, 3], 4).all()
+    assert not suppression.distribution([], 0).any() and len(suppression.distribution([0, 0], 0)) == 2
+
+
+def test_summaries_of_an_item_with_hidden_cells():
+    codes = [5, 4, 3, 2, 1]
+    assert suppression.summaries(codes, [False] * 5, (5, 4)) == (False, False)
+    # two hidden below the top box: the mean would give them back; the top-two sum would not
+    assert suppression.summaries(codes, [False, False, False, True, True], (5, 4)) == (True, False)
+    # one hidden inside the top box and one outside: the top-two count recovers both
+    assert suppression.summaries(codes, [True, False, False, False, True], (5, 4)) == (True, True)
+
+
+def test_likert_hides_mean_with_hidden_cells(books):
+    answers = [5] * 10 + [4] * 20 + [3] * 9 + [2] * 3 + [1] * 3        # 45 workers, two cells of 3
+    rows = stats.likert(pd.DataFrame({"sat_pay": ints(answers)}), "sat_pay", books["worker"], "乙区")
+    by = rows.set_index("category")
+    assert by.loc[["2", "1"], "suppressed"].tolist() == [True, True]
+    assert by.loc["", "suppressed"] and not by.loc["top2", "suppressed"]
+    assert by.loc["top2", "value"] == round(30 / 45 * 100, 1)
+
+
+def test_published_blanks_suppressed_numbers(books):
+    df = pd.DataFrame({"edu": ints([1] * 3 + [2] * 20 + [3] * 20)})
+    S = stats.composition(df, "edu", books["worker"], "甲区")
+    out = suppression.published(S)
+    hidden = out[out["suppressed"]]
+    assert len(hidden) == 2 and hidden["value"].isna().all() and hidden["n"].isna().all()
+    assert out.loc[~out["suppressed"], "n"].tolist() == [20, 0, 0]   # 3 hidden, and one 20 with it
+    assert S["n"].notna().all()                                       # the internal table keeps them
+
+
+# -- ages and leaders ----------------------------------------------------------------------------
+
+def test_subgroup_means_count_one_shoulder_secretaries_as_directors(books):
+    df = pd.DataFrame({"post": ints([1, 1, 2, 3]), "one_shoulder": ints([1, 2, None, None]),
+                       "age": pd.array([40, 50, 30, 60], dtype="Float64")})
+    rows = stats.subgroup_summary(df, "age", books["worker"], "甲区").set_index(["category", "stat"])
+    assert rows.loc[("secretaries", "mean"), "exact"] == 45.0
+    assert rows.loc[("directors", "mean"), "exact"] == 35.0          # the 一肩挑 secretary (40) and the director (30)
+    assert rows.loc[("secretaries", "mean"), "category_label"] == "社区党组织书记"
+    assert rows.loc[("secretaries", "mean"), "suppressed"]          # two people: below k
+    with pytest.raises(SurveyError):
+        stats.subgroup_mask(df, "post === 1")
+
+
+def test_numeric_summary_of_nothing(books):
+    rows = stats.numeric_summary(pd.DataFrame({"age": pd.array([], dtype="Float64")}), "age", books["worker"])
+    assert rows["value"].isna().all() and (rows["n"] == 0).all()
+
+
+# -- reliability ---------------------------------------------------------------------------------
+
+def test_cronbach_alpha_by_hand():
+    X = pd.DataFrame({"a": [1, 2, 3], "b": [2, 3, 3]}, dtype=float)
+    # var(a) = 1, var(b) = 1/3, var(a + b) = 7/3 → α = 2 · (1 − (4/3)/(7/3)) = 6/7
+    assert reliability.cronbach_alpha(X) == pytest.approx(6 / 7)
+    assert np.isnan(reliability.cronbach_alpha(X[["a"]]))
+    assert np.isnan(reliability.cronbach_alpha(X.iloc[:1]))
+    assert np.isnan(reliability.cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 1.0]})))  # total constant
+    ia = reliability.item_analysis(X).set_index("item")
+    assert ia.loc["a", "item_total_r"] == pytest.approx(np.corrcoef([1, 2, 3], [2, 3, 3])[0, 1])
+
+
+def test_satisfaction_index_is_the_rescaled_mean(books):
+    df = pd.DataFrame({"sat_pay": ints([5, 1, 3, 4, None]), "sat_workload": ints([5, 1, 3, 2, 5])})
+    rows = reliability.satisfaction_index(df, books["worker"], "甲区", items=["sat_pay", "sat_workload"])
+    head = rows.set_index("stat")
+    # respondents: 100, 0, 50, 50 (the fifth skipped an item) → 50
+    assert head.loc["mean", "exact"] == 50.0 and head.loc["mean", "n"] == 4
+    assert reliability.index_items(books["resident"])[-1] == "sat_digital"          # overall left out
+    with pytest.raises(SurveyError):
+        reliability.satisfaction_index(df, books["worker"], items=["sat_pay"])
+    with pytest.raises(SurveyError):
+        reliability.satisfaction_index(df, books["worker"], items=["sat_pay", "sat_training"])
+
+
+# -- comparisons ---------------------------------------------------------------------------------
+
+def test_chi_square_by_hand():
+    res = compare.chi_square([[10, 20], [20, 10]])
+    assert res["chi2"] == pytest.approx(4 * 25 / 15) and res["df"] == 1      # every expected count is 15
+    assert res["cramers_v"] == pytest.approx(math.sqrt(4 * 25 / 15 / 60))
+    assert res["p"] == pytest.approx(math.erfc(math.sqrt(4 * 25 / 15 / 2)))    # chi2(1) tail
+    assert compare.chi_square([[10, 0, 20], [20, 0, 10]])["chi2"] == pytest.approx(res["chi2"])  # empty column
+    assert np.isnan(compare.chi_square([[10], [20]])["chi2"])                   # a single category
+    assert np.isnan(compare.chi_square(np.zeros((0, 0)))["chi2"])
+
+
+def test_crosstab_warns_about_small_expected_counts(books):
+    df = pd.DataFrame({"post": ints([1, 1, 2, 2, 4, 4, 4, 4]), "gender": ints([1, 1, 2, 2, 1, 2, 1, 2])})
+    rows = compare.crosstab(df, "post", "gender", books["worker"], "甲区")
+    warn = rows[rows["stat"] == "warning"]
+    assert len(warn) == 1 and "卡方检验结果仅供参考" in warn["category_label"].iloc[0]
+    big = pd.DataFrame({"post": ints([1] * 40 + [4] * 40), "gender": ints(([1] * 25 + [2] * 15) * 2)})
+    assert not (compare.crosstab(big, "post", "gender", books["worker"])["stat"] == "warning").any()
+
+
+def test_rank_tests_by_hand():
+    u = compare.rank_test([pd.Series([1, 2]), pd.Series([3, 4])])
+    assert u["stat"] == "u" and u["value"] == 0.0
+    h = compare.rank_test([pd.Series([1]), pd.Series([2]), pd.Series([3])])
+    assert h["stat"] == "h" and h["value"] == pytest.approx(12 / (3 * 4) * (1 + 4 + 9) - 3 * 4)
+    assert np.isnan(compare.rank_test([pd.Series([3, 3]), pd.Series([3])])["p"])   # all answers equal
+    assert np.isnan(compare.rank_test([pd.Series([1, 2]), pd.Series([], dtype=float)])["p"])  # an empty group
+
+
+def test_holm_adjustment_by_hand():
+    assert compare.adjust([0.01, 0.04, 0.03]).tolist() == pytest.approx([0.03, 0.06, 0.06])
+    out = compare.adjust([0.02, np.nan])
+    assert out[0] == pytest.approx(0.02) and np.isnan(out[1])
+
+
+def test_newcombe_difference_matches_published_example():
+    # Newcombe (1998), Stat Med 17:873, Table II example (a): 56/70 − 48/80 = 0.2000, method 10
+    # (hybrid score interval) 0.0524 to 0.3339
+    d, lo, hi = compare._share_diff(56, 70, 48, 80)
+    assert d == pytest.approx(20.0) and round(lo, 2) == 5.24 and round(hi, 2) == 33.39
+
+
+def test_ordinal_logit_of_a_binary_answer_is_the_cross_product_ratio():
+    # two answers only: the proportional-odds logit is a logistic regression; OR = (30·20)/(10·20) = 3
+    df = pd.DataFrame({"y": [2] * 30 + [1] * 10 + [2] * 20 + [1] * 20, "g": [1] * 40 + [0] * 40})
+    fit = compare.ordinal_logit(df, "y", ["g"]).iloc[0]
+    assert fit["odds_ratio"] == pytest.approx(3.0, rel=1e-4)
+    se = math.sqrt(1 / 30 + 1 / 10 + 1 / 20 + 1 / 20)                # Woolf's standard error of log OR
+    assert fit["ci_low"] == pytest.approx(3 * math.exp(-1.959964 * se), rel=1e-3)
+    with pytest.raises(SurveyError):
+        compare.ordinal_logit(df.assign(y=1), "y", ["g"])                 # a single answer
+    with pytest.raises(SurveyError):
+        compare.ordinal_logit(df.assign(y=df["g"] + 1), "y", ["g"])     # complete separation
+
+
+def test_district_vs_rest_rows_and_correction(books):
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"district": ["甲区"] * 60 + ["乙区"] * 60,
+                       **{i: ints(rng.integers(1, 6, 120).tolist()) for i in books["worker"].report["satisfaction"]}})
+    rows = compare.district_vs_rest(df, books["worker"], "甲区")
+    pay = rows[rows["variable"] == "sat_pay"].set_index("category")
+    mine = df[df["district"] == "甲区"]["sat_pay"]
+    rest = df[df["district"] == "乙区"]["sat_pay"]
+    assert pay.loc["a", "exact"] == pytest.approx(mine.isin([4, 5]).mean() * 100)
+    assert pay.loc["diff", "exact"] == pytest.approx((mine.isin([4, 5]).mean() - rest.isin([4, 5]).mean()) * 100)
+    p = rows[rows["stat"] == "p"]["exact"].to_numpy()
+    assert rows[rows["stat"] == "p_adj"]["exact"].to_numpy() == pytest.approx(compare.adjust(p))
+
+
+def test_residents_vs_workers_on_shared_questions(books):
+    assert compare.shared_items(books["resident"], books["worker"]) == ["gender", "party"]
+    res = pd.DataFrame({"gender": ints([1] * 30 + [2] * 70), "party": ints([1] * 20 + [5] * 80)})
+    wrk = pd.DataFrame({"gender": ints([1] * 50 + [2] * 50), "party": ints([1] * 50 + [5] * 50)})
+    rows = compare.residents_vs_workers(res, wrk, books["resident"], books["worker"], "甲区")
+    male = rows[(rows["variable"] == "gender") & (rows["category"] == "1")].iloc[0]
+    assert male["exact"] == pytest.approx(30 - 50)
+    chi = rows[(rows["variable"] == "gender") & (rows["stat"] == "chi2")].iloc[0]
+    assert chi["exact"] == pytest.approx(compare.chi_square([[30, 70], [50, 50]])["chi2"])
+    assert chi["exact"] == pytest.approx(200 * (30 * 50 - 70 * 50) ** 2 / (100 * 100 * 80 * 120))
+
+
+def test_subgroup_tests_within_a_district(books):
+    df = pd.DataFrame({"post": ints([1] * 10 + [4] * 10), "sat_pay": ints([5, 4] * 5 + [1, 2] * 5)})
+    rows = compare.subgroup_tests(df, "sat_pay", "post", books["worker"], "甲区")
+    u = rows[rows["stat"] == "u"].iloc[0]
+    assert u["exact"] in (0.0, 100.0)                       # complete separation: U = 0 or n1·n2
+    assert rows[(rows["stat"] == "p") & (rows["category"] == "rank_test")]["exact"].iloc[0] < 0.001
+
+
+# -- key drivers ---------------------------------------------------------------------------------
+
+def test_key_drivers_with_uncorrelated_dimensions_equal_correlations(books):
+    # x1 and x2 each 1..5 in every combination (8 times): uncorrelated, so each standardised beta is
+    # the simple correlation with y
+    grid = [(a, b) for a in range(1, 6) for b in range(1, 6)] * 8
+    x1, x2 = [a for a, _ in grid], [b for _, b in grid]
+    e = np.random.default_rng(7).normal(0, 0.8, len(grid))
+    y = [int(np.clip(round(3 + 0.5 * (a - 3) + 0.25 * (b - 3) + n), 1, 5)) for a, b, n in zip(x1, x2, e)]
+    df = pd.DataFrame({"sat_overall": ints(y), "sat_service": ints(x1), "sat_party": ints(x2)})
+    rows = drivers.key_drivers(df, books["resident"], "甲区", items=["sat_service", "sat_party"])
+    beta = rows[rows["stat"] == "beta"].set_index("variable")["exact"]
+    r = df.astype(float).corr()["sat_overall"]
+    assert beta["sat_service"] == pytest.approx(r["sat_service"]) and beta["sat_party"] == pytest.approx(r["sat_party"])
+    ranks = rows[rows["stat"] == "rank"]
+    assert ranks["variable"].tolist() == ["sat_service", "sat_party"] and ranks["value"].tolist() == [1, 2]
+    with pytest.raises(SurveyError):
+        drivers.key_drivers(df.head(3), books["resident"], items=["sat_service", "sat_party"])
+    with pytest.raises(SurveyError):
+        drivers.key_drivers(df, books["worker"])                        # no overall item
+
+
+# -- community sheet -----------------------------------------------------------------------------
+
+def test_org_type_from_member_counts():
+    got = community.org_type_from_members(pd.Series([120, 100, 99, 50, 49, 3, 2, None]))
+    assert got.tolist() == [1, 1, 2, 2, 3, 3, 0, pd.NA]
+
+
+def test_coverage_members_and_rule_table(books):
+    df = pd.DataFrame({"org_type": ints([1, 3, 4, 2]), "youth_league": ints([1, 1, 2, None]),
+                       "women_org": ints([1, 1, 1, 1]), "members_total": pd.array([120, 30, 2, 99], dtype="Float64"),
+                       "members_retired": pd.array([70, 20, 2, 50], dtype="Float64"),
+                       "members_laidoff": pd.array([10, 2, 0, 9], dtype="Float64"),
+                       "members_employed": pd.array([30, 6, 0, 30], dtype="Float64"),
+                       "members_floating": pd.array([10, 2, 0, 10], dtype="Float64")})
+    cov = community.coverage(df, books["community"], "甲区").set_index("variable")
+    assert cov.loc["org_type", "value"] == 75.0 and cov.loc["youth_league", "value"] == pytest.approx(66.7)
+    assert cov.loc["youth_league", "base"] == 3 and cov.loc["women_org", "value"] == 100.0
+    mem = community.members_by_kind(df, books["community"], "甲区").set_index("variable")
+    assert mem.loc["members_retired", "n"] == 142 and mem.loc["members_retired", "base"] == 251
+    assert mem.loc["members_retired", "value"] == round(142 / 251 * 100, 1)
+    rule = community.org_types(df, books["community"], "甲区").set_index("category")
+    assert rule.loc[["1", "2", "3", "0"], "n"].tolist() == [1, 1, 1, 1]
+    assert rule.loc["", "value"] == 0                                   # each reported type fits its count
+
+
+# -- waves ---------------------------------------------------------------------------------------
+
+def _wave_rows(valid, k, base, ages):
+    flow = stats._rows(table="flow", group="甲区", variable="worker", variable_label="社区工作者问卷",
+                       category="valid", category_label="有效答卷", order=[1], stat="valid", n=valid,
+                       base=valid, value=valid, exact=valid)
+    book_rows = stats._rows(table="worker_composition", group="甲区", variable="party", variable_label="政治面貌",
+                            category="1", category_label="中共党员", order=[1], stat="share", n=k, base=base,
+                            value=round(k / base * 100, 1), exact=k / base * 100)
+    m, lo, hi = stats.mean_ci(pd.Series(ages))
+    age = stats._rows(table="worker_age", group="甲区", variable="age", variable_label="年龄", order=[1],
+                      stat="mean", n=len(ages), base=len(ages), value=round(m, 1), exact=m, ci_low=lo, ci_high=hi)
+    return pd.concat([flow, book_rows, age], ignore_index=True)
+
+
+def test_wave_change_of_headline_figures():
+    before = _wave_rows(122, 20, 100, [40, 50, 60, 45, 55])
+    now = _wave_rows(75, 30, 100, [30, 40, 50, 35, 45])
+    rows = waves.wave_change(now, before, "甲区", "2026", "2023")
+    flow = rows[rows["variable"] == "worker"].set_index("stat")
+    assert flow.loc["before", "value"] == 122 and flow.loc["now", "value"] == 75 and flow.loc["change", "value"] == -47
+    assert np.isnan(flow.loc["p", "exact"])                              # a headcount is not tested
+    share = rows[rows["variable"] == "party"].set_index("stat")
+    assert share.loc["change", "value"] == 10.0
+    z = 0.1 / math.sqrt(0.25 * 0.75 * (2 / 100))                          # pooled two-proportion z
+    assert share.loc["p", "exact"] == pytest.approx(math.erfc(z / math.sqrt(2)))
+    age = rows[rows["variable"] == "age"].set_index("stat")
+    assert age.loc["change", "value"] == -10.0
+    # equal SDs (sqrt(62.5)) and n = 5: Welch's t = −10 / sqrt(2 · 62.5 / 5) = −2, df = 8
+    from scipy import stats as sps
+    assert age.loc["p", "exact"] == pytest.approx(2 * sps.t.sf(2, 8))
+    assert "（2023）" in flow.loc["before", "category_label"]
+    assert waves.wave_change(now, before, "乙区").empty
+
+
+def test_view_is_readable_chinese(books):
+    df = pd.DataFrame({"edu": ints([1] * 3 + [2] * 20 + [3] * 20)})
+    v = stats.view(stats.composition(df, "edu", books["worker"], "甲区"), "worker_composition", "甲区")
+    assert list(v.columns)[:4] == ["指标", "类别", "统计量", "数值"]
+    assert v["数值"].tolist()[:3] == ["—", "—", 46.5] and v["统计量"].iloc[0] == "占比（%）"
+    with pytest.raises(SurveyError):
+        stats.view(stats.composition(df, "edu", books["worker"], "甲区"), "x", "甲区")

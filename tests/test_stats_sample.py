@@ -1,0 +1,72 @@
+"""The district statistics on the bundled sample: 桥东区 reproduces seed 004's leader figures, and the
+community-sheet rates agree with a plain pandas count of the cleaned frame."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import config, pipeline, stats
+
+
+@pytest.fixture(scope="module")
+def wave(tmp_path_factory):
+    processed = tmp_path_factory.mktemp("processed")
+    return pipeline.prepare_wave(config.DEFAULT_WAVE, processed_dir=processed)
+
+
+@pytest.fixture(scope="module")
+def S(wave):
+    return stats.district_stats(wave, "桥东区")
+
+
+def test_leaders_match_seed_004(S):
+    leaders = S[(S["table"] == "worker_leaders") & (S["group"] == "桥东区")].set_index(["category", "stat"])
+    assert leaders.loc[("secretaries", "mean"), "value"] == 43.5 and leaders.loc[("secretaries", "mean"), "n"] == 66
+    assert leaders.loc[("directors", "mean"), "value"] == 40.6
+    both = leaders.loc[("1", "share")]
+    assert both["n"] == 35 and both["base"] == 66 and both["value"] == 53.0        # 一肩挑 35 of 66 secretaries
+
+
+def test_community_rates_agree_with_a_plain_count(wave, S):
+    c = wave.frames["community"]
+    c = c[c["district"] == "桥东区"]
+    cov = S[(S["table"] == "community_coverage") & (S["group"] == "桥东区")].set_index("variable")
+    assert cov.loc["org_type", "n"] == int((c["org_type"] != 4).sum()) and cov.loc["org_type", "base"] == len(c)
+    assert cov.loc["youth_league", "exact"] == pytest.approx((c["youth_league"] == 1).mean() * 100)
+    members = S[(S["table"] == "community_members") & (S["group"] == "桥东区")].set_index("variable")
+    assert members.loc["members_retired", "n"] == int(c["members_retired"].sum())
+    rule = S[(S["table"] == "community_org_rule") & (S["group"] == "桥东区")].set_index("category")
+    m = c["members_total"]
+    assert rule.loc["1", "n"] == int((m >= 100).sum()) and rule.loc["3", "n"] == int(((m >= 3) & (m < 50)).sum())
+
+
+def test_every_new_table_is_there_for_the_district_and_shares_sum_to_100(S):
+    mine = S[S["group"] == "桥东区"]
+    for table in ("worker_leaders", "worker_index", "resident_index", "resident_drivers", "resident_vs_rest",
+                  "worker_vs_rest", "residents_vs_workers", "community_coverage", "community_org_rule",
+                  "community_members"):
+        assert (mine["table"] == table).any(), table
+    shares = mine[(mine["stat"] == "share") & (mine["base"] > 0)]
+    sums = shares.groupby(["table", "variable"])["value"].sum().round(6)
+    assert (sums == 100.0).all(), sums[sums != 100.0]
+    assert pd.api.types.is_bool_dtype(S["suppressed"])
+
+
+def test_wave_change_reaches_the_narrative(S):
+    from analysis import narrative, waves
+
+    before = S.copy()
+    flow = (before["table"] == "flow") & (before["variable"] == "worker") & (before["stat"] == "valid")
+    before.loc[flow, ["n", "value", "exact"]] = 122
+    age = (before["table"] == "worker_age") & (before["group"] == "桥东区") & (before["stat"] == "mean")
+    before.loc[age, "value"] = 50.3
+    change = waves.wave_change(S, before, "桥东区", "2026", "2023")
+    workers = change[change["category"] == "flow:valid:valid"]
+    workers = workers[workers["variable"] == "worker"].set_index("stat")
+    assert workers.loc["before", "value"] == 122 and workers.loc["now", "value"] == 494
+    assert workers.loc["change", "value"] == 494 - 122
+    text = narrative.wave_sentences(pd.concat([S, change], ignore_index=True), "桥东区")[0]
+    assert text.startswith("与2023年调查比较：")
+    assert "有效社区工作者问卷由122份变为494份" in text and "社区工作者平均年龄由50.3岁变为48.8岁" in text
+    assert narrative.wave_sentences(S, "桥东区") == []
