@@ -38,3 +38,73 @@ def test_internal_error_is_logged_not_dumped(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 3 and "程序内部错误" in err and "Traceback" not in err
     assert "ZeroDivisionError" in (tmp_path / "survey-error.log").read_text(encoding="utf-8")
+
+
+def _wjx(books, tmp_path, rows=None):
+    from conftest import wjx_frame
+
+    return wjx_frame(books["worker"], rows or [{"district": "桥东区", "gender": "男", "age": "40"}])
+
+
+def _bad_files(books, tmp_path):
+    """name → writer of one bad input; each must stop `survey prepare` with exit 2 and its message."""
+    frame = _wjx(books, tmp_path)
+    return {
+        "empty.csv": (lambda p: p.write_bytes(b""), "空的"),
+        "加密.xlsx": (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600), "密码"),
+        "garbage.csv": (lambda p: p.write_bytes(bytes(range(256)) * 8), "二进制|编码"),
+        "mixed.csv": (lambda p: p.write_bytes(frame.to_csv(index=False).encode("utf-8")
+                                             + "1,二〇二六,\n".encode("gb18030") + b"\xff\xfe\xfa\n"), "编码"),
+        "no_district.xlsx": (lambda p: frame.drop(columns=[c for c in frame.columns if "区（县）" in c])
+                             .to_excel(p, index=False), "缺少必需的列"),
+        "truncated.xlsx": (lambda p: (frame.to_excel(p, index=False),
+                                      p.write_bytes(p.read_bytes()[:700])), "无法读取 Excel"),
+    }
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "加密.xlsx", "garbage.csv", "mixed.csv", "no_district.xlsx",
+                                  "truncated.xlsx"])
+def test_each_bad_file_stops_prepare_with_one_message(books, tmp_path, capsys, name):
+    import re
+
+    write, expect = _bad_files(books, tmp_path)[name]
+    wave = tmp_path / "raw" / "w"
+    wave.mkdir(parents=True)
+    _wjx(books, tmp_path).to_excel(wave / "good.xlsx", index=False)
+    write(wave / name)
+    previous = tmp_path / "processed" / "w"
+    previous.mkdir(parents=True)
+    (previous / "manifest.json").write_text("{\"earlier\": true}", encoding="utf-8")
+    code = cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"),
+                     "--processed-dir", str(tmp_path / "processed")])
+    err = capsys.readouterr().err
+    assert code == 2 and re.search(expect, err) and name in err and "Traceback" not in err
+    # the earlier result is untouched and no temporary folder is left behind
+    assert (previous / "manifest.json").read_text(encoding="utf-8") == "{\"earlier\": true}"
+    assert sorted(p.name for p in (tmp_path / "processed").iterdir()) == ["w"]
+
+
+def test_a_contradictory_codebook_stops_prepare(books, tmp_path, capsys):
+    import shutil
+
+    from analysis import config
+
+    cbs = tmp_path / "codebooks"
+    shutil.copytree(config.CODEBOOK_DIR, cbs)
+    text = (cbs / "worker.yaml").read_text(encoding="utf-8")
+    (cbs / "worker.yaml").write_text(text.replace("aliases: {男性: 1,", "aliases: {男性: 9,", 1), encoding="utf-8")
+    code = cli.main(["prepare", "--codebooks", str(cbs), "--processed-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "worker.yaml" in err and "gender" in err and "Traceback" not in err
+
+
+def test_unknown_columns_are_listed_as_a_warning(books, tmp_path, capsys):
+    wave = tmp_path / "raw" / "w"
+    wave.mkdir(parents=True)
+    frame = _wjx(books, tmp_path)
+    frame["99、您家养宠物吗"] = ["养"]
+    frame.to_excel(wave / "a.xlsx", index=False)
+    code = cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"),
+                     "--processed-dir", str(tmp_path / "processed")])
+    out = capsys.readouterr().out
+    assert code == 0 and "a.xlsx 中未使用的列：99、您家养宠物吗" in out

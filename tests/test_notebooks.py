@@ -60,3 +60,25 @@ def test_explore_notebook_runs(prepared, tmp_path):
     outputs = [o for c in result.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)     # the comparison chart was drawn
+
+
+def test_a_district_with_no_valid_responses_gets_a_report_that_says_so(tmp_path, books):
+    """Every response of 乙区 is a speeder: the district is still listed, and its report runs and
+    says there is nothing to analyse instead of crashing."""
+    from conftest import wjx_frame
+
+    raw = tmp_path / "raw" / "w"
+    raw.mkdir(parents=True)
+    rows = [{"district": "甲区", "gender": "男", "age": str(30 + i), "sat_pay": "一般"} for i in range(6)]
+    rows.append({"district": "乙区", "gender": "女", "age": "41"})
+    wjx_frame(books["worker"], rows, seconds=[300] * 6 + [5]).to_excel(raw / "a.xlsx", index=False)
+    w = pipeline.prepare_wave("w", tmp_path / "raw", tmp_path / "processed", config.CODEBOOK_DIR)
+    assert w.districts == ["乙区", "甲区"]
+    out = tmp_path / "out"
+    pm.execute_notebook(str(config.DISTRICT_NOTEBOOK), str(tmp_path / "run.ipynb"), kernel_name="python3",
+                        parameters={"district": "乙区", "wave": "w", "processed_dir": str(tmp_path / "processed"),
+                                    "output_dir": str(out)},
+                        cwd=str(config.NOTEBOOK_DIR), progress_bar=False)
+    text = json.dumps(json.loads((out / "stats.json").read_text(encoding="utf-8")), ensure_ascii=False)
+    assert "没有有效问卷" in text or "没有有效问卷" in (out / "report.html").read_text(encoding="utf-8")
+    assert (out / "report.docx").is_file()

@@ -255,6 +255,20 @@ def problem_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
     return out
 
 
+def no_valid_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """A questionnaire of which the district sent responses but none survived cleaning gets a
+    sentence saying so, instead of silently missing figures."""
+    flow = S[(S["table"] == "flow") & (S["group"] == district)]
+    out = []
+    for _, rows in flow.groupby("variable", sort=False):
+        valid = rows[rows["stat"] == "valid"]
+        received = rows[rows["stat"] == "received"]
+        if len(valid) and len(received) and int(valid["n"].iloc[0]) == 0:
+            out.append(f"{rows['variable_label'].iloc[0]}共收到{int(received['n'].iloc[0])}份，经核查全部剔除"
+                       "（原因见附录），没有有效问卷，相关统计从略。")
+    return out
+
+
 def district_paragraphs(S: pd.DataFrame, district: str, synthetic: bool) -> dict[str, list[str]]:
     """Every paragraph of a district report, by section."""
     method = flow_sentences(S, district)
@@ -265,7 +279,8 @@ def district_paragraphs(S: pd.DataFrame, district: str, synthetic: bool) -> dict
         method.append(f"本报告使用的是{config.SAMPLE_NOTE}（由项目自带的合成数据生成器生成），"
                       "不代表任何真实区县的情况。")
     return {
-        "basic": worker_paragraphs(S, district) + community_paragraphs(S, district) + wave_sentences(S, district),
+        "basic": (no_valid_sentences(S, district) + worker_paragraphs(S, district)
+                  + community_paragraphs(S, district) + wave_sentences(S, district)),
         "satisfaction": (resident_paragraphs(S, district) + worker_satisfaction_paragraphs(S, district)
                          + index_and_driver_sentences(S, district) + comparison_sentences(S, district)),
         "problems": problem_paragraphs(S, district),
