@@ -124,11 +124,17 @@ for (d in unique(people$district)) {
 write.csv(data.frame(id = people$id, raked = sig(wr), poststratified = sig(weights(post)),
                      trimmed = sig(trimmed_w)),
           file.path(here, "fixture_weights.csv"), row.names = FALSE, fileEncoding = "UTF-8")
-# a design on the trimmed weights with the raking kept for the variance, as trimWeights keeps it
+# two designs on the trimmed weights: "trimmed" keeps the raking in the variance, as trimWeights
+# does; "trimmed_plain" treats the trimmed weights as given (what weights.py reports: trimming
+# breaks the margins the raking asserted, so no calibration is claimed for the variance)
 trimmed <- raked
 trimmed$prob <- 1 / trimmed_w
+people$trimmed_w <- trimmed_w
+trimmed_plain <- svydesign(id = ~community, strata = ~district, weights = ~trimmed_w, data = people,
+                           nest = TRUE)
 
-designs <- list(unweighted = des0, raked = raked, poststratified = post, trimmed = trimmed)
+designs <- list(unweighted = des0, raked = raked, poststratified = post, trimmed = trimmed,
+                trimmed_plain = trimmed_plain)
 for (nm in names(designs)) {
   des <- designs[[nm]]
   add_mean(sprintf("fixture/%s/mean_sat", nm), ~sat_overall, des)
