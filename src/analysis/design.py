@@ -269,6 +269,22 @@ def mean(design: Design, variable: str, alpha: float = 0.05) -> pd.DataFrame:
                           "deff": deff, "n_eff": neff}])[ESTIMATE_COLUMNS]
 
 
+def total(design: Design, variable: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Weighted total of a number over the domain's valid answers (R's ``svytotal``), same columns
+    as :func:`mean`."""
+    mask = _valid(design, variable)
+    if not mask.any():
+        return _empty(variable)
+    est = _run(design, variable, _ESTIMATE_FIX, lambda: design.sample.estimation.total(
+        variable, where=_where(mask), alpha=alpha).to_polars().row(0, named=True))
+    n, deff, neff = _kish_cols(design, mask)
+    df = int(est["df"])
+    lo, hi = (est["lci"], est["uci"]) if df > 0 else (np.nan, np.nan)
+    return pd.DataFrame([{"variable": variable, "category": "", "estimate": float(est["est"]),
+                          "se": float(est["se"]), "ci_low": float(lo), "ci_high": float(hi), "df": df,
+                          "n": n, "deff": deff, "n_eff": neff}])[ESTIMATE_COLUMNS]
+
+
 def proportions(design: Design, variable: str, categories: Sequence | None = None,
                 alpha: float = 0.05) -> pd.DataFrame:
     """Weighted share of each category over the domain's valid answers (R's ``svymean`` of the
@@ -287,12 +303,12 @@ def proportions(design: Design, variable: str, categories: Sequence | None = Non
     est = _run(design, variable, _ESTIMATE_FIX, lambda: design.sample.estimation.prop(
         variable, where=_where(mask), alpha=alpha, ci_method="logit").to_polars())
     level = est.columns[0]
-    got = {_key(r[level]): r for r in est.iter_rows(named=True)}
+    got = {category_key(r[level]): r for r in est.iter_rows(named=True)}
     y = design.data[variable]
     base_n, deff, neff = _kish_cols(design, mask)
     rows = []
     for c in cats:
-        r = got.get(_key(c))
+        r = got.get(category_key(c))
         n = int((mask & (y == c).fillna(False).to_numpy(dtype=bool)).sum())
         if r is None or n == 0:
             p, se, lo, hi, df = 0.0, 0.0, np.nan, np.nan, int(est["df"][0]) if len(est) else np.nan
@@ -301,14 +317,14 @@ def proportions(design: Design, variable: str, categories: Sequence | None = Non
             lo, hi = (float(r["lci"]), float(r["uci"])) if 0 < p < 1 and df > 0 else (np.nan, np.nan)
         rows.append({"variable": variable, "category": c, "estimate": p, "se": se, "ci_low": lo,
                      "ci_high": hi, "df": df, "n": n, "deff": deff, "n_eff": neff})
-    missing = sorted(set(map(_key, present)) - set(map(_key, cats)))
+    missing = sorted(set(map(category_key, present)) - set(map(category_key, cats)))
     if missing:
         raise SurveyError(f"数据中有不在类别列表里的取值：{missing}。", variable=variable,
                           fix="在编码手册中为这些取值加上标签，或检查数据清洗。")
     return pd.DataFrame(rows)[ESTIMATE_COLUMNS]
 
 
-def _key(v) -> str:
+def category_key(v) -> str:
     """Category keys compared as text, so 1, 1.0 and "1" are the same code."""
     if isinstance(v, (float, np.floating)) and float(v).is_integer():
         v = int(v)

@@ -48,8 +48,8 @@ import yaml
 
 from . import config
 from .codebook import Codebook
-from .design import (Design, mean, proportions, resample, survey_design, kish_deff, effective_n,
-                     _run)
+from .design import (Design, category_key, effective_n, kish_deff, mean, proportions, resample,
+                     survey_design, _run)
 from .errors import SurveyError
 from .stats import COLUMNS, SHARE_DECIMALS, largest_remainder
 
@@ -76,6 +76,24 @@ class InstrumentMargins:
     joint: pd.DataFrame | None
     path: Path
     labels: tuple[str, ...] = ()       # the variables' Chinese labels (性别, 年龄段), for notes
+
+    @classmethod
+    def from_joint(cls, joint: pd.DataFrame, variables: Sequence[str], instrument: str = "",
+                   path: str | Path = "<DataFrame>") -> "InstrumentMargins":
+        """Margins from a table with columns district, each variable, population (no file)."""
+        marg = pd.concat([joint.groupby(["district", v], sort=True)["population"].sum().reset_index()
+                          .rename(columns={v: "category"}).assign(variable=v) for v in variables],
+                         ignore_index=True)[["district", "variable", "category", "population"]]
+        return cls(instrument=instrument, variables=tuple(variables), marginals=marg,
+                   joint=joint[["district", *variables, "population"]].copy(), path=Path(path))
+
+    @classmethod
+    def from_marginals(cls, marginals: pd.DataFrame, variables: Sequence[str], instrument: str = "",
+                       path: str | Path = "<DataFrame>") -> "InstrumentMargins":
+        """Margins from a table with columns district, variable, category, population (no file)."""
+        return cls(instrument=instrument, variables=tuple(variables),
+                   marginals=marginals[["district", "variable", "category", "population"]].copy(),
+                   joint=None, path=Path(path))
 
     @property
     def described(self) -> str:
@@ -303,9 +321,9 @@ def _keys(design: Design, district: pd.Series, columns: Sequence[str], ok: np.nd
     get the key of the ``fill`` codes, a real cell, since any cell leaves a zero weight at zero."""
     key = district.copy()
     for i, c in enumerate(columns):
-        codes = design.data[c].map(lambda x: "" if pd.isna(x) else str(int(x)))
+        codes = design.data[c].map(lambda x: "" if pd.isna(x) else category_key(x))
         if fill is not None:
-            codes = codes.where(ok, str(int(fill[i])))
+            codes = codes.where(ok, category_key(fill[i]))
         key = key + _SEP + codes
     return key
 
@@ -316,9 +334,9 @@ def _unreachable(design: Design, ok: np.ndarray, district: pd.Series, targets: p
     present = set(_keys(design, district, columns, ok)[ok])
     mine = targets[targets["district"].isin(set(district[ok]))]
     for _, r in mine.iterrows():
-        key = _SEP.join([r["district"], *[str(int(r[c])) for c in columns]])
+        key = _SEP.join([r["district"], *[category_key(r[c]) for c in columns]])
         if r["population"] > 0 and key not in present:
-            book_cats = "、".join(f"{c}={int(r[c])}" for c in columns)
+            book_cats = "、".join(f"{c}={category_key(r[c])}" for c in columns)
             raise SurveyError(f"{r['district']} 的 {book_cats} 总体有 {r['population']:g} 人，但样本中没有这类受访者，{what}无法达到该总体数。",
                               file=str(margins.path), variable=f"{margins.instrument}.districts.{r['district']}",
                               fix="合并相邻类别（例如年龄段）后再加权，或改用耙权 rake（只要求各边际类别有受访者）。")
@@ -348,10 +366,10 @@ def rake(design: Design, margins: InstrumentMargins, by: str = "district", tol: 
     controls = {}
     for i, v in enumerate(margins.variables):
         col = f"_rake{i}"
-        first = int(m.loc[m["variable"] == v, "category"].min())
+        first = m.loc[m["variable"] == v, "category"].iloc[0]
         design = design.with_column(col, _keys(design, district, [v], ok, [first]))
         t = m[(m["variable"] == v) & m["district"].isin(set(district))]
-        controls[col] = {_SEP.join([r.district, str(int(r.category))]): float(r.population)
+        controls[col] = {_SEP.join([r.district, category_key(r.category)]): float(r.population)
                          for r in t.itertuples()}
     name = f"_w{len(design.history) + 1}"
     out = _run(design, by, _WEIGHT_FIX, lambda: design.sample.weighting.rake(controls=controls, wgt_name=name, tol=tol,
@@ -369,10 +387,10 @@ def poststratify(design: Design, margins: InstrumentMargins, by: str = "district
     cols = list(margins.variables)
     _unreachable(design, ok, district, margins.joint, cols, margins, "事后分层")
     design, notes = _zero_base(design, ok)
-    keys = _keys(design, district, cols, ok, [int(margins.joint[c].min()) for c in cols])
+    keys = _keys(design, district, cols, ok, [margins.joint[c].iloc[0] for c in cols])
     design = design.with_column("_ps", keys)
     j = margins.joint[margins.joint["district"].isin(set(district))]
-    controls = {_SEP.join([r["district"], *[str(int(r[c])) for c in cols]]): float(r["population"])
+    controls = {_SEP.join([r["district"], *[category_key(r[c]) for c in cols]]): float(r["population"])
                 for _, r in j.iterrows()}
     controls = {k: v for k, v in controls.items() if v > 0 or k in set(keys)}
     name = f"_w{len(design.history) + 1}"
