@@ -417,6 +417,9 @@ def trim_weights(weights: np.ndarray, groups: np.ndarray | pd.Series, factor: fl
             continue
         cap = factor * float(np.median(w[idx]))
         sub = w[idx].copy()
+        if sub.mean() > cap:
+            raise SurveyError(f"{g} 的平均权重 {sub.mean():.4g} 高于截尾上限 {cap:.4g}，保持总数不变就无法截尾。",
+                              variable="trim factor", fix="调大截尾倍数（常用 3.5）。")
         moved, trimmed = 0.0, np.zeros(idx.size, dtype=bool)
         for _ in range(max_iter):
             outside = sub > cap * (1 + 1e-12)
