@@ -163,3 +163,15 @@ def test_trim_alone_differs_from_r_trimweights_as_documented(fixture, margins, r
     r = reference.loc["fixture/trimmed/mean_sat"]
     assert close(ours["estimate"], r["estimate"])
     assert not close(ours["se"], r["se"]) and abs(ours["se"] / r["se"] - 1) < 0.15
+
+
+def test_respondents_without_an_age_band_are_left_out_as_r_subset_does(fixture, margins, reference):
+    gap = fixture.assign(age_band=fixture["age_band"].astype("Int64"))
+    gap.loc[[6, 99, 199], "age_band"] = pd.NA                # R's rows 7, 100, 200
+    raked = W.rake(D.survey_design(gap, strata="district", clusters="community"), margins)
+    assert (raked.weights[[6, 99, 199]] == 0).all()
+    check(reference.loc["fixture/missing_age/raked/mean_sat"], D.mean(raked, "sat_overall").iloc[0])
+    check(reference.loc["fixture/missing_age/raked/prop_top2"],
+          D.proportions(raked, "top2", [1, 0]).iloc[0])
+    check(reference.loc["fixture/missing_age/raked/post=1/mean_sat"],
+          D.mean(raked.restrict(gap["post"] == 1), "sat_overall").iloc[0])

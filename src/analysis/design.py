@@ -69,7 +69,9 @@ class Design:
     @property
     def weights(self) -> np.ndarray:
         """The current weight of every respondent (0 outside the weighting, e.g. missing age)."""
-        return self.sample.data[self.weight].to_numpy().astype(float)
+        w = np.zeros(len(self.data))
+        w[self.sample.data[ROW].to_numpy()] = self.sample.data[self.weight].to_numpy().astype(float)
+        return w
 
     @property
     def weighted(self) -> bool:
@@ -102,7 +104,8 @@ class Design:
         if len(values) != len(self.data):
             raise SurveyError(f"新列有 {len(values)} 个值，设计中有 {len(self.data)} 行。", variable=name)
         data = self.data.assign(**{name: values.to_numpy()})
-        column = pl.from_pandas(_plain(pd.DataFrame({name: values})))[name]
+        inside = values.iloc[self.sample.data[ROW].to_numpy()].reset_index(drop=True)
+        column = pl.from_pandas(_plain(pd.DataFrame({name: inside})))[name]
         sample = self.sample.wrangling.mutate({name: column})
         return dataclasses.replace(self, data=data, sample=sample)
 
@@ -160,7 +163,10 @@ def survey_design(df: pd.DataFrame, *, weights: str | None = None, strata: str |
 
 
 def _sample(data: pd.DataFrame, weight: str, strata, clusters, fpc) -> svy.Sample:
-    frame = pl.from_pandas(_plain(data))
+    """The svy sample of the respondents with a positive weight. A respondent of weight 0 (one
+    who cannot be weighted) is left out of it, as R's ``subset`` leaves them out before ``rake``;
+    the strata and clusters keep their sizes as long as someone in them has a weight."""
+    frame = pl.from_pandas(_plain(data[data[weight] > 0]))
     return svy.Sample(frame, svy.Design(stratum=strata, psu=clusters, wgt=weight, pop_size=fpc))
 
 

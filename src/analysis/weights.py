@@ -9,8 +9,9 @@ The steps, each a pure function on a :class:`~analysis.design.Design`:
    ``postStratify`` on the joint cells): within each district, weights whose totals match the
    district's population on each margin. Raking needs only the margins to be covered; post-
    stratification needs a respondent in every gender × age cell. Respondents without a gender or
-   age band get weight 0: they stay in the design (and in unweighted tables) but not in weighted
-   estimates, and ``design.history`` says how many.
+   age band get weight 0: they stay in ``design.data`` (and in unweighted tables) but are left out
+   of the weighting and of weighted estimates, as R's ``rake(subset(design, !is.na(age_band)))``
+   does (checked against it); ``design.history`` says how many.
 3. ``trim(design, factor)``: the trimming rule. Within each district a weight above
    ``factor`` × the district's median weight is cut to that cap and the weight cut off is shared
    equally (added, not scaled) among the district's untrimmed respondents, repeated until no
@@ -317,8 +318,8 @@ def _prepare(design: Design, margins: InstrumentMargins, by: str) -> tuple[np.nd
 
 def _keys(design: Design, district: pd.Series, columns: Sequence[str], ok: np.ndarray,
           fill: Sequence[int] | None = None) -> pd.Series:
-    """district + codes as one text key per respondent. Rows outside the weighting (weight 0)
-    get the key of the ``fill`` codes, a real cell, since any cell leaves a zero weight at zero."""
+    """district + codes as one text key per respondent. Rows outside the weighting (weight 0, not
+    in the svy sample) get the key of the ``fill`` codes so that the column has no gaps."""
     key = district.copy()
     for i, c in enumerate(columns):
         codes = design.data[c].map(lambda x: "" if pd.isna(x) else category_key(x))

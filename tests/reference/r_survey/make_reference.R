@@ -166,6 +166,17 @@ for (nm in names(designs)) {
 }
 for (d in names(caps)) add(sprintf("fixture/trim_cap/district=%s", d), caps[[d]])
 
+# three respondents without an age band: left out of the weighting (subset, then rake)
+gap <- people
+gap$age_band[c(7, 100, 200)] <- NA
+gap$da <- paste(gap$district, gap$age_band)
+gap0 <- svydesign(id = ~community, strata = ~district, weights = ~base_w, data = gap, nest = TRUE)
+gap_raked <- rake(subset(gap0, !is.na(age_band)), list(~dg, ~da), list(pop_dg, pop_da),
+                  control = list(maxit = 200, epsilon = 1e-12))
+add_mean("fixture/missing_age/raked/mean_sat", ~sat_overall, gap_raked)
+add_prop("fixture/missing_age/raked/prop_top2", ~I(top2 == 1), gap_raked)
+add_mean("fixture/missing_age/raked/post=1/mean_sat", ~sat_overall, subset(gap_raked, post == 1))
+
 out <- do.call(rbind, rows)
 write.csv(out, file.path(here, "reference.csv"), row.names = FALSE, fileEncoding = "UTF-8", na = "")
 writeLines(c(R.version.string, paste("survey", as.character(packageVersion("survey")))),
