@@ -285,3 +285,9 @@ def test_sample_weighting_is_deterministic(wave):
     first = weighted_district(wave, "worker")[3]
     second = weighted_district(wave, "worker")[3]
     assert first.to_csv(index=False) == second.to_csv(index=False)
+
+
+def test_trim_slack_leaves_weights_just_above_the_cap():
+    w = np.array([1.0, 1.0, 1.0, 3.02])
+    assert (W.trim_weights(w, np.zeros(4), 3.0, slack=0.01)[0] == w).all()
+    assert W.trim_weights(w, np.zeros(4), 3.0)[0].max() == pytest.approx(3.0)

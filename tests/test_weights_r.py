@@ -175,3 +175,15 @@ def test_respondents_without_an_age_band_are_left_out_as_r_subset_does(fixture, 
           D.proportions(raked, "top2", [1, 0]).iloc[0])
     check(reference.loc["fixture/missing_age/raked/post=1/mean_sat"],
           D.mean(raked.restrict(gap["post"] == 1), "sat_overall").iloc[0])
+
+
+def test_weight_design_recipe_equals_r(fixture, margins, r_weights, reference, books):
+    """rake → trimWeights per district → rake again, as weight_design does, against R."""
+    d = W.weight_design(fixture, books["worker"], margins, trim_factor=2.0)
+    np.testing.assert_allclose(d.weights, r_weights["reraked"], rtol=1e-8)
+    assert len(d.history) == 3 and "截尾" in d.history[1] and "再次耙权" in d.history[2]
+    check(reference.loc["fixture/reraked/mean_sat"], D.mean(d, "sat_overall").iloc[0])
+    untrimmed = W.weight_design(fixture, books["worker"], margins, trim_factor=None)
+    np.testing.assert_allclose(untrimmed.weights, r_weights["raked"], rtol=1e-8)
+    post = W.weight_design(fixture, books["worker"], margins, method="poststratify", trim_factor=None)
+    np.testing.assert_allclose(post.weights, r_weights["poststratified"], rtol=1e-8)
