@@ -6,8 +6,8 @@
     design.proportions(d.restrict(df["post"] == 1, "书记"), "sat_overall")       # svyciprop(subset())
 
 Estimation is done by the ``svy`` package (successor of samplics, MIT licence), which reproduces
-R ``survey`` 4.1 on the reference data in ``tests/reference/r_survey/`` to 10 significant digits:
-Taylor-linearisation standard errors for stratified cluster samples with or without a finite
+R ``survey`` 4.1 on the reference data in ``tests/reference/r_survey/`` to about nine significant
+digits: Taylor-linearisation standard errors for stratified cluster samples with or without a finite
 population correction, the variance of raked and post-stratified weights (residuals centred on
 the margins, as R's ``rake``/``postStratify`` do), domain estimates, and logit intervals for
 proportions. This module adds what the project needs around it: pandas in and out, one place that
@@ -80,8 +80,9 @@ class Design:
     def restrict(self, mask: pd.Series | np.ndarray | Sequence[bool], label: str = "") -> "Design":
         """The design restricted to a domain (R's ``subset``): rows stay, estimates cover the mask.
 
-        ``mask`` is aligned with ``data`` (a boolean Series from ``design.data`` or the frame the
-        design was built from, or an array of the same length); missing counts as outside.
+        ``mask`` is matched to ``data`` by position (a boolean Series from ``design.data`` or the
+        frame the design was built from, or an array of the same length); missing counts as
+        outside.
         Restricting twice keeps the intersection.
         """
         if isinstance(mask, pd.Series):
