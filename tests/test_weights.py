@@ -11,6 +11,7 @@ import pytest
 
 from analysis import config, pipeline
 from analysis import design as D
+from analysis import margins as MG
 from analysis import weights as W
 from analysis.errors import SurveyError
 
@@ -24,8 +25,8 @@ def fixture() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def fx_margins() -> W.InstrumentMargins:
-    return W.InstrumentMargins.from_joint(pd.read_csv(REF / "fixture_margins.csv"),
+def fx_margins() -> MG.InstrumentMargins:
+    return MG.InstrumentMargins.from_joint(pd.read_csv(REF / "fixture_margins.csv"),
                                           ["gender", "age_band"], "worker")
 
 
@@ -158,21 +159,21 @@ def test_weighting_errors(fixture, fx_margins):
     d = D.survey_design(fixture, strata="district", clusters="community")
     m = fx_margins.marginals[fx_margins.marginals["district"] != "长安区"]
     with pytest.raises(SurveyError, match="长安区 没有总体结构"):
-        W.rake(d, W.InstrumentMargins.from_marginals(m, ["gender", "age_band"]))
+        W.rake(d, MG.InstrumentMargins.from_marginals(m, ["gender", "age_band"]))
     joint = pd.read_csv(REF / "fixture_margins.csv")
     few = fixture[~((fixture["district"] == "桥西区") & (fixture["gender"] == 1) & (fixture["age_band"] == 3))]
     with pytest.raises(SurveyError, match="样本中没有这类受访者") as e:
         W.poststratify(D.survey_design(few, strata="district", clusters="community"),
-                       W.InstrumentMargins.from_joint(joint, ["gender", "age_band"]))
+                       MG.InstrumentMargins.from_joint(joint, ["gender", "age_band"]))
     assert "rake" in e.value.fix
     with pytest.raises(SurveyError, match="联合人数表"):
-        W.poststratify(d, W.InstrumentMargins.from_marginals(fx_margins.marginals, ["gender", "age_band"]))
+        W.poststratify(d, MG.InstrumentMargins.from_marginals(fx_margins.marginals, ["gender", "age_band"]))
 
 
 # -- the margins file ---------------------------------------------------------------------------------
 
 def test_bundled_margins_load_and_are_marked_synthetic(books):
-    M = W.load_margins(MARGINS, books)
+    M = MG.load_margins(MARGINS, books)
     assert M.synthetic and "合成" in M.source
     for ins in ("worker", "resident"):
         m = M.for_instrument(ins)
@@ -218,21 +219,21 @@ def test_bad_margins_name_file_place_and_fix(tmp_path, books, change, message, f
     path = tmp_path / "2026.yaml"
     path.write_text(GOOD.replace(*change) if change else GOOD, encoding="utf-8")
     if message is None:
-        M = W.load_margins(path, books)         # the unchanged file is fine, marginal form included
+        M = MG.load_margins(path, books)         # the unchanged file is fine, marginal form included
         assert M.for_instrument("worker").joint is None
         assert M.for_instrument("worker").totals().to_dict() == {"新华区": 100.0, "桥东区": 100.0}
         return
     with pytest.raises(SurveyError, match=message) as e:
-        W.load_margins(path, books)
+        MG.load_margins(path, books)
     assert e.value.file == str(path)
     assert fix in (e.value.fix or "")
 
 
 def test_missing_margins_file(tmp_path, books):
     with pytest.raises(SurveyError, match="找不到") as e:
-        W.load_margins(tmp_path / "2031.yaml", books)
+        MG.load_margins(tmp_path / "2031.yaml", books)
     assert "config/margins" in e.value.fix
-    assert W.margins_path("2031", tmp_path) == tmp_path / "2031.yaml"
+    assert MG.margins_path("2031", tmp_path) == tmp_path / "2031.yaml"
 
 
 # -- the bundled sample, weighted ----------------------------------------------------------------------
@@ -244,7 +245,7 @@ def wave(tmp_path_factory):
 
 def weighted_district(wave, instrument, district="桥东区"):
     book = wave.codebooks[instrument]
-    M = W.load_margins(MARGINS, wave.codebooks)
+    M = MG.load_margins(MARGINS, wave.codebooks)
     d = W.weight_design(wave.frames[instrument], book, M)
     mine = d.restrict(d.data["district"] == district, district)
     return book, M, d, pd.concat(W.weighted_tables(mine, book, district), ignore_index=True)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis import design as D
+from analysis import margins as MG
 from analysis import weights as W
 
 REF = Path(__file__).parent / "reference" / "r_survey"
@@ -39,8 +40,8 @@ def fixture() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def margins() -> W.InstrumentMargins:
-    return W.InstrumentMargins.from_joint(pd.read_csv(REF / "fixture_margins.csv"),
+def margins() -> MG.InstrumentMargins:
+    return MG.InstrumentMargins.from_joint(pd.read_csv(REF / "fixture_margins.csv"),
                                           ["gender", "age_band"], "worker")
 
 
@@ -65,7 +66,7 @@ def api_designs(api):
     marg = pd.DataFrame({"district": "全部", "variable": ["stype"] * 3 + ["sch.wide"] * 2,
                          "category": ["E", "H", "M", "No", "Yes"],
                          "population": [4421, 755, 1018, 1072, 5122]})
-    m = W.InstrumentMargins.from_marginals(marg, ["stype", "sch.wide"])
+    m = MG.InstrumentMargins.from_marginals(marg, ["stype", "sch.wide"])
     raked = W.rake(d.with_column("all", np.full(len(api), "全部")), m, by="all")
     return d, raked
 
