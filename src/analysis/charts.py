@@ -113,12 +113,25 @@ def _select(S: pd.DataFrame, table: str, group: str | None = None) -> pd.DataFra
     return rows
 
 
+def no_data_figure(group: str, what: str) -> Figure:
+    """A chart's place when the district has no valid answers for it: says so instead of failing."""
+    fig = _new_figure(1.2)
+    fig.text(0.5, 0.5, f"{group}没有{what}的有效回答，本图从略。", ha="center", va="center",
+             color=CAPTION_COLOR)
+    return fig
+
+
 def _variable_rows(rows: pd.DataFrame, variable: str, stat: str) -> pd.DataFrame:
     out = rows[(rows["variable"] == variable) & (rows["stat"] == stat)]
     if out.empty:
         raise SurveyError(f"统计表 {rows['table'].iloc[0]} 中没有变量 {variable} 的 {stat} 数据",
                           variable=variable, fix="检查变量名，或先在统计步骤中生成该统计量。")
     return out.sort_values("order", kind="stable")
+
+
+def _what(table: str) -> str:
+    return {"worker": "社区工作者问卷", "resident": "居民问卷", "community": "社区统计表"}.get(
+        table.split("_")[0], "该项")
 
 
 def _fmt_percent(value: float) -> str:
@@ -177,8 +190,11 @@ def composition_bars(S: pd.DataFrame, table: str, variables: list[str], group: s
                      source: str = "", title: str | None = None) -> Figure:
     """Small multiples of horizontal bars, one panel per variable, each bar labelled “12.8%”.
 
-    Suppressed cells get no bar (never a bar of 0) and the mark “—（样本过少）”.
+    Suppressed cells get no bar (never a bar of 0) and the mark “—（样本过少）”. A district
+    without rows in ``table`` (no valid questionnaire of that kind) gets ``no_data_figure``.
     """
+    if S[(S["table"] == table) & (S["group"] == group)].empty:
+        return no_data_figure(group, _what(table))
     rows = _select(S, table, group)
     panels = [_variable_rows(rows, v, "share") for v in variables]
     ncols = 1 if len(panels) <= 2 else 2
@@ -224,8 +240,11 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
     """100% stacked bars, one per five-point item, sorted by 满意率 (top2), best on top.
 
     Segments of 5% and more carry their value; the 满意率 is printed right of each bar.
-    A suppressed segment is not drawn (the bar then stops short and ends with “—”).
+    A suppressed segment is not drawn (the bar then stops short and ends with “—”). A district
+    without rows in ``table`` gets ``no_data_figure``.
     """
+    if S[(S["table"] == table) & (S["group"] == group)].empty:
+        return no_data_figure(group, _what(table))
     rows = _select(S, table, group)
     top2 = rows[rows["stat"] == "top2"].copy()
     if top2.empty:

@@ -542,7 +542,12 @@ NOTEBOOK_ONLY_TAG = "notebook-only"   # cells for the researcher in JupyterLab, 
 
 
 def show_table(S: pd.DataFrame, table: str, group: str, variables: list[str] | None = None):
-    """``display_table`` styled for a notebook or the HTML report: no row numbers, text left-aligned."""
+    """``display_table`` styled for a notebook or the HTML report: no row numbers, text left-aligned.
+    A district without rows in ``table`` (no valid questionnaire of that kind) gets a line saying so."""
+    if S[(S["table"] == table) & (S["group"] == group)].empty:
+        from IPython.display import Markdown
+
+        return Markdown(f"（{group}没有可用于本表的有效回答。）")
     frame = display_table(S, table, group, variables)
     text = [c for c in frame.columns if c in TEXT_COLUMNS]
     return (frame.style.set_uuid(re.sub(r"\W", "_", table))     # stable ids: same report, same bytes
