@@ -292,3 +292,34 @@ def test_trim_slack_leaves_weights_just_above_the_cap():
     w = np.array([1.0, 1.0, 1.0, 3.02])
     assert (W.trim_weights(w, np.zeros(4), 3.0, slack=0.01)[0] == w).all()
     assert W.trim_weights(w, np.zeros(4), 3.0)[0].max() == pytest.approx(3.0)
+
+
+def test_district_report_rows_and_sentence(wave):
+    """What a district report prints: the weighted items restricted from the full design (same numbers
+    as weighting all districts and restricting by hand), the weighting table, and the sentence."""
+    from analysis import narrative, stats
+
+    R = W.district_weighted(wave, "桥东区")
+    _, _, d, by_hand = weighted_district(wave, "resident")
+    mine = R[R["table"] == "resident_satisfaction_weighted"]
+    ref = by_hand[by_hand["table"] == "resident_satisfaction"]
+    np.testing.assert_allclose(mine["exact"].to_numpy(dtype=float), ref["exact"].to_numpy(dtype=float))
+    s = W.weight_summary(d).set_index("group").loc["桥东区"]
+    got = R[(R["table"] == "weighting") & (R["variable"] == "resident")].set_index("stat")["exact"]
+    assert got["deff"] == pytest.approx(s["deff"]) and got["n"] == s["n_weighted"]
+    S = pd.concat([stats.district_stats(wave, "桥东区"), R], ignore_index=True)
+    text = "".join(narrative.weighting_sentences(S, "桥东区"))
+    w = stats.lookup(S, "resident_satisfaction_weighted", "sat_overall", "top2", "top2", "桥东区")
+    assert f"居民问卷的设计效应为{got['deff']:.2f}" in text and f"满意率为{w['value']:.1f}%" in text
+
+
+def test_district_without_margins_is_reported_unweighted(wave, tmp_path):
+    from analysis import narrative, stats
+
+    assert W.district_weighted(wave, "桥东区", tmp_path / "none.yaml").empty
+    text = MARGINS.read_text(encoding="utf-8").replace("桥东区:", "某新区:")
+    (tmp_path / "m.yaml").write_text(text, encoding="utf-8")
+    R = W.district_weighted(wave, "桥东区", tmp_path / "m.yaml")
+    assert R.empty
+    S = stats.district_stats(wave, "桥东区")
+    assert "未加权" in narrative.weighting_sentences(S, "桥东区")[0]

@@ -255,6 +255,31 @@ def problem_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
     return out
 
 
+def weighting_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """How the sample was weighted and what it changes, from the ``weighting`` and
+    ``*_satisfaction_weighted`` tables (``weights.district_weighted``); says so when unweighted."""
+    rows = S[(S["table"] == "weighting") & (S["group"] == district)]
+    if rows.empty:
+        return ["本区县没有可用的总体结构数据（config/margins/），各项比例均为未加权的样本比例。"]
+    out = ["按区县内性别×年龄段的总体结构对样本进行耙权（raking）加权，过大的权数作截尾处理；"
+           "加权估计的置信区间按区县分层、以社区为群的设计计算。"]
+    for instrument, r in rows.groupby("variable", sort=True):
+        get = {row["stat"]: row for _, row in r.iterrows()}
+        text = (f"{r['variable_label'].iloc[0]}的设计效应为{float(get['deff']['value']):.2f}，"
+                f"有效样本量{fmt(get['n_eff'])}份（实际{fmt(get['n'])}份）")
+        item = config.OVERALL_ITEM.get(instrument)
+        try:
+            w = lookup(S, f"{instrument}_satisfaction_weighted", item, "top2", "top2", district) if item else None
+            u = lookup(S, f"{instrument}_satisfaction", item, "top2", "top2", district) if item else None
+        except KeyError:
+            w = u = None
+        if w is not None and not (w["suppressed"] or u["suppressed"]):
+            text += (f"；加权后{w['variable_label']}的满意率为{fmt(w)}（95%置信区间{w['ci_low']:.1f}%～"
+                     f"{w['ci_high']:.1f}%），未加权为{fmt(u)}")
+        out.append(text + "。")
+    return out
+
+
 def no_valid_sentences(S: pd.DataFrame, district: str) -> list[str]:
     """A questionnaire of which the district sent responses but none survived cleaning gets a
     sentence saying so, instead of silently missing figures."""
@@ -271,7 +296,7 @@ def no_valid_sentences(S: pd.DataFrame, district: str) -> list[str]:
 
 def district_paragraphs(S: pd.DataFrame, district: str, synthetic: bool) -> dict[str, list[str]]:
     """Every paragraph of a district report, by section."""
-    method = flow_sentences(S, district)
+    method = flow_sentences(S, district) + weighting_sentences(S, district)
     method.append("占比均以有效回答为基数，按最大余数法舍入到0.1%，各项合计为100.0%；"
                   "括号内为95%置信区间（比例用Wilson法，均值用t分布，比例之差用Newcombe法）。"
                   + suppression.note() + "多项检验的p值用Holm法校正。")

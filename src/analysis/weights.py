@@ -42,17 +42,18 @@ R's ``trimWeights``). It is beta software whose API moved often between minors: 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, suppression
 from .codebook import Codebook
 from .design import (Design, category_key, effective_n, kish_deff, mean, proportions, resample,
                      survey_design, _run)
 from .errors import SurveyError
-from .margins import InstrumentMargins, Margins
+from .margins import InstrumentMargins, Margins, load_margins, margins_path
 from .stats import COLUMNS, SHARE_DECIMALS, largest_remainder
 
 EXTRA_COLUMNS = ["se", "df", "deff", "n_eff", "weighted"]
@@ -301,7 +302,7 @@ def weighted_composition(design: Design, variable: str, book: Codebook, group: s
     share = est["estimate"].to_numpy() * 100
     value = largest_remainder(share) if base else np.full(len(share), np.nan)
     n = est["n"].to_numpy()
-    small = ((n > 0) & (n < min_cell)) | (base < min_cell)
+    small = suppression.distribution(n, base, k=min_cell)     # the same policy as the unweighted tables
     return _frame(table=table, table_title=table_title, group=group, variable=variable,
                   variable_label=book.label(variable), category=[str(c) for c in labels],
                   category_label=list(labels.values()), order=np.arange(1, len(labels) + 1),
@@ -339,6 +340,7 @@ def weighted_likert(design: Design, item: str, book: Codebook, group: str, table
     t = proportions(design.with_column("_top", top), "_top", [1.0, 0.0]).iloc[0]
     base = int(m["n"])
     top_label = "＋".join(var.values[c] for c in var.top_box)
+    hide_mean, hide_top = suppression.summaries(order, shares["suppressed"].to_numpy(dtype=bool), var.top_box)
     summary = _frame(table=table, table_title=table_title, group=group, variable=item,
                      variable_label=var.label, category=["", "top2"], category_label=["平均分", top_label],
                      order=[len(order) + 1, len(order) + 2], stat=["mean", "top2"],
@@ -347,7 +349,8 @@ def weighted_likert(design: Design, item: str, book: Codebook, group: str, table
                      exact=[m["estimate"], t["estimate"] * 100],
                      ci_low=[round(m["ci_low"], 2), round(t["ci_low"] * 100, SHARE_DECIMALS)],
                      ci_high=[round(m["ci_high"], 2), round(t["ci_high"] * 100, SHARE_DECIMALS)],
-                     suppressed=base < config.MIN_CELL, se=[m["se"], t["se"] * 100],
+                     suppressed=[hide_mean or base < config.MIN_CELL, hide_top or base < config.MIN_CELL],
+                     se=[m["se"], t["se"] * 100],
                      df=[m["df"], t["df"]], deff=[m["deff"], t["deff"]], n_eff=[m["n_eff"], t["n_eff"]])
     return pd.concat([shares, summary], ignore_index=True)
 
@@ -381,3 +384,52 @@ def weight_summary(design: Design, by: str = "district") -> pd.DataFrame:
                      "w_max": float(pos.max()) if pos.size else np.nan,
                      "deff": kish_deff(pos), "n_eff": effective_n(pos)})
     return pd.DataFrame(rows)
+
+
+# -- one district's weighted figures, for its report -------------------------------------------------
+
+WEIGHTED_SUFFIX = "_weighted"
+
+
+def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataFrame:
+    """A district's weighted satisfaction items next to the unweighted ones, and how its weights
+    came out, as rows of the stats table (``WEIGHTED_COLUMNS``):
+
+    - ``<instrument>_satisfaction_weighted``: per rating item, the weighted shares, mean and
+      top-two share with design-based intervals, ``deff`` and ``n_eff``;
+    - ``weighting``: per questionnaire, respondents, Kish design effect, effective sample size and
+      the largest weight as a multiple of the median.
+
+    The design is declared over every district that has margins (districts as strata,
+    communities as clusters) and restricted to ``district``, never filtered first. Without a
+    margins file for the wave, or without margins for this district, nothing is weighted and the
+    frame is empty: a new district's report still runs, and says it is unweighted.
+    """
+    path = Path(path) if path else margins_path(wave.wave)
+    parts: list[pd.DataFrame] = []
+    if not path.is_file():
+        return _frame(table=[], table_title=[], group=[])
+    M = load_margins(path, wave.codebooks)
+    for instrument, margins in sorted(M.instruments.items()):
+        book, df = wave.codebooks.get(instrument), wave.frames.get(instrument)
+        dvar = book.role("district") if book else None
+        if df is None or dvar not in df or district not in set(margins.districts) \
+                or not (df[dvar] == district).any():
+            continue
+        df = df[df[dvar].isin(margins.districts)].reset_index(drop=True)
+        d = weight_design(df, book, margins)
+        sub = d.restrict((d.data[dvar] == district).to_numpy(), district)
+        who = book.respondent or book.title
+        parts += [weighted_likert(sub, item, book, district, f"{instrument}_satisfaction{WEIGHTED_SUFFIX}",
+                                  f"{who}满意度评价（加权）") for item in book.report.get("satisfaction", ())]
+        s = weight_summary(d, by=dvar).set_index("group").loc[district]
+        stats_ = [("n", "参与加权的样本量", s["n_weighted"], 0), ("deff", "设计效应（Kish）", s["deff"], 2),
+                  ("n_eff", "有效样本量", s["n_eff"], 0), ("w_ratio", "最大权数/中位数", s["w_max"] / s["w_median"], 2)]
+        parts.append(_frame(table="weighting", table_title="加权情况", group=district, variable=instrument,
+                            variable_label=book.title, category=[k for k, *_ in stats_],
+                            category_label=[lab for _, lab, *_ in stats_], order=np.arange(1, 5),
+                            stat=[k for k, *_ in stats_], n=int(s["n_weighted"]), base=int(s["n"]),
+                            base_label="有效回答", value=[round(float(v), dec) for *_, v, dec in stats_],
+                            exact=[float(v) for *_, v, _ in stats_], suppressed=False,
+                            deff=s["deff"], n_eff=s["n_eff"]))
+    return pd.concat(parts, ignore_index=True) if parts else _frame(table=[], table_title=[], group=[])
