@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
 
 from . import config
 from .errors import SurveyError
+from .fileio import read_yaml
 from .textnorm import answer_key, header_key
 
 TYPES = ("single", "multi", "text", "number", "age")
@@ -171,18 +171,8 @@ class Codebook:
 def load(path: str | Path) -> Codebook:
     """Read and validate one codebook YAML file."""
     path = Path(path)
-    if not path.is_file():
-        raise SurveyError("找不到编码手册（codebook）文件。", file=str(path),
-                          fix="检查路径；编码手册放在 config/codebooks/ 下，每份问卷一个 .yaml 文件。")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise SurveyError("编码手册不是 UTF-8 编码。", file=str(path), fix="用 UTF-8 编码另存该文件。") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise SurveyError(f"YAML 格式错误：{getattr(e, 'problem', e)}", file=str(path),
-                          row=(mark.line + 1) if mark else None,
-                          fix="检查该行的缩进、冒号和引号。") from None
+    raw = read_yaml(path, "编码手册（codebook）",
+                    "检查路径；编码手册放在 config/codebooks/ 下，每份问卷一个 .yaml 文件。")
     return _Parser(path).codebook(raw)
 
 

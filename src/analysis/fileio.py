@@ -84,3 +84,23 @@ def safe_name(name: str) -> str:
     cleaned = "".join(ch for ch in name if ch.isprintable()).translate(_UNSAFE).strip()
     cleaned = cleaned.lstrip(".") or "_"
     return cleaned[:100]
+
+
+def read_yaml(path: str | Path, what: str, fix_missing: str):
+    """A YAML config file (codebook, margins, wave.yaml) parsed, or one SurveyError naming the file,
+    the line of a syntax error and the fix."""
+    import yaml
+
+    from .errors import SurveyError
+
+    path = Path(path)
+    if not path.is_file():
+        raise SurveyError(f"找不到{what}文件。", file=str(path), fix=fix_missing)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SurveyError(f"{what}不是 UTF-8 编码。", file=str(path), fix="用 UTF-8 编码另存该文件。") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise SurveyError(f"YAML 格式错误：{getattr(e, 'problem', e)}", file=str(path),
+                          row=(mark.line + 1) if mark else None, fix="检查该行的缩进、冒号和引号。") from None

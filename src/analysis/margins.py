@@ -19,11 +19,11 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import config
 from .codebook import Codebook
 from .errors import SurveyError
+from .fileio import read_yaml
 
 MARGINS_DIR = config.CONFIG_DIR / "margins"
 
@@ -95,17 +95,8 @@ def margins_path(wave: str = config.DEFAULT_WAVE, folder: Path = MARGINS_DIR) ->
 def load_margins(path: str | Path, codebooks: dict[str, Codebook]) -> Margins:
     """Read and validate a margins file; SurveyError naming the file, the place and the fix."""
     path = Path(path)
-    if not path.is_file():
-        raise SurveyError("找不到加权用的总体结构文件。", file=str(path),
-                          fix="在 config/margins/ 下按批次建立 <批次>.yaml，可参考 config/margins/2026.yaml。")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise SurveyError("文件不是 UTF-8 编码。", file=str(path), fix="用 UTF-8 编码另存该文件。") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise SurveyError(f"YAML 格式错误：{getattr(e, 'problem', e)}", file=str(path),
-                          row=(mark.line + 1) if mark else None, fix="检查该行的缩进、冒号和引号。") from None
+    raw = read_yaml(path, "加权用的总体结构",
+                    "在 config/margins/ 下按批次建立 <批次>.yaml，可参考 config/margins/2026.yaml。")
     return _MarginsParser(path, codebooks).parse(raw)
 
 
