@@ -138,19 +138,20 @@ def up_to_date(folder: Path, key: dict) -> bool:
 
 # ─── one district ────────────────────────────────────────────────────────────────────────────
 
-def _failed_cell(executed: Path) -> str | None:
-    """The id of the cell that raised (papermill marks it) or was running when the kernel died."""
+def _failed_cell(executed: Path, kernel_died: bool) -> str | None:
+    """The id of the cell that raised (papermill marks it ``failed``), or, when the kernel died,
+    of the last cell papermill started (papermill marks every started cell ``completed`` then)."""
     import nbformat
 
     try:
         nb = nbformat.read(str(executed), as_version=4)
     except Exception:
         return None
-    for status in ("failed", "running"):
-        for cell in nb.cells:
-            if cell.get("metadata", {}).get("papermill", {}).get("status") == status:
-                return cell.get("id")
-    return None
+    status = [c.get("metadata", {}).get("papermill", {}).get("status") for c in nb.cells]
+    if "failed" in status:
+        return nb.cells[status.index("failed")].get("id")
+    started = [i for i, s in enumerate(status) if s not in (None, "pending")]
+    return nb.cells[started[-1]].get("id") if kernel_died and started else None
 
 
 def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Path, codebook_dir: Path,
@@ -190,11 +191,12 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
         failed = wave_dir / "_failed"
         failed.mkdir(exist_ok=True)
         cell = None
+        died = kernel is not None and not kernel.is_alive()
         if executed.exists():
             shutil.copyfile(executed, failed / f"{final.name}.ipynb")
-            cell = _failed_cell(executed)
+            cell = _failed_cell(executed, died)
         message = f"{getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', str(e))}".strip()
-        if kernel is not None and not kernel.is_alive():
+        if died:
             message = f"内核意外退出，已换用新内核（{message.splitlines()[0]}）"
             kernel.replace()
         return DistrictRun(district, False, time.monotonic() - start, None, message.splitlines()[0][:300],
