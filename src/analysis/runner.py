@@ -49,6 +49,7 @@ from .textnorm import pad
 
 MANIFEST = "manifest.json"          # in each district's report folder
 PACKAGE = "community-survey-analysis"
+DASK_CONNECT_TIMEOUT = "30s"
 
 
 @dataclasses.dataclass
@@ -324,7 +325,7 @@ def _run_on_dask(todo: list[str], address: str, kwargs: dict, keys: dict, preloa
     from .errors import SurveyError
 
     try:
-        client = Client(address, timeout="30s", set_as_default=False)
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as e:
         raise SurveyError(f"连接不上 Dask 调度器 {address}：{e}", variable="--dask-scheduler",
                           fix="确认调度器已启动（dask scheduler）、地址和端口正确（如 tcp://10.0.0.5:8786），"
@@ -334,7 +335,7 @@ def _run_on_dask(todo: list[str], address: str, kwargs: dict, keys: dict, preloa
     try:
         futures = [client.submit(_dask_task, d, kwargs, keys.get(d), preload, pure=False,
                                  key=f"survey-report-{token}-{i}") for i, d in enumerate(todo)]
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):   # not the default client: we set none
             done(fut.result())
     except BaseException:
         client.cancel(futures)
