@@ -141,7 +141,7 @@ def test_warm_kernel_report_is_the_fresh_kernel_report(prepared, tmp_path):
 
 def test_cli_report_districts_skip_and_force(prepared, tmp_path, capsys):
     base = ["report", "--processed-dir", str(prepared["processed"]), "--codebooks", str(prepared["codebooks"]),
-            "--reports-dir", str(tmp_path), "--quiet"]
+            "--reports-dir", str(tmp_path), "--quiet", "-j", "1"]
     assert cli.main(base + ["-d", "裕华区", "-d", "新华区"]) == 0
     out = capsys.readouterr().out
     assert "成功 2 个" in out
