@@ -153,5 +153,7 @@ def test_cli_report_districts_skip_and_force(prepared, tmp_path, capsys):
     assert "成功 1 个" in capsys.readouterr().out
     assert cli.main(base + ["-d", "无此区"]) == 2
     assert "数据中没有区县：无此区" in capsys.readouterr().err
+    assert cli.main(base + ["-d", "裕华区", "-j", "0"]) == 2
+    assert "--jobs 至少为 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(base + ["-d", "裕华区", "--all"])

@@ -108,7 +108,8 @@ def _report(args, data) -> int:
     unknown = [d for d in wanted if d not in districts_available]
     if unknown:
         raise SurveyError(f"数据中没有区县：{'、'.join(unknown)}。", variable="district",
-                          fix=f"可选：{'、'.join(districts_available)}。")
+                          fix=f"可选：{'、'.join(districts_available[:30])}"
+                              + (f" 等 {len(districts_available)} 个。" if len(districts_available) > 30 else "。"))
     if args.jobs is not None and args.jobs < 1:
         raise SurveyError("--jobs 至少为 1。", variable="--jobs", fix="不写 -j 则每个 CPU 核一个内核。")
     keys = runner.input_keys(data, wanted, codebook_dir=args.codebooks)
