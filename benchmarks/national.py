@@ -2,11 +2,12 @@
 report, printing wall time per phase, per-district cost and peak memory. Not part of the tests.
 
     .venv/bin/python benchmarks/national.py [--districts 3000] [--responses 1000000] [--keep DIR]
-                                            [--dask-scheduler ADDRESS]
+                                            [--report-sample N] [--dask-scheduler ADDRESS]
 
 The defaults are the issue's national survey (about 2,800 county-level districts): expect hours on
-a 2-core machine, dominated by the report phase. Smaller runs (``--districts 100 --responses
-33000``) give the per-district figures to extrapolate from. Peak memory is the largest resident
+a 2-core machine, dominated by the report phase. ``--report-sample 20`` cleans the whole national
+wave but reports 20 districts spread over it, and extrapolates (each district still loads and
+compares against the full wave, so its cost is the national one). Peak memory is the largest resident
 set of this process and of the largest child (a kernel; kernels are reaped when the run ends), from
 ``getrusage``; cleaning and the runner run in this process, so they are counted here.
 """
@@ -14,7 +15,6 @@ set of this process and of the largest child (a kernel; kernels are reaped when 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import sys
