@@ -52,13 +52,9 @@ class WarmKernelEngine:
         return nb_language(nb, language)
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, *, kernel=None, kernel_cwd=None, save_on_error=None,
+    def execute_managed_notebook(cls, nb_man, kernel_name, *, kernel=None, kernel_cwd=None,
                                  log_output=False, stdout_file=None, stderr_file=None,
                                  start_timeout=60, execution_timeout=None, **kwargs):
-        """``save_on_error``: where to write the notebook as far as it got if execution stops with an
-        exception papermill does not save for (a dead kernel), when papermill is told not to save
-        after every cell (``request_save_on_cell_execute=False``, which saves rewriting the whole
-        notebook twice per cell)."""
         from papermill.exceptions import PapermillException
         from papermill.log import logger
 
@@ -69,14 +65,7 @@ class WarmKernelEngine:
             stdout_file=stdout_file, stderr_file=stderr_file, startup_timeout=start_timeout,
             timeout=execution_timeout or kwargs.get("timeout"),
             kernel_cwd=str(kernel_cwd or os.getcwd()))
-        try:
-            return client.execute()
-        except Exception:
-            if save_on_error:
-                from papermill.iorw import write_ipynb
-
-                write_ipynb(nb_man.nb, str(save_on_error))
-            raise
+        return client.execute()
 
 
 _CLIENT = None

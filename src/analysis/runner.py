@@ -174,11 +174,8 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
               "codebook_dir": str(Path(codebook_dir).resolve()), "output_dir": str(tmp)}
     log = wave_dir / "_logs" / f"{final.name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    if kernel is not None:      # the notebook is written once at the end (or where it stopped)
-        engine = {"engine_name": ENGINE_NAME, "kernel": kernel, "kernel_cwd": str(Path(notebook).parent.resolve()),
-                  "request_save_on_cell_execute": False, "save_on_error": str(executed)}
-    else:
-        engine = {"cwd": str(Path(notebook).parent)}
+    engine = {"engine_name": ENGINE_NAME, "kernel": kernel, "kernel_cwd": str(Path(notebook).parent.resolve())} \
+        if kernel is not None else {"cwd": str(Path(notebook).parent)}
     try:
         with open(log, "w", encoding="utf-8") as stderr_file:
             pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
