@@ -7,28 +7,60 @@ report, printing wall time per phase, per-district cost and peak memory. Not par
 The defaults are the issue's national survey (about 2,800 county-level districts): expect hours on
 a 2-core machine, dominated by the report phase. ``--report-sample 20`` cleans the whole national
 wave but reports 20 districts spread over it, and extrapolates (each district still loads and
-compares against the full wave, so its cost is the national one). Peak memory is the largest resident
-set of this process and of the largest child (a kernel; kernels are reaped when the run ends), from
-``getrusage``; cleaning and the runner run in this process, so they are counted here.
+compares against the full wave, so its cost is the national one). Peak memory: of this process (cleaning
+and the runner run in it) from ``getrusage``, and of the largest kernel sampled from ``/proc``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def _peak_mb() -> tuple[float, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, child
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class KernelMemory:
+    """Peak resident memory of the kernels (children of this process), sampled from /proc while
+    they run. Not getrusage(RUSAGE_CHILDREN): a child's ru_maxrss includes the parent's memory it
+    was forked from before exec, so it would just repeat this process's peak."""
+
+    def __init__(self, every: float = 1.0):
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self, every: float) -> None:
+        me = os.getpid()
+        while not self._stop.wait(every):
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        if int(f.read().rsplit(")", 1)[1].split()[1]) != me:
+                            continue
+                    with open(f"/proc/{pid}/status") as f:
+                        hwm = next(int(x.split()[1]) for x in f if x.startswith("VmHWM:"))
+                    self.peak = max(self.peak, hwm / 1024)     # VmHWM: this exec's own peak
+                except (OSError, ValueError, IndexError, StopIteration):
+                    continue
 
 
 def main() -> int:
@@ -61,7 +93,7 @@ def main() -> int:
         pipeline.prepare_wave(wave, raw, processed, config.CODEBOOK_DIR)
         t_clean = time.perf_counter() - t0
         print(f"清洗：{t_clean:.0f}s（{made['responses'] / t_clean:,.0f} 份/秒），"
-              f"本进程峰值内存 {_peak_mb()[0]:,.0f} MB", flush=True)
+              f"本进程峰值内存 {_peak_mb():,.0f} MB", flush=True)
 
         t0 = time.perf_counter()
         data = pipeline.load_wave(wave, processed, config.CODEBOOK_DIR)
@@ -73,12 +105,12 @@ def main() -> int:
             step = len(districts) / args.report_sample
             districts = [districts[int(i * step)] for i in range(args.report_sample)]
         t0 = time.perf_counter()
-        runs = runner.run_all(districts, wave, processed_dir=processed, reports_dir=reports, keys=keys,
-                              jobs=args.jobs, dask_scheduler=args.dask_scheduler, show_progress=True)
+        with KernelMemory() as kernels:
+            runs = runner.run_all(districts, wave, processed_dir=processed, reports_dir=reports, keys=keys,
+                                  jobs=args.jobs, dask_scheduler=args.dask_scheduler, show_progress=True)
         t_report = time.perf_counter() - t0
         failed = sum(not r.ok for r in runs)
         busy = sorted(r.seconds for r in runs if r.ok)
-        own, kernel = _peak_mb()            # kernels are this process's children, reaped at shutdown
         total = t_make + t_clean + t_keys + t_report
         print(f"读回与输入哈希：{t_keys:.1f}s")
         print(f"报告：{len(runs)} 个区县，失败 {failed} 个，{t_report:.0f}s，"
@@ -89,7 +121,7 @@ def main() -> int:
             full = t_report / len(districts) * made["districts"]
             print(f"只报告了 {len(districts)} / {made['districts']} 个区县；按每区县墙钟推算全部报告约 "
                   f"{full / 60:.0f} 分钟，端到端约 {(t_clean + t_keys + full) / 60:.0f} 分钟")
-        print(f"峰值内存：runner 进程 {own:,.0f} MB，单个内核 {kernel:,.0f} MB（Dask 时内核在集群上，不计入）")
+        print(f"峰值内存：runner 进程 {_peak_mb():,.0f} MB，单个内核 {kernels.peak:,.0f} MB（Dask 时内核在集群上，不计入）")
         return 1 if failed else 0
     finally:
         if args.keep is None:
