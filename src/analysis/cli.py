@@ -19,7 +19,8 @@ from .textnorm import pad
 EPILOG = """常用流程：
   survey build                  清洗 data/raw/2026/ 的全部问卷，并为每个区县生成报告
   survey prepare --wave 2026    只清洗数据，写入 data/processed/2026/
-  survey report -d 桥东区        只为指定区县重新生成报告（可重复 -d）
+  survey report -d 桥东区        只为指定区县生成报告（可重复 -d）；没变的区县自动跳过，--force 全部重做
+  survey report --dask-scheduler tcp://主机:8786   在 Dask 集群上生成
   survey make-sample            重新生成自带的示例数据（合成数据）
   survey codebook draft 文件     从导出文件起草新问卷的编码手册（YAML），修改后放进 config/codebooks/
 
@@ -45,9 +46,16 @@ def _parser() -> argparse.ArgumentParser:
             sp.add_argument("--reports-dir", type=Path, default=config.REPORTS_DIR, help="报告输出文件夹")
 
     def run_opts(sp: argparse.ArgumentParser):
-        sp.add_argument("-d", "--district", action="append", default=None,
-                        help="只生成这个区县的报告，可重复；默认全部区县")
-        sp.add_argument("-j", "--jobs", type=int, default=None, help="同时运行的区县数（默认等于 CPU 核数）")
+        which = sp.add_mutually_exclusive_group()
+        which.add_argument("-d", "--district", action="append", default=None,
+                           help="只生成这个区县的报告，可重复（-d 桥东区 -d 桥西区）")
+        which.add_argument("--all", action="store_true", help="全部区县（默认）")
+        sp.add_argument("-j", "--jobs", type=int, default=None,
+                        help="同时运行的内核数，即同时生成的区县数（默认等于 CPU 核数）")
+        sp.add_argument("--force", action="store_true",
+                        help="全部重新生成；默认跳过数据、编码手册、笔记本和程序版本都没变的区县")
+        sp.add_argument("--dask-scheduler", metavar="地址", default=None,
+                        help="把区县分发到已启动的 Dask 集群运行，如 tcp://10.0.0.5:8786（见 README）")
         sp.add_argument("--quiet", action="store_true", help="不显示进度条")
 
     sp = sub.add_parser("prepare", help="清洗：读取问卷导出文件，写出有效样本、剔除记录和修改记录")
@@ -130,18 +138,25 @@ def _flow_lines(w) -> list[str]:
     return lines
 
 
-def _report(args, districts_available: list[str]) -> int:
+def _report(args, data) -> int:
     from . import render, runner
 
-    wanted = args.district or districts_available
+    districts_available = data.districts
+    wanted = list(dict.fromkeys(args.district or districts_available))
     unknown = [d for d in wanted if d not in districts_available]
     if unknown:
         raise SurveyError(f"数据中没有区县：{'、'.join(unknown)}。", variable="district",
-                          fix=f"可选：{'、'.join(districts_available)}。")
-    print(f"\n生成 {len(wanted)} 个区县的报告 …", file=sys.stderr)
+                          fix=f"可选：{'、'.join(districts_available[:30])}"
+                              + (f" 等 {len(districts_available)} 个。" if len(districts_available) > 30 else "。"))
+    if args.jobs is not None and args.jobs < 1:
+        raise SurveyError("--jobs 至少为 1。", variable="--jobs", fix="不写 -j 则每个 CPU 核一个内核。")
+    keys = runner.input_keys(data, wanted, codebook_dir=args.codebooks)
+    where = f"（Dask 集群 {args.dask_scheduler}）" if args.dask_scheduler else ""
+    print(f"\n生成 {len(wanted)} 个区县的报告{where} …", file=sys.stderr)
     runs = runner.run_all(wanted, args.wave, processed_dir=args.processed_dir,
                           codebook_dir=args.codebooks, reports_dir=args.reports_dir, jobs=args.jobs,
-                          show_progress=not args.quiet)
+                          show_progress=not args.quiet, keys=keys, force=args.force,
+                          dask_scheduler=args.dask_scheduler)
     render.write_index_html(Path(args.reports_dir) / args.wave, args.wave)
     print("\n".join(runner.summary_lines(runs)))
     print(f"\n总览页：{Path(args.reports_dir) / args.wave / 'index.html'}")
@@ -163,12 +178,12 @@ def main(argv: list[str] | None = None) -> int:
             _prepare(args)
             return 0
         if args.command == "build":
-            w = _prepare(args)
-            return _report(args, w.districts)
+            _prepare(args)
         from . import pipeline
 
+        # read back from Parquet also after prepare, so the input hashes are those `report` sees
         w = pipeline.load_wave(args.wave, args.processed_dir, args.codebooks)
-        return _report(args, w.districts)
+        return _report(args, w)
     except SurveyError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
