@@ -324,3 +324,17 @@ def test_view_is_readable_chinese(books):
     assert v["数值"].tolist()[:3] == ["—", "—", 46.5] and v["统计量"].iloc[0] == "占比（%）"
     with pytest.raises(SurveyError):
         stats.view(stats.composition(df, "edu", books["worker"], "甲区"), "x", "甲区")
+
+
+def test_holm_matches_statsmodels():
+    import numpy as np
+    from statsmodels.stats.multitest import multipletests
+
+    from analysis import compare
+
+    rng = np.random.default_rng(7)
+    for m in (1, 2, 5, 13, 40):
+        p = rng.uniform(0, 0.2, m)
+        p[: m // 3] = p[0]                                 # ties
+        np.testing.assert_allclose(compare.adjust(p), multipletests(p, method="holm")[1], rtol=0, atol=1e-15)
+    assert np.isnan(compare.adjust(np.array([np.nan, 0.01])))[0]

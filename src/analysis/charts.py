@@ -129,9 +129,17 @@ def _variable_rows(rows: pd.DataFrame, variable: str, stat: str) -> pd.DataFrame
     return out.sort_values("order", kind="stable")
 
 
+_INSTRUMENT_WORDS = {"worker": "社区工作者问卷", "resident": "居民问卷", "community": "社区统计表"}
+
+
 def _what(table: str) -> str:
-    return {"worker": "社区工作者问卷", "resident": "居民问卷", "community": "社区统计表"}.get(
-        table.split("_")[0], "该项")
+    return _INSTRUMENT_WORDS[table.split("_")[0]]
+
+
+def _no_rows_for_district(S: pd.DataFrame, table: str, group: str) -> bool:
+    """A questionnaire's table the district has no valid answers for (a placeholder figure), as
+    opposed to a table name that does not exist (a SurveyError from ``_select``)."""
+    return table.split("_")[0] in _INSTRUMENT_WORDS and S[(S["table"] == table) & (S["group"] == group)].empty
 
 
 def _fmt_percent(value: float) -> str:
@@ -193,7 +201,7 @@ def composition_bars(S: pd.DataFrame, table: str, variables: list[str], group: s
     Suppressed cells get no bar (never a bar of 0) and the mark “—（样本过少）”. A district
     without rows in ``table`` (no valid questionnaire of that kind) gets ``no_data_figure``.
     """
-    if S[(S["table"] == table) & (S["group"] == group)].empty:
+    if _no_rows_for_district(S, table, group):
         return no_data_figure(group, _what(table))
     rows = _select(S, table, group)
     panels = [_variable_rows(rows, v, "share") for v in variables]
@@ -243,7 +251,7 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
     A suppressed segment is not drawn (the bar then stops short and ends with “—”). A district
     without rows in ``table`` gets ``no_data_figure``.
     """
-    if S[(S["table"] == table) & (S["group"] == group)].empty:
+    if _no_rows_for_district(S, table, group):
         return no_data_figure(group, _what(table))
     rows = _select(S, table, group)
     top2 = rows[rows["stat"] == "top2"].copy()

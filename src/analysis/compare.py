@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
+from scipy.special import expit
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.multitest import multipletests
 
@@ -106,6 +107,19 @@ def rank_test(groups: list[pd.Series]) -> dict:
     return out
 
 
+class _OrderedLogit(OrderedModel):
+    """statsmodels' proportional-odds model with the logistic cdf and pdf as ufuncs
+    (``scipy.special.expit``) instead of through ``scipy.stats.logistic``'s generic machinery: the same
+    function, so the same fit, in a fraction of the time (the fit calls them thousands of times)."""
+
+    def cdf(self, x):
+        return expit(x)
+
+    def pdf(self, x):
+        e = expit(x)
+        return e * (1.0 - e)
+
+
 def ordinal_logit(df: pd.DataFrame, item: str, predictors: list[str]) -> pd.DataFrame:
     """Proportional-odds logit of a rating item on numeric predictors (dummies included):
     coefficient, odds ratio exp(b) with 95% interval, p. Raises SurveyError when it cannot be fitted."""
@@ -115,7 +129,7 @@ def ordinal_logit(df: pd.DataFrame, item: str, predictors: list[str]) -> pd.Data
         raise SurveyError(f"{item} 的有效回答太少或只有一种答案，无法拟合有序logit模型。", variable=item,
                           fix="合并分组或换用描述统计。")
     y = pd.Series(pd.Categorical(data[item], categories=levels, ordered=True), index=data.index)
-    model = OrderedModel(y, data[predictors], distr="logit")
+    model = _OrderedLogit(y, data[predictors], distr="logit")
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         fit = model.fit(method="bfgs", disp=False, maxiter=2000)
         ci = np.asarray(fit.conf_int(alpha=config.ALPHA))
@@ -135,7 +149,18 @@ def adjust(p: pd.Series | np.ndarray, method: str = config.P_ADJUST) -> np.ndarr
     out = np.full(len(p), np.nan)
     ok = ~np.isnan(p)
     if ok.any():
-        out[ok] = multipletests(p[ok], method=method)[1]
+        out[ok] = _holm(p[ok]) if method == "holm" else multipletests(p[ok], method=method)[1]
+    return out
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment, the same numbers as ``multipletests(p, method="holm")`` (tested),
+    without its ``gc.collect()`` on every call (a tenth of a second, a dozen times per report)."""
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = stepped
     return out
 
 
