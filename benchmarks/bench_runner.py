@@ -37,30 +37,26 @@ WAVE = "2026"
 
 
 def floor(processed: Path, codebooks: Path, out: Path, districts: list[str]) -> None:
-    """What notebooks/district_report.ipynb computes and writes, called directly."""
+    """The district notebook's own code cells, executed with ``exec`` in this process one district
+    after another: the same calls as the report (load, statistics, weights, charts, Word, Excel,
+    stats.json), read from the notebook itself so the floor never drifts from it; no kernel, no
+    nbclient, no HTML, nothing displayed."""
+    import contextlib
+    import io
+
     import matplotlib.pyplot as plt
+    import nbformat
 
-    from analysis import charts, narrative, pipeline, render, report, stats
-
-    charts.use_house_style()
+    nb = nbformat.read(ROOT / "notebooks" / "district_report.ipynb", as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    code = [compile(src, f"<cell {i}>", "exec") for i, src in enumerate(cells)]
     for district in districts:
-        data = pipeline.load_wave(WAVE, processed, codebooks)
-        S = stats.district_stats(data, district)
-        m = report.meta(data, district)
-        folder = report.output_folder(str(out / district), WAVE, district)
-        paragraphs = narrative.district_paragraphs(S, district, synthetic=m["synthetic"])
-        fig = charts.composition_bars(S, "worker_composition", ["employment", "gender", "age_band", "edu2",
-                                                                 "party"], district,
-                                      source=report.source_note(m, "社区工作者问卷"))
-        figures = {"worker_composition": charts.save_figure(fig, folder / "figures", "worker_composition")["png"]}
-        plt.close(fig)
-        fig = charts.likert_stacked(S, "resident_satisfaction", district, source=report.source_note(m, "居民问卷"))
-        figures["resident_satisfaction"] = charts.save_figure(fig, folder / "figures", "resident_satisfaction")["png"]
-        plt.close(fig)
-        render.write_tables_xlsx(S, folder / "tables.xlsx", m)
-        render.write_district_docx(folder / "report.docx", S=S, district=district, wave=WAVE,
-                                   paragraphs=paragraphs, figures=figures, meta=m)
-        report.write_stats_json(S, m, folder)
+        namespace = {"district": district, "wave": WAVE, "processed_dir": str(processed),
+                     "codebook_dir": str(codebooks), "output_dir": str(out / district), "previous_wave": ""}
+        with contextlib.redirect_stdout(io.StringIO()):
+            for c in code:
+                exec(c, namespace)
+        plt.close("all")
 
 
 def timed(cmd: list[str], **kw) -> float:
