@@ -41,7 +41,7 @@ def _templates(seed: int) -> dict[str, dict[str, tuple[pd.DataFrame, str]]]:
             book = identify(table, books)
             if book.instrument not in ("worker", "resident"):
                 continue
-            mapping, _ = map_columns(table, book)
+            mapping = map_columns(table, book).columns
             header = next(h for h, v in mapping.items() if v == book.role("district"))
             district = table.frame[header].dropna().iloc[0]
             out.setdefault(district, {})[book.instrument] = (table.frame, header)
