@@ -224,19 +224,20 @@ def _option_columns(groups: dict[str, list[tuple[str, str]]], book: Codebook, ta
     return out
 
 
-def _numbering(table: RawTable, raw: pd.DataFrame, book: Codebook, missing: set[str]) -> str:
+def _numbering(table: RawTable, cols: dict[str, "_Col"], book: Codebook) -> str:
     """A 问卷星 file whose single-choice answers are (nearly) all numbers is a 按序号 download."""
     if table.kind != "wjx":
         return "code"
     numeric = total = 0
     for var in book.variables.values():
-        if var.type != "single" or var.name not in raw:
+        if var.type != "single" or var.name not in cols:
             continue
-        counts = raw[var.name].value_counts()
-        keys = counts.index.map(lambda u: answer_key(str(u)))
-        present = ~keys.isin(missing)
+        col = cols[var.name]
+        counts = col.counts()
+        present = ~col.missing_u[:-1]
+        digits = np.array([answer_key(u).isdigit() for u in col.uniques], dtype=bool)
         total += int(counts[present].sum())
-        numeric += int(counts[present & keys.str.fullmatch(r"\d+")].sum())
+        numeric += int(counts[present & digits].sum())
     return "position" if total and numeric >= 0.9 * total else "code"
 
 
@@ -256,36 +257,57 @@ class _Col:
         """A per-distinct-value array spread over the rows (``fill`` for empty cells)."""
         return np.append(np.asarray(per_unique, dtype=object), [fill])[self.codes]
 
+    def counts(self) -> np.ndarray:
+        """How many rows hold each distinct value."""
+        return np.bincount(self.codes[self.codes >= 0], minlength=len(self.uniques))
+
+    def key_codes(self) -> np.ndarray:
+        """Per row, an integer that is equal for two rows iff their answers are the same answer
+        (``answer_key``); empty cells share one code."""
+        keys = pd.Index([answer_key(u) for u in self.uniques] + [""])
+        return pd.factorize(keys)[0][self.codes]
+
     def rows_where(self, per_unique_mask: np.ndarray) -> np.ndarray:
         return np.flatnonzero(np.append(np.asarray(per_unique_mask, dtype=bool), [False])[self.codes])
 
 
 class _Log:
-    """Changed cells of one file, gathered as whole arrays."""
+    """Changed cells of one file, gathered as arrays and made into one frame at the end."""
 
     def __init__(self):
-        self.parts: list[pd.DataFrame] = []
+        self.parts: list[tuple[np.ndarray, str, np.ndarray, np.ndarray, str]] = []
 
     def add(self, rows: np.ndarray, variable: str, before, after, rule: str):
-        if len(rows) == 0:
+        n = len(rows)
+        if n == 0:
             return
-        self.parts.append(pd.DataFrame({"row_index": rows, "variable": variable, "before": before,
-                                        "after": after, "rule": rule}))
+        before = np.asarray(before, dtype=object) if not isinstance(before, str) else np.full(n, before, dtype=object)
+        after = np.asarray(after, dtype=object) if not isinstance(after, str) else np.full(n, after, dtype=object)
+        self.parts.append((np.asarray(rows, dtype="int64"), variable, before, after, rule))
 
     def by_unique(self, col: _Col, variable: str, rule_u: np.ndarray, before_u, after_u) -> None:
         """Log every row whose distinct value has a rule (None: nothing to log)."""
         rule_u = np.asarray(rule_u, dtype=object)
+        if not any(r is not None for r in rule_u):
+            return
+        before_all = col.take(np.asarray(before_u, dtype=object), "")
+        after_all = col.take(np.asarray(after_u, dtype=object), "")
         for rule in sorted({r for r in rule_u if r is not None}):
-            mask = rule_u == rule
-            rows = col.rows_where(mask)
-            self.add(rows, variable, col.take(np.asarray(before_u, dtype=object), "")[rows],
-                     col.take(np.asarray(after_u, dtype=object), "")[rows], rule)
+            rows = col.rows_where(rule_u == rule)
+            self.add(rows, variable, before_all[rows], after_all[rows], rule)
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return pd.DataFrame({"row_index": pd.Series(dtype="int64"), "variable": [], "before": [],
                                  "after": [], "rule": []})
-        return pd.concat(self.parts, ignore_index=True)
+        sizes = [len(p[0]) for p in self.parts]
+        return pd.DataFrame({
+            "row_index": np.concatenate([p[0] for p in self.parts]),
+            "variable": np.repeat(np.array([p[1] for p in self.parts], dtype=object), sizes),
+            "before": np.concatenate([p[2] for p in self.parts]),
+            "after": np.concatenate([p[3] for p in self.parts]),
+            "rule": np.repeat(np.array([p[4] for p in self.parts], dtype=object), sizes),
+        })
 
 
 # -- the cleaner ----------------------------------------------------------------------------------
@@ -296,7 +318,8 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
     raw = table.frame[list(layout.columns)].rename(columns=layout.columns)
     raw.index = pd.RangeIndex(len(raw))
     missing = set(book.missing)
-    numbering = _numbering(table, raw, book, missing)
+    cols = {c: _Col(raw[c], missing) for c in raw.columns if not c.startswith("_")}
+    numbering = _numbering(table, cols, book)
     log = _Log()
     out: dict[str, pd.Series | np.ndarray] = {}
     unmapped: list[pd.DataFrame] = []
@@ -311,7 +334,7 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
             continue
         if var.name not in raw.columns:
             continue
-        col = _Col(raw[var.name], missing)
+        col = cols[var.name]
         if var.type == "single":
             out[var.name] = _single(var, col, numbering, log, unmapped)
         elif var.type in ("number", "age"):
@@ -333,7 +356,7 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
     district_var = book.role("district")
     districts = (frame[district_var].fillna(NO_DISTRICT) if district_var in frame
                  else pd.Series(NO_DISTRICT, index=raw.index)).astype(object)
-    rule, detail = _row_rules(book, raw, frame, table, flags, log, missing)
+    rule, detail = _row_rules(book, raw, frame, table, flags, log, cols)
     excluded = pd.notna(rule)
 
     file_name, rows = table.name, np.asarray(table.rows, dtype="int64")
@@ -565,14 +588,6 @@ def _seconds(s: pd.Series) -> np.ndarray:
     return np.append(np.array([parse_seconds(u) for u in uniques], dtype=float), np.nan)[codes]
 
 
-def _normalised_codes(s: pd.Series) -> np.ndarray:
-    """Integer codes such that two cells get the same code iff they hold the same answer (answer_key)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    keys = pd.Index([answer_key(str(u)) for u in uniques] + [""])
-    key_codes, _ = pd.factorize(keys)
-    return key_codes[codes]
-
-
 def _ip_hashes(s: pd.Series) -> np.ndarray:
     """问卷星's 来自IP ('1.2.3.4(河北-石家庄)') as a salted hash of the address, in memory only."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -582,7 +597,7 @@ def _ip_hashes(s: pd.Series) -> np.ndarray:
 
 
 def _row_rules(book: Codebook, raw: pd.DataFrame, out: pd.DataFrame, table: RawTable,
-               flags: dict[str, np.ndarray], log: _Log, missing: set[str]) -> tuple[np.ndarray, np.ndarray]:
+               flags: dict[str, np.ndarray], log: _Log, cols: dict[str, _Col]) -> tuple[np.ndarray, np.ndarray]:
     """For each row the first exclusion rule that fires and its detail (None when the row is valid)."""
     n = len(raw)
     rule = np.full(n, None, dtype=object)
@@ -645,7 +660,7 @@ def _row_rules(book: Codebook, raw: pd.DataFrame, out: pd.DataFrame, table: RawT
             mark(hit, name, flags[name])
     if book.rule("duplicate"):
         answers = [c for c in raw.columns if not c.startswith("_")]
-        keys = pd.DataFrame({c: _normalised_codes(raw[c]) for c in answers})
+        keys = pd.DataFrame({c: cols[c].key_codes() for c in answers})
         if book.rule("duplicate").get("same_ip") and "_ip" in raw.columns:
             keys["_ip"] = pd.factorize(pd.Series(_ip_hashes(raw["_ip"])), use_na_sentinel=False)[0]
         if len(keys.columns):

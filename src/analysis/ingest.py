@@ -158,15 +158,15 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     return _blank_to_none(df), encoding, notes
 
 
+_IS_BLANK = np.frompyfunc(lambda v: v is None or (isinstance(v, str) and (v == "" or v.isspace())), 1, 1)
+
+
 def _blank_to_none(df: pd.DataFrame) -> pd.DataFrame:
-    """Empty and white-space-only text cells become None (vectorised, per column; cells are str or None)."""
-    out = {}
-    for c in df.columns:
-        s = df[c].astype(object)
-        blank = s.isna().to_numpy() | (s == "").to_numpy()
-        blank |= s.str.isspace().fillna(False).to_numpy(dtype=bool)
-        out[c] = s.where(~blank, None)
-    return pd.DataFrame(out, index=df.index, dtype=object)
+    """Empty and white-space-only text cells become None, over the whole table at once."""
+    values = df.to_numpy(dtype=object)
+    blank = _IS_BLANK(values).astype(bool) if values.size else np.zeros(values.shape, dtype=bool)
+    values[blank | pd.isna(values)] = None
+    return pd.DataFrame(values, index=df.index, columns=df.columns, dtype=object)
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
