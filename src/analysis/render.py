@@ -432,11 +432,12 @@ def _add_table(document, frame: pd.DataFrame) -> None:
     header_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     text_columns = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS}
     widths = _column_widths(frame)
-    for j, header in enumerate(frame.columns):
-        _fill_cell(header_row.cells[j], header, bold=True, center=True)
-    for i, record in enumerate(frame.itertuples(index=False), 1):
-        for j, text in enumerate(record):
-            _fill_cell(table.rows[i].cells[j], str(text), center=j not in text_columns)
+    style_id = document.styles["表格文字"].style_id     # looked up once: by name it is a search per cell
+    for j, cell in enumerate(header_row.cells):
+        _fill_cell(cell, frame.columns[j], style_id, bold=True, center=True)
+    for row, record in zip(table.rows[1:], frame.itertuples(index=False)):
+        for j, (cell, text) in enumerate(zip(row.cells, record)):   # row.cells rebuilds its list: once per row
+            _fill_cell(cell, str(text), style_id, center=j not in text_columns)
     for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
         grid_col.w = Cm(width)
     for row in table.rows:
@@ -450,9 +451,9 @@ def _add_table(document, frame: pd.DataFrame) -> None:
             cell.paragraphs[0].paragraph_format.keep_with_next = True
 
 
-def _fill_cell(cell, text: str, *, bold: bool = False, center: bool = False) -> None:
+def _fill_cell(cell, text: str, style_id: str, *, bold: bool = False, center: bool = False) -> None:
     paragraph = cell.paragraphs[0]
-    paragraph.style = "表格文字"
+    paragraph._p.get_or_add_pPr().style = style_id
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if center else WD_ALIGN_PARAGRAPH.LEFT
     paragraph.add_run(text).bold = bold or None
 
