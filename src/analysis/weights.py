@@ -433,3 +433,10 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
                             exact=[float(v) for *_, v, _ in stats_], suppressed=False,
                             deff=s["deff"], n_eff=s["n_eff"]))
     return pd.concat(parts, ignore_index=True) if parts else _frame(table=[], table_title=[], group=[])
+
+
+def with_weighted(S: pd.DataFrame, wave, district: str, path: Path | None = None) -> pd.DataFrame:
+    """``S`` with the district's weighted rows (:func:`district_weighted`) appended; ``S`` itself
+    when nothing could be weighted. One call for the report notebook."""
+    extra = district_weighted(wave, district, path)
+    return pd.concat([S, extra], ignore_index=True) if len(extra) else S
