@@ -46,7 +46,10 @@ DASH = "—"                                # a suppressed cell
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
 FLOW_STATS = {"received", "excluded", "valid"}
 FLOW_STEPS = {"received": "收到答卷", "excluded": "剔除", "valid": "有效答卷"}  # unlabelled rows
-PERCENT_STATS = {"share", "top2"}
+PERCENT_STATS = {"share", "top2", "rate", "member_share"}
+LONG_STATS = {"share": "占比（%）", "top2": "占比（%）", "rate": "占比（%）", "member_share": "占比（%）",
+              "mean": "平均值", "median": "中位数", "total": "合计"}
+STAT_NAMES = {"mean": "平均值", "median": "中位数", "p": "p值", "p_adj": "校正后p值"}
 LONG_COLUMNS = ["指标", "类别", "人数", "占比（%）", "平均值", "中位数", "合计", "95%置信区间"]
 TEXT_COLUMNS = {"指标", "类别", "问卷", "环节", "项目"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,12 +63,25 @@ CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt,
 
 # Section tables of the district report, in order; a figure keyed by a table id follows it.
 SECTIONS = [
-    ("一、基本情况", "basic", ["worker_composition", "worker_age", "resident_composition",
-                            "resident_age"]),
-    ("二、满意度评价", "satisfaction", ["resident_satisfaction", "worker_satisfaction"]),
+    ("一、基本情况", "basic", ["worker_composition", "worker_age", "worker_leaders",
+                            "resident_composition", "resident_age", "community_coverage",
+                            "community_members"]),
+    ("二、满意度评价", "satisfaction", ["resident_satisfaction", "resident_satisfaction_weighted",
+                               "resident_index", "resident_drivers", "resident_vs_rest",
+                               "worker_satisfaction", "worker_index", "worker_vs_rest",
+                               "residents_vs_workers"]),
     ("三、存在的问题", "problems", []),
-    ("附录　样本与方法", "method", ["flow"]),
+    ("附录　样本与方法", "method", ["flow", "weighting"]),
 ]
+
+# Statistics other than counts and shares, as printed: whole numbers, or at least this many decimals.
+WHOLE_STATS = {"rank", "n", "n_eff", "df", "count"}
+STAT_DECIMALS = {"alpha": 3, "alpha_if_deleted": 3, "item_total_r": 3, "beta": 3, "r": 3,
+                 "cramers_v": 3, "chi2": 3, "deff": 2, "w_ratio": 2, "odds_ratio": 2,
+                 "diff": 1, "rate": 1, "member_share": 1, "u": 1}
+P_STATS = {"p", "p_adj"}
+HIDDEN_STATS = {"u"}       # the Mann-Whitney U means nothing to a reader; its p is shown (U is in stats.json)
+PIVOT_MAX_COLUMNS = 7      # a table of statistics with more kinds than this lists them one per row
 
 
 # ================================================================ the human table
@@ -90,7 +106,7 @@ def _variables_in_order(rows: pd.DataFrame, variables: list[str] | None) -> list
 
 
 def _is_scale_item(vrows: pd.DataFrame) -> bool:
-    return bool((vrows["stat"] == "top2").any())
+    return bool(((vrows["stat"] == "top2") & (vrows["category"] == "top2")).any())
 
 
 def _fmt(value: float, stat: str, scale_item: bool = False) -> str:
@@ -98,9 +114,12 @@ def _fmt(value: float, stat: str, scale_item: bool = False) -> str:
     (at least 2 for a five-point item, 3.80; at least 1 otherwise, 48.8)."""
     if stat in PERCENT_STATS:
         return f"{value:.1f}"
-    if stat in ("count", "total", *FLOW_STATS) and float(value).is_integer():
+    if stat in P_STATS:
+        return "<0.001" if value < 0.001 else f"{value:.3f}"
+    if stat in ("total", *WHOLE_STATS, *FLOW_STATS) and float(value).is_integer():
         return f"{int(value)}"
-    decimals = next((d for d in range(2 if scale_item else 1, 5) if round(value, d) == value), 4)
+    least = STAT_DECIMALS.get(stat, 2 if scale_item else 1)
+    decimals = next((d for d in range(least, 5) if round(value, d) == value), 4)
     return f"{value:.{decimals}f}"
 
 
@@ -111,7 +130,8 @@ def _fmt_ci(row: pd.Series, scale_item: bool) -> str:
         return ""
     if row["stat"] in PERCENT_STATS:
         return f"{row['ci_low']:.1f}～{row['ci_high']:.1f}"
-    decimals = len(_fmt(row["value"], row["stat"], scale_item).split(".")[-1])
+    printed = _fmt(row["value"], row["stat"], scale_item)
+    decimals = len(printed.split(".")[-1]) if "." in printed else 0
     return f"{row['ci_low']:.{decimals}f}～{row['ci_high']:.{decimals}f}"
 
 
@@ -130,13 +150,55 @@ def display_table(S: pd.DataFrame, table: str, group: str,
     """
     rows = _select(S, table, group)
     order = _variables_in_order(rows, variables)
-    rows = rows[rows["variable"].isin(order)]
+    rows = rows[rows["variable"].isin(order) & ~rows["stat"].isin(HIDDEN_STATS)]
     by_variable = [rows[rows["variable"] == v].sort_values("order", kind="stable") for v in order]
     if set(rows["stat"]) <= FLOW_STATS:
         return _flow_layout(by_variable)
     if all(_is_scale_item(v) for v in by_variable):
         return _likert_layout(by_variable)
-    return _long_layout(by_variable)
+    if set(rows["stat"]) <= set(LONG_STATS):
+        return _long_layout(by_variable)
+    if _pivots(rows):
+        return _pivot_layout(by_variable)
+    return _figure_layout(by_variable)
+
+
+def _pivots(rows: pd.DataFrame) -> bool:
+    """A table of statistics reads as one row per item when each item names each statistic once
+    and there are few kinds (drivers, district vs rest, reliability, weighting)."""
+    unique = all(not v.duplicated().any() for _, v in rows.groupby("variable")["category_label"])
+    return unique and rows["category_label"].nunique() <= PIVOT_MAX_COLUMNS
+
+
+def _stat_cell(row: pd.Series, with_ci: bool = True) -> str:
+    text = _cell(row, False)
+    ci = _fmt_ci(row, False) if with_ci else ""
+    return f"{text}（{ci}）" if ci and ci != DASH else text
+
+
+def _pivot_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """项目, then one column per statistic (its label), a value with its 95% interval in brackets."""
+    columns: list[str] = []
+    records = []
+    for vrows in by_variable:
+        record = {"项目": vrows["variable_label"].iloc[0]}
+        for _, row in vrows.iterrows():
+            label = row["category_label"] or STAT_NAMES.get(row["stat"], row["stat"])
+            columns += [label] if label not in columns else []
+            record[label] = _stat_cell(row)
+        records.append(record)
+    return pd.DataFrame(records, columns=["项目", *columns]).fillna("")
+
+
+def _figure_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """One published figure per row: 指标, 类别, 数值, 95%置信区间, 人数."""
+    records = []
+    for vrows in by_variable:
+        for _, row in vrows.iterrows():
+            records.append({"指标": row["variable_label"], "类别": row["category_label"],
+                            "数值": _cell(row, False), "95%置信区间": _fmt_ci(row, False),
+                            "人数": DASH if row["suppressed"] else str(int(row["n"]))})
+    return pd.DataFrame(records, columns=["指标", "类别", "数值", "95%置信区间", "人数"])
 
 
 def _flow_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
@@ -167,8 +229,7 @@ def _likert_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _long_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per category; a number's mean, median and total share one row."""
-    value_column = {"share": "占比（%）", "top2": "占比（%）", "mean": "平均值", "median": "中位数",
-                    "total": "合计"}
+    value_column = LONG_STATS
     records: dict[tuple, dict] = {}
     for vrows in by_variable:
         scale_item = _is_scale_item(vrows)
@@ -195,25 +256,44 @@ def _n_range(bases: pd.Series) -> str:
 
 
 def table_note(S: pd.DataFrame, table: str, group: str) -> str:
-    """“注：N=494，基数为有效回答。…” — the base(s) of a table, and what “—” means."""
+    """“注：N=494，基数为有效回答。…” — the base(s) of a table, what the brackets, the differences
+    and the p values mean, and what “—” means."""
     rows = _select(S, table, group)
-    based = rows[rows["stat"].isin(["share", "top2", "mean", "median"])]
+    based = rows[rows["stat"].isin(["share", "top2", "mean", "median", "rate", "member_share"])]
+    if based.empty:                       # a table of statistics: the base of its first figures
+        based = rows[~rows["stat"].isin(FLOW_STATS) & (rows["base_label"] != "")]
+    based = based[~based["base_label"].str.contains("－", regex=False)]
     parts = []
     if not based.empty:
-        per_variable = based.drop_duplicates("variable")
+        per_variable = based.drop_duplicates(["variable", "base_label"])
         labels = list(per_variable["base_label"])
         main = max(labels, key=labels.count)        # the most common base; first on a tie
         mine = per_variable[per_variable["base_label"] == main]
         parts.append(f"{_n_range(mine['base'])}，基数为{main}")
         for label in dict.fromkeys(labels):
-            if label != main:
-                other = per_variable[per_variable["base_label"] == label]
+            if label == main:
+                continue
+            other = per_variable[per_variable["base_label"] == label]
+            if set(other["variable"]) == set(mine["variable"]):
+                parts.append(f"{label}的基数{_n_range(other['base'])}")
+            else:
                 parts.append(f"{'、'.join(other['variable_label'])}的基数为{label}，"
                              f"{_n_range(other['base'])}")
-    top = rows[rows["stat"] == "top2"]
+    top = rows[(rows["stat"] == "top2") & (rows["category"] == "top2")]
     if not top.empty:                     # the top-box answers are named by the codebook, not here
         boxes = "”与“".join(str(top["category_label"].iloc[0]).split("＋"))
         parts.append(f"各档次和满意率均为占基数的百分比（%），满意率为“{boxes}”之和")
+    diff = rows[(rows["stat"] == "diff") & rows["base_label"].str.contains("－", regex=False)]
+    if not diff.empty:
+        parts.append(f"差值为{diff['base_label'].iloc[0]}的占比之差（百分点）")
+    elif (rows["stat"] == "diff").any():
+        parts.append("差值单位为百分点")
+    if _pivots(rows) and rows[["ci_low", "ci_high"]].notna().all(axis=1).any() \
+            and not set(rows["stat"]) <= set(LONG_STATS):
+        parts.append("括号内为95%置信区间")
+    if rows["stat"].isin(P_STATS).any():
+        parts.append("p值小于0.05表示差异有统计学意义，“<0.001”表示小于0.001"
+                     + ("；校正后p值按Holm法对多项检验校正" if (rows["stat"] == "p_adj").any() else ""))
     if rows["suppressed"].astype(bool).any():
         parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
     return "注：" + "；".join(parts) + "。" if parts else ""
