@@ -299,3 +299,31 @@ def test_index_html_missing_values_show_dash(tmp_path):
     render.write_index_html(wave_dir, "2026")
     page = (wave_dir / "index.html").read_text(encoding="utf-8")
     assert "<tr><td>—</td><td>桥东区</td>" in page and "href" not in page
+
+
+def test_report_html_escapes_names_labels_and_paragraphs_from_data(stats, tmp_path):
+    """What the notebook displays — heading, narrative, tables — carries names and labels from the
+    data; none of it may become markup, a link or a script in report.html."""
+    from analysis import report
+
+    hostile = "<script>alert(1)</script>[点我](javascript:alert(2))<img src=x onerror=alert(3)>"
+    S = stats.copy()
+    S.loc[S["variable"] == "employment", "category_label"] = hostile
+    S.loc[S["variable"] == "employment", "variable_label"] = "<b>粗体</b>"
+    outputs = [render.show_paragraphs([f"居民意见：{hostile}"], heading="一、基本情况"),
+               render.show_table(S, "worker_composition", DISTRICT)]
+    heading = report.heading({"district": hostile, "title": "2026年社区调研", "synthetic": False})
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("x")]
+    notebook.cells[0].outputs = [
+        nbformat.v4.new_output("display_data", data={"text/markdown": heading}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": outputs[0].data}),
+        nbformat.v4.new_output("display_data", data={"text/html": outputs[1].to_html()})]
+    nbformat.write(notebook, tmp_path / "report.ipynb")
+    render.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "报告")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    body = page[page.index("<body"):]
+    for raw in ("<script>alert(1)", "<img src=x", 'href="javascript', "<b>粗体"):
+        assert raw not in body, raw
+    assert body.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3       # shown, as text, 3 times
+    assert "&lt;b&gt;粗体&lt;/b&gt;" in body and "[点我](javascript:alert(2))" in body

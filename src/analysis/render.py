@@ -621,16 +621,35 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 NOTEBOOK_ONLY_TAG = "notebook-only"   # cells for the researcher in JupyterLab, not for the report's reader
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~{}+-])")
+
+
+def markdown_text(text: str) -> str:
+    """Text shown literally in a Markdown cell: HTML escaped (``<script>`` stays text) and the
+    Markdown punctuation backslash-escaped (no link, image or emphasis from a label or a name)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def show_paragraphs(paragraphs: list[str], heading: str = ""):
+    """Narrative paragraphs (and an optional ``##`` heading) for a notebook or the HTML report;
+    district names and labels come from data and codebooks, so they are shown escaped."""
+    from IPython.display import Markdown
+
+    blocks = ([f"## {markdown_text(heading)}"] if heading else []) + [markdown_text(t) for t in paragraphs]
+    return Markdown("\n\n".join(blocks))
+
+
 def show_table(S: pd.DataFrame, table: str, group: str, variables: list[str] | None = None):
     """``display_table`` styled for a notebook or the HTML report: no row numbers, text left-aligned.
     A district without rows in ``table`` (no valid questionnaire of that kind) gets a line saying so."""
     if S[(S["table"] == table) & (S["group"] == group)].empty:
         from IPython.display import Markdown
 
-        return Markdown(f"（{group}没有可用于本表的有效回答。）")
+        return Markdown(markdown_text(f"（{group}没有可用于本表的有效回答。）"))
     frame = display_table(S, table, group, variables)
     text = [c for c in frame.columns if c in TEXT_COLUMNS]
     return (frame.style.set_uuid(re.sub(r"\W", "_", table))     # stable ids: same report, same bytes
+            .format(escape="html").format_index(escape="html", axis=1)  # a Styler does not escape
             .hide(axis="index")
             .set_properties(subset=text, **{"text-align": "left"})
             .set_table_styles([{"selector": "th", "props": [("text-align", "center")]}]))
@@ -640,8 +659,9 @@ def notebook_to_html(ipynb_path: str | Path, html_path: str | Path, title: str) 
     """The executed notebook as a report page: code and prompts hidden, figures embedded,
     no scripts fetched from the internet.
 
-    Respondent text stays escaped: nbconvert escapes ``text/plain`` outputs, and the
-    ``text/html`` outputs come from pandas, which escapes cell contents by default.
+    Respondent text stays escaped: nbconvert escapes ``text/plain`` outputs, the ``text/html``
+    outputs come from ``show_table`` (Styler told to escape) or from DataFrames (escaped by
+    default), and the narrative goes through ``show_paragraphs``.
     """
     notebook = nbformat.read(str(ipynb_path), as_version=4)
     notebook.metadata["title"] = title

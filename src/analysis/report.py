@@ -55,7 +55,9 @@ def write_stats_json(S: pd.DataFrame, m: dict, folder: Path) -> Path:
 
 def heading(m: dict) -> str:
     """The notebook's title line, with the synthetic-data notice where it applies."""
-    text = f"# {m['district']} · {m['title']}报告"
+    from .render import markdown_text      # the district's name comes from the data: shown as text
+
+    text = f"# {markdown_text(m['district'])} · {markdown_text(m['title'])}报告"
     if m["synthetic"]:
         text += f"\n\n**{config.SAMPLE_NOTE}**：本报告使用合成数据，仅用于演示，不代表任何真实区县的情况。"
     return text
