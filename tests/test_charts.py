@@ -254,10 +254,15 @@ def test_district_comparison_sorted_pooled_as_line_suppressed_marked(stats_all):
     assert "—（样本过少）" in [t.get_text() for t in ax.texts]
 
 
-def test_missing_table_is_a_survey_error(stats):
+def test_table_without_satisfaction_is_an_error_and_absent_table_a_placeholder(stats):
+    """A district (or wave) without such questionnaires gets the “no data” figure (its report still
+    runs); a table that exists but holds no 满意率 cannot be drawn as one and says so."""
     from analysis.errors import SurveyError
-    with pytest.raises(SurveyError, match="no_such_table"):
-        charts.likert_stacked(stats, "no_such_table", "桥东区")
+    with pytest.raises(SurveyError, match="worker_composition"):
+        charts.likert_stacked(stats, "worker_composition", "桥东区")
+    fig = charts.likert_stacked(stats, "no_such_table", "桥东区")
+    texts = [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any("桥东区" in t for t in texts) and not any(ax.patches for ax in fig.axes)
 
 
 def test_saving_twice_gives_identical_bytes(stats, tmp_path):
