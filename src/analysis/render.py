@@ -36,6 +36,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from .clean import NO_DISTRICT
 from .config import MIN_CELL, POOLED_GROUP, SAMPLE_NOTE
 from .errors import SurveyError
 from .fileio import atomic_path, write_text
@@ -712,7 +713,23 @@ def _summary(S: pd.DataFrame, group: str) -> dict:
         "college": _percent(_pick(S, group, "worker_composition", "edu2", "share", "2")),
         "satisfaction": _percent(satisfaction, with_ci=True),
         "sort": None if satisfaction is None else float(satisfaction["value"]),
+        "top_label": None if satisfaction is None else str(satisfaction["category_label"]),
     }
+
+
+def _unassigned_line(S: pd.DataFrame) -> str:
+    """“另有未填所在区县的问卷：居民问卷收到3份、有效2份…” from the ``（未填区县）`` flow rows."""
+    rows = S[(S["table"] == "flow") & (S["group"] == NO_DISTRICT)]
+    parts = []
+    for _, r in rows.groupby("variable", sort=True):
+        got = {stat: int(v["value"].iloc[0]) for stat, v in r.groupby("stat")
+               if stat in ("received", "valid")}
+        parts.append(f"{r['variable_label'].iloc[0]}收到{got.get('received', 0)}份、"
+                     f"有效{got.get('valid', 0)}份")
+    if not parts:
+        return ""
+    return (f"另有未填所在区县的问卷（{NO_DISTRICT}）：{'；'.join(parts)}。"
+            f"这些问卷不单独成报告，有效问卷计入“{POOLED_GROUP}”一行。")
 
 
 INDEX_CSS = """
@@ -721,7 +738,7 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHe
 h1 { font-size: 1.5em; }
 .banner { background: #fff4e5; border-left: 4px solid #e8a33d; padding: .6em 1em; }
 table { border-collapse: collapse; width: 100%; margin-top: 1em; }
-th, td { padding: .45em .7em; border-bottom: 1px solid #ddd; text-align: right; }
+th, td { padding: .45em .7em; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
 th { background: #eef2f7; border-top: 2px solid #333; border-bottom: 1px solid #333; }
 th:nth-child(2), td:nth-child(2), td:last-child { text-align: left; }
 tfoot td { border-top: 1px solid #333; font-weight: bold; }
@@ -756,13 +773,14 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
     """``wave_dir/index.html``: every district's key figures side by side, ranked by residents'
     overall satisfaction, with relative links to the district's reports that exist."""
     wave_dir = Path(wave_dir)
-    entries, pooled, synthetic = [], None, False
+    entries, pooled, synthetic, unassigned = [], None, False, ""
     for stats_path in sorted(wave_dir.glob("*/stats.json")):
         meta, S = _read_stats(stats_path)
         synthetic |= bool(meta.get("synthetic"))
         entries.append((meta["district"], stats_path.parent, _summary(S, meta["district"])))
         if pooled is None and (S["group"] == POOLED_GROUP).any():
             pooled = _summary(S, POOLED_GROUP)
+            unassigned = _unassigned_line(S)
     ranks = _ranks([summary["sort"] for _, _, summary in entries])
     ranked = sorted(zip(ranks, entries), key=lambda item: (
         item[1][2]["sort"] is None, -(item[1][2]["sort"] or 0), item[1][0]))
@@ -781,9 +799,13 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
              "<tbody>", *body, "</tbody>"]
     if pooled is not None:
         page += ["<tfoot>", _row_html(["", POOLED_GROUP] + _figures(pooled), ""), "</tfoot>"]
+    labels = [x["top_label"] for x in [*(e[2] for e in entries), pooled or {}] if x.get("top_label")]
+    boxes = "”与“".join(labels[0].split("＋")) if labels else ""
     page += ["</table>",
-             '<p class="note">满意率为“非常满意”与“比较满意”的占比之和（%），括号内为95%置信区间；'
-             f"“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
+             f'<p class="note">{html.escape(unassigned)}</p>' if unassigned else "",
+             '<p class="note">'
+             + (html.escape(f"满意率为“{boxes}”的占比之和（%），") if boxes else "")
+             + f"括号内为95%置信区间；“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
              "</body>", "</html>", ""]
     write_text(wave_dir / "index.html", "\n".join(page))
 
