@@ -254,10 +254,19 @@ def test_district_comparison_sorted_pooled_as_line_suppressed_marked(stats_all):
     assert "—（样本过少）" in [t.get_text() for t in ax.texts]
 
 
-def test_missing_table_is_a_survey_error(stats):
+def test_unknown_table_is_an_error_and_a_missing_questionnaire_a_placeholder(stats):
+    """A table name that does not exist is a mistake (SurveyError); a questionnaire's table the
+    district has no valid answers for gets the “no data” figure, so its report still runs; a table
+    that holds no 满意率 cannot be drawn as one and says so."""
     from analysis.errors import SurveyError
     with pytest.raises(SurveyError, match="no_such_table"):
         charts.likert_stacked(stats, "no_such_table", "桥东区")
+    with pytest.raises(SurveyError, match="worker_composition"):
+        charts.likert_stacked(stats, "worker_composition", "桥东区")
+    fig = charts.likert_stacked(stats, "resident_satisfaction", "没有居民问卷的区")
+    texts = [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any("没有居民问卷的区没有居民问卷的有效回答" in t for t in texts)
+    assert not any(ax.patches for ax in fig.axes)
 
 
 def test_saving_twice_gives_identical_bytes(stats, tmp_path):

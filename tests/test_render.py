@@ -299,3 +299,83 @@ def test_index_html_missing_values_show_dash(tmp_path):
     render.write_index_html(wave_dir, "2026")
     page = (wave_dir / "index.html").read_text(encoding="utf-8")
     assert "<tr><td>—</td><td>桥东区</td>" in page and "href" not in page
+
+
+def test_report_html_escapes_names_labels_and_paragraphs_from_data(stats, tmp_path):
+    """What the notebook displays — heading, narrative, tables — carries names and labels from the
+    data; none of it may become markup, a link or a script in report.html."""
+    from analysis import report
+
+    hostile = "<script>alert(1)</script>[点我](javascript:alert(2))<img src=x onerror=alert(3)>"
+    S = stats.copy()
+    S.loc[S["variable"] == "employment", "category_label"] = hostile
+    S.loc[S["variable"] == "employment", "variable_label"] = "<b>粗体</b>"
+    outputs = [render.show_paragraphs([f"居民意见：{hostile}"], heading="一、基本情况"),
+               render.show_table(S, "worker_composition", DISTRICT)]
+    heading = report.heading({"district": hostile, "title": "2026年社区调研", "synthetic": False})
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("x")]
+    notebook.cells[0].outputs = [
+        nbformat.v4.new_output("display_data", data={"text/markdown": heading}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": outputs[0].data}),
+        nbformat.v4.new_output("display_data", data={"text/html": outputs[1].to_html()})]
+    nbformat.write(notebook, tmp_path / "report.ipynb")
+    render.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "报告")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    body = page[page.index("<body"):]
+    for raw in ("<script>alert(1)", "<img src=x", 'href="javascript', "<b>粗体"):
+        assert raw not in body, raw
+    assert body.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3       # shown, as text, 3 times
+    assert "&lt;b&gt;粗体&lt;/b&gt;" in body and "[点我](javascript:alert(2))" in body
+
+
+def _flow_frame() -> pd.DataFrame:
+    from analysis.clean import NO_DISTRICT
+
+    return pd.DataFrame({
+        "instrument": ["resident", "resident", "resident", "worker", "worker"],
+        "district": ["桥东区", "新华区", NO_DISTRICT, "桥东区", "新华区"],
+        "received": [527, 230, 6, 502, 99], "excluded_duplicate": [3, 4, 1, 4, 3],
+        "excluded_speeder": [4, 6, 0, 4, 4], "valid": [520, 220, 5, 494, 92]})
+
+
+def test_wave_flow_adds_up_districts_and_keeps_the_unassigned(books):
+    from types import SimpleNamespace
+
+    from analysis import report
+
+    rows = report.wave_flow(SimpleNamespace(flow=_flow_frame(), codebooks=books))
+    pooled = rows[rows["group"] == POOLED_GROUP].set_index(["variable", "category"])["value"]
+    # by hand: 527 + 230 + 6, 520 + 220 + 5, 3 + 4 + 1; 502 + 99, 494 + 92
+    assert pooled[("resident", "received")] == 763 and pooled[("resident", "valid")] == 745
+    assert pooled[("resident", "excluded:duplicate")] == 8
+    assert pooled[("worker", "received")] == 601 and pooled[("worker", "valid")] == 586
+    unassigned = rows[rows["group"] == "（未填区县）"].set_index(["variable", "category"])["value"]
+    assert unassigned.to_dict() == {("resident", "received"): 6, ("resident", "excluded:duplicate"): 1,
+                                    ("resident", "valid"): 5}
+    alone = report.wave_flow(SimpleNamespace(flow=_flow_frame().iloc[[0, 1, 3, 4]], codebooks=books))
+    assert set(alone["group"]) == {POOLED_GROUP}
+
+
+def test_index_shows_pooled_sample_sizes_unassigned_and_codebook_top_box(books, tmp_path):
+    from types import SimpleNamespace
+
+    from analysis import report
+
+    wave_dir = tmp_path / "2026"
+    _district_folder(wave_dir, "桥东区", "桥东区", 0, ["report.html"])
+    stats_path = wave_dir / "桥东区" / "stats.json"
+    data = json.loads(stats_path.read_text(encoding="utf-8"))
+    flow = report.wave_flow(SimpleNamespace(flow=_flow_frame(), codebooks=books))
+    data["rows"] = [r for r in data["rows"] if r["table"] != "flow" or r["group"] != POOLED_GROUP]
+    data["rows"] += json.loads(flow.to_json(orient="records", force_ascii=False))
+    for row in data["rows"]:
+        if row["stat"] == "top2":
+            row["category_label"] = "很好＋较好"
+    stats_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    render.write_index_html(wave_dir, "2026")
+    page = (wave_dir / "index.html").read_text(encoding="utf-8")
+    pooled_row = re.search(rf"<tr><td></td><td>{POOLED_GROUP}</td>(.*?)</tr>", page).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", pooled_row)[:2] == ["586", "745"]   # workers, residents
+    assert "另有未填所在区县的问卷（（未填区县））：居民问卷收到6份、有效5份。" in page
+    assert "满意率为“很好”与“较好”的占比之和" in page and "非常满意" not in page

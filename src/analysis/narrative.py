@@ -243,16 +243,63 @@ def worker_satisfaction_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
 
 
 def problem_paragraphs(S: pd.DataFrame, district: str) -> list[str]:
-    """The data-driven part of 存在的问题: the lowest-rated items of each questionnaire."""
+    """The data-driven part of 存在的问题: the lowest-rated items of each questionnaire, the items
+    on which the district is below the other districts (only where the Holm-adjusted test says
+    the difference is significant), and the items that matter most for residents' overall
+    satisfaction yet are rated below the middle (importance high, performance low)."""
     out = []
     for table, who in (("resident_satisfaction", "居民"), ("worker_satisfaction", "社区工作者")):
         tops = S[(S["table"] == table) & (S["group"] == district) & (S["stat"] == "top2")
-                 & ~S["suppressed"] & (S["variable"] != "sat_overall")].sort_values("value")
+                 & ~S["suppressed"] & (S["variable"] != config.OVERALL_ITEM.get(table.split("_")[0]))
+                 ].sort_values(["value", "order"], kind="stable")
         if len(tops) >= 2:
             low = tops.iloc[:2]
             items = "和".join(f"{r.variable_label}（满意率{fmt(r)}）" for _, r in low.iterrows())
-            out.append(f"{who}评价中得分较低的是{items}，是下一步需要重点改进的方面。")
+            text = f"{who}评价中满意率较低的是{items}，是下一步需要重点改进的方面。"
+            text += _below_rest_sentence(S, district, f"{table.split('_')[0]}_vs_rest", who)
+            out.append(text)
+    out += _priority_sentences(S, district)
     return out
+
+
+def _below_rest_sentence(S: pd.DataFrame, district: str, table: str, who: str) -> str:
+    """Items where the district's top-two share is below the other districts' and the Holm-adjusted
+    Mann-Whitney p is under 0.05; says so plainly when there is none."""
+    rows = S[(S["table"] == table) & (S["group"] == district) & ~S["suppressed"]]
+    if rows.empty:
+        return ""
+    below = []
+    for _, r in rows.groupby("variable", sort=False):
+        by = r.set_index("category")
+        if not {"a", "b", "diff", "p_adj"} <= set(by.index):
+            continue
+        if float(by.loc["diff", "value"]) < 0 and float(by.loc["p_adj", "value"]) < 0.05:
+            below.append(f"{by.loc['a', 'variable_label']}（本区县{fmt(by.loc['a'])}，其他区县"
+                         f"{fmt(by.loc['b'])}，Holm校正后{_p_text(by.loc['p_adj'])}）")
+    if below:
+        return f"与其他区县相比，{who}满意率明显偏低、差异有统计学意义的有：{'；'.join(below)}。"
+    return f"与其他区县相比，{who}各项满意率没有统计学意义上明显偏低的方面。"
+
+
+def _priority_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """Of the two dimensions most closely tied to residents' overall satisfaction, those whose
+    satisfaction is below the median of the items: improving them should move the overall figure most."""
+    drivers = S[(S["table"] == "resident_drivers") & (S["group"] == district) & (S["stat"] == "rank")
+                & ~S["suppressed"]].sort_values("value")
+    tops = S[(S["table"] == "resident_satisfaction") & (S["group"] == district) & (S["stat"] == "top2")
+             & ~S["suppressed"] & (S["variable"] != config.OVERALL_ITEM.get("resident"))]
+    if drivers.empty or len(tops) < 3:
+        return []
+    middle = tops["value"].median()
+    picks = []
+    for _, d in drivers.iloc[:2].iterrows():
+        sat = tops[tops["variable"] == d["variable"]]
+        if len(sat) and float(sat["value"].iloc[0]) < middle:
+            picks.append(f"{d['variable_label']}（重要性排第{int(d['value'])}位，满意率{fmt(sat.iloc[0])}）")
+    if not picks:
+        return []
+    return ["从与总体满意度的关系看，" + "、".join(picks)
+            + "对居民总体评价影响大而满意率低于各项的中间水平，应作为优先改进的方面。"]
 
 
 def weighting_sentences(S: pd.DataFrame, district: str) -> list[str]:

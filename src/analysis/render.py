@@ -36,6 +36,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from .clean import NO_DISTRICT
 from .config import MIN_CELL, POOLED_GROUP, SAMPLE_NOTE
 from .errors import SurveyError
 from .fileio import atomic_path, write_text
@@ -46,7 +47,10 @@ DASH = "—"                                # a suppressed cell
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
 FLOW_STATS = {"received", "excluded", "valid"}
 FLOW_STEPS = {"received": "收到答卷", "excluded": "剔除", "valid": "有效答卷"}  # unlabelled rows
-PERCENT_STATS = {"share", "top2"}
+PERCENT_STATS = {"share", "top2", "rate", "member_share"}
+LONG_STATS = {"share": "占比（%）", "top2": "占比（%）", "rate": "占比（%）", "member_share": "占比（%）",
+              "mean": "平均值", "median": "中位数", "total": "合计"}
+STAT_NAMES = {"mean": "平均值", "median": "中位数", "p": "p值", "p_adj": "校正后p值"}
 LONG_COLUMNS = ["指标", "类别", "人数", "占比（%）", "平均值", "中位数", "合计", "95%置信区间"]
 TEXT_COLUMNS = {"指标", "类别", "问卷", "环节", "项目"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,12 +64,25 @@ CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt,
 
 # Section tables of the district report, in order; a figure keyed by a table id follows it.
 SECTIONS = [
-    ("一、基本情况", "basic", ["worker_composition", "worker_age", "resident_composition",
-                            "resident_age"]),
-    ("二、满意度评价", "satisfaction", ["resident_satisfaction", "worker_satisfaction"]),
+    ("一、基本情况", "basic", ["worker_composition", "worker_age", "worker_leaders",
+                            "resident_composition", "resident_age", "community_coverage",
+                            "community_members"]),
+    ("二、满意度评价", "satisfaction", ["resident_satisfaction", "resident_satisfaction_weighted",
+                               "resident_index", "resident_drivers", "resident_vs_rest",
+                               "worker_satisfaction", "worker_index", "worker_vs_rest",
+                               "residents_vs_workers"]),
     ("三、存在的问题", "problems", []),
-    ("附录　样本与方法", "method", ["flow"]),
+    ("附录　样本与方法", "method", ["flow", "weighting"]),
 ]
+
+# Statistics other than counts and shares, as printed: whole numbers, or at least this many decimals.
+WHOLE_STATS = {"rank", "n", "n_eff", "df", "count"}
+STAT_DECIMALS = {"alpha": 3, "alpha_if_deleted": 3, "item_total_r": 3, "beta": 3, "r": 3,
+                 "cramers_v": 3, "chi2": 3, "deff": 2, "w_ratio": 2, "odds_ratio": 2,
+                 "diff": 1, "rate": 1, "member_share": 1, "u": 1}
+P_STATS = {"p", "p_adj"}
+HIDDEN_STATS = {"u"}       # the Mann-Whitney U means nothing to a reader; its p is shown (U is in stats.json)
+PIVOT_MAX_COLUMNS = 7      # a table of statistics with more kinds than this lists them one per row
 
 
 # ================================================================ the human table
@@ -90,7 +107,7 @@ def _variables_in_order(rows: pd.DataFrame, variables: list[str] | None) -> list
 
 
 def _is_scale_item(vrows: pd.DataFrame) -> bool:
-    return bool((vrows["stat"] == "top2").any())
+    return bool(((vrows["stat"] == "top2") & (vrows["category"] == "top2")).any())
 
 
 def _fmt(value: float, stat: str, scale_item: bool = False) -> str:
@@ -98,9 +115,12 @@ def _fmt(value: float, stat: str, scale_item: bool = False) -> str:
     (at least 2 for a five-point item, 3.80; at least 1 otherwise, 48.8)."""
     if stat in PERCENT_STATS:
         return f"{value:.1f}"
-    if stat in ("count", "total", *FLOW_STATS) and float(value).is_integer():
+    if stat in P_STATS:
+        return "<0.001" if value < 0.001 else f"{value:.3f}"
+    if stat in ("total", *WHOLE_STATS, *FLOW_STATS) and float(value).is_integer():
         return f"{int(value)}"
-    decimals = next((d for d in range(2 if scale_item else 1, 5) if round(value, d) == value), 4)
+    least = STAT_DECIMALS.get(stat, 2 if scale_item else 1)
+    decimals = next((d for d in range(least, 5) if round(value, d) == value), 4)
     return f"{value:.{decimals}f}"
 
 
@@ -111,7 +131,8 @@ def _fmt_ci(row: pd.Series, scale_item: bool) -> str:
         return ""
     if row["stat"] in PERCENT_STATS:
         return f"{row['ci_low']:.1f}～{row['ci_high']:.1f}"
-    decimals = len(_fmt(row["value"], row["stat"], scale_item).split(".")[-1])
+    printed = _fmt(row["value"], row["stat"], scale_item)
+    decimals = len(printed.split(".")[-1]) if "." in printed else 0
     return f"{row['ci_low']:.{decimals}f}～{row['ci_high']:.{decimals}f}"
 
 
@@ -130,13 +151,55 @@ def display_table(S: pd.DataFrame, table: str, group: str,
     """
     rows = _select(S, table, group)
     order = _variables_in_order(rows, variables)
-    rows = rows[rows["variable"].isin(order)]
+    rows = rows[rows["variable"].isin(order) & ~rows["stat"].isin(HIDDEN_STATS)]
     by_variable = [rows[rows["variable"] == v].sort_values("order", kind="stable") for v in order]
     if set(rows["stat"]) <= FLOW_STATS:
         return _flow_layout(by_variable)
     if all(_is_scale_item(v) for v in by_variable):
         return _likert_layout(by_variable)
-    return _long_layout(by_variable)
+    if set(rows["stat"]) <= set(LONG_STATS):
+        return _long_layout(by_variable)
+    if _pivots(rows):
+        return _pivot_layout(by_variable)
+    return _figure_layout(by_variable)
+
+
+def _pivots(rows: pd.DataFrame) -> bool:
+    """A table of statistics reads as one row per item when each item names each statistic once
+    and there are few kinds (drivers, district vs rest, reliability, weighting)."""
+    unique = all(not v.duplicated().any() for _, v in rows.groupby("variable")["category_label"])
+    return unique and rows["category_label"].nunique() <= PIVOT_MAX_COLUMNS
+
+
+def _stat_cell(row: pd.Series, with_ci: bool = True) -> str:
+    text = _cell(row, False)
+    ci = _fmt_ci(row, False) if with_ci else ""
+    return f"{text}（{ci}）" if ci and ci != DASH else text
+
+
+def _pivot_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """项目, then one column per statistic (its label), a value with its 95% interval in brackets."""
+    columns: list[str] = []
+    records = []
+    for vrows in by_variable:
+        record = {"项目": vrows["variable_label"].iloc[0]}
+        for _, row in vrows.iterrows():
+            label = row["category_label"] or STAT_NAMES.get(row["stat"], row["stat"])
+            columns += [label] if label not in columns else []
+            record[label] = _stat_cell(row)
+        records.append(record)
+    return pd.DataFrame(records, columns=["项目", *columns]).fillna("")
+
+
+def _figure_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """One published figure per row: 指标, 类别, 数值, 95%置信区间, 人数."""
+    records = []
+    for vrows in by_variable:
+        for _, row in vrows.iterrows():
+            records.append({"指标": row["variable_label"], "类别": row["category_label"],
+                            "数值": _cell(row, False), "95%置信区间": _fmt_ci(row, False),
+                            "人数": DASH if row["suppressed"] else str(int(row["n"]))})
+    return pd.DataFrame(records, columns=["指标", "类别", "数值", "95%置信区间", "人数"])
 
 
 def _flow_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
@@ -167,8 +230,7 @@ def _likert_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _long_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per category; a number's mean, median and total share one row."""
-    value_column = {"share": "占比（%）", "top2": "占比（%）", "mean": "平均值", "median": "中位数",
-                    "total": "合计"}
+    value_column = LONG_STATS
     records: dict[tuple, dict] = {}
     for vrows in by_variable:
         scale_item = _is_scale_item(vrows)
@@ -195,25 +257,44 @@ def _n_range(bases: pd.Series) -> str:
 
 
 def table_note(S: pd.DataFrame, table: str, group: str) -> str:
-    """“注：N=494，基数为有效回答。…” — the base(s) of a table, and what “—” means."""
+    """“注：N=494，基数为有效回答。…” — the base(s) of a table, what the brackets, the differences
+    and the p values mean, and what “—” means."""
     rows = _select(S, table, group)
-    based = rows[rows["stat"].isin(["share", "top2", "mean", "median"])]
+    based = rows[rows["stat"].isin(["share", "top2", "mean", "median", "rate", "member_share"])]
+    if based.empty:                       # a table of statistics: the base of its first figures
+        based = rows[~rows["stat"].isin(FLOW_STATS) & (rows["base_label"] != "")]
+    based = based[~based["base_label"].str.contains("－", regex=False)]
     parts = []
     if not based.empty:
-        per_variable = based.drop_duplicates("variable")
+        per_variable = based.drop_duplicates(["variable", "base_label"])
         labels = list(per_variable["base_label"])
         main = max(labels, key=labels.count)        # the most common base; first on a tie
         mine = per_variable[per_variable["base_label"] == main]
         parts.append(f"{_n_range(mine['base'])}，基数为{main}")
         for label in dict.fromkeys(labels):
-            if label != main:
-                other = per_variable[per_variable["base_label"] == label]
+            if label == main:
+                continue
+            other = per_variable[per_variable["base_label"] == label]
+            if set(other["variable"]) == set(mine["variable"]):
+                parts.append(f"{label}的基数{_n_range(other['base'])}")
+            else:
                 parts.append(f"{'、'.join(other['variable_label'])}的基数为{label}，"
                              f"{_n_range(other['base'])}")
-    top = rows[rows["stat"] == "top2"]
+    top = rows[(rows["stat"] == "top2") & (rows["category"] == "top2")]
     if not top.empty:                     # the top-box answers are named by the codebook, not here
         boxes = "”与“".join(str(top["category_label"].iloc[0]).split("＋"))
         parts.append(f"各档次和满意率均为占基数的百分比（%），满意率为“{boxes}”之和")
+    diff = rows[(rows["stat"] == "diff") & rows["base_label"].str.contains("－", regex=False)]
+    if not diff.empty:
+        parts.append(f"差值为{diff['base_label'].iloc[0]}的占比之差（百分点）")
+    elif (rows["stat"] == "diff").any():
+        parts.append("差值单位为百分点")
+    if _pivots(rows) and rows[["ci_low", "ci_high"]].notna().all(axis=1).any() \
+            and not set(rows["stat"]) <= set(LONG_STATS):
+        parts.append("括号内为95%置信区间")
+    if rows["stat"].isin(P_STATS).any():
+        parts.append("p值小于0.05表示差异有统计学意义，“<0.001”表示小于0.001"
+                     + ("；校正后p值按Holm法对多项检验校正" if (rows["stat"] == "p_adj").any() else ""))
     if rows["suppressed"].astype(bool).any():
         parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
     return "注：" + "；".join(parts) + "。" if parts else ""
@@ -542,16 +623,35 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 NOTEBOOK_ONLY_TAG = "notebook-only"   # cells for the researcher in JupyterLab, not for the report's reader
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~{}+-])")
+
+
+def markdown_text(text: str) -> str:
+    """Text shown literally in a Markdown cell: HTML escaped (``<script>`` stays text) and the
+    Markdown punctuation backslash-escaped (no link, image or emphasis from a label or a name)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def show_paragraphs(paragraphs: list[str], heading: str = ""):
+    """Narrative paragraphs (and an optional ``##`` heading) for a notebook or the HTML report;
+    district names and labels come from data and codebooks, so they are shown escaped."""
+    from IPython.display import Markdown
+
+    blocks = ([f"## {markdown_text(heading)}"] if heading else []) + [markdown_text(t) for t in paragraphs]
+    return Markdown("\n\n".join(blocks))
+
+
 def show_table(S: pd.DataFrame, table: str, group: str, variables: list[str] | None = None):
     """``display_table`` styled for a notebook or the HTML report: no row numbers, text left-aligned.
     A district without rows in ``table`` (no valid questionnaire of that kind) gets a line saying so."""
     if S[(S["table"] == table) & (S["group"] == group)].empty:
         from IPython.display import Markdown
 
-        return Markdown(f"（{group}没有可用于本表的有效回答。）")
+        return Markdown(markdown_text(f"（{group}没有可用于本表的有效回答。）"))
     frame = display_table(S, table, group, variables)
     text = [c for c in frame.columns if c in TEXT_COLUMNS]
     return (frame.style.set_uuid(re.sub(r"\W", "_", table))     # stable ids: same report, same bytes
+            .format(escape="html").format_index(escape="html", axis=1)  # a Styler does not escape
             .hide(axis="index")
             .set_properties(subset=text, **{"text-align": "left"})
             .set_table_styles([{"selector": "th", "props": [("text-align", "center")]}]))
@@ -561,8 +661,9 @@ def notebook_to_html(ipynb_path: str | Path, html_path: str | Path, title: str) 
     """The executed notebook as a report page: code and prompts hidden, figures embedded,
     no scripts fetched from the internet.
 
-    Respondent text stays escaped: nbconvert escapes ``text/plain`` outputs, and the
-    ``text/html`` outputs come from pandas, which escapes cell contents by default.
+    Respondent text stays escaped: nbconvert escapes ``text/plain`` outputs, the ``text/html``
+    outputs come from ``show_table`` (Styler told to escape) or from DataFrames (escaped by
+    default), and the narrative goes through ``show_paragraphs``.
     """
     notebook = nbformat.read(str(ipynb_path), as_version=4)
     notebook.metadata["title"] = title
@@ -613,7 +714,23 @@ def _summary(S: pd.DataFrame, group: str) -> dict:
         "college": _percent(_pick(S, group, "worker_composition", "edu2", "share", "2")),
         "satisfaction": _percent(satisfaction, with_ci=True),
         "sort": None if satisfaction is None else float(satisfaction["value"]),
+        "top_label": None if satisfaction is None else str(satisfaction["category_label"]),
     }
+
+
+def _unassigned_line(S: pd.DataFrame) -> str:
+    """“另有未填所在区县的问卷：居民问卷收到3份、有效2份…” from the ``（未填区县）`` flow rows."""
+    rows = S[(S["table"] == "flow") & (S["group"] == NO_DISTRICT)]
+    parts = []
+    for _, r in rows.groupby("variable", sort=True):
+        got = {stat: int(v["value"].iloc[0]) for stat, v in r.groupby("stat")
+               if stat in ("received", "valid")}
+        parts.append(f"{r['variable_label'].iloc[0]}收到{got.get('received', 0)}份、"
+                     f"有效{got.get('valid', 0)}份")
+    if not parts:
+        return ""
+    return (f"另有未填所在区县的问卷（{NO_DISTRICT}）：{'；'.join(parts)}。"
+            f"这些问卷不单独成报告，有效问卷计入“{POOLED_GROUP}”一行。")
 
 
 INDEX_CSS = """
@@ -622,7 +739,7 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHe
 h1 { font-size: 1.5em; }
 .banner { background: #fff4e5; border-left: 4px solid #e8a33d; padding: .6em 1em; }
 table { border-collapse: collapse; width: 100%; margin-top: 1em; }
-th, td { padding: .45em .7em; border-bottom: 1px solid #ddd; text-align: right; }
+th, td { padding: .45em .7em; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
 th { background: #eef2f7; border-top: 2px solid #333; border-bottom: 1px solid #333; }
 th:nth-child(2), td:nth-child(2), td:last-child { text-align: left; }
 tfoot td { border-top: 1px solid #333; font-weight: bold; }
@@ -657,13 +774,14 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
     """``wave_dir/index.html``: every district's key figures side by side, ranked by residents'
     overall satisfaction, with relative links to the district's reports that exist."""
     wave_dir = Path(wave_dir)
-    entries, pooled, synthetic = [], None, False
+    entries, pooled, synthetic, unassigned = [], None, False, ""
     for stats_path in sorted(wave_dir.glob("*/stats.json")):
         meta, S = _read_stats(stats_path)
         synthetic |= bool(meta.get("synthetic"))
         entries.append((meta["district"], stats_path.parent, _summary(S, meta["district"])))
         if pooled is None and (S["group"] == POOLED_GROUP).any():
             pooled = _summary(S, POOLED_GROUP)
+            unassigned = _unassigned_line(S)
     ranks = _ranks([summary["sort"] for _, _, summary in entries])
     ranked = sorted(zip(ranks, entries), key=lambda item: (
         item[1][2]["sort"] is None, -(item[1][2]["sort"] or 0), item[1][0]))
@@ -682,9 +800,13 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
              "<tbody>", *body, "</tbody>"]
     if pooled is not None:
         page += ["<tfoot>", _row_html(["", POOLED_GROUP] + _figures(pooled), ""), "</tfoot>"]
+    labels = [x["top_label"] for x in [*(e[2] for e in entries), pooled or {}] if x.get("top_label")]
+    boxes = "”与“".join(labels[0].split("＋")) if labels else ""
     page += ["</table>",
-             '<p class="note">满意率为“非常满意”与“比较满意”的占比之和（%），括号内为95%置信区间；'
-             f"“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
+             f'<p class="note">{html.escape(unassigned)}</p>' if unassigned else "",
+             '<p class="note">'
+             + (html.escape(f"满意率为“{boxes}”的占比之和（%），") if boxes else "")
+             + f"括号内为95%置信区间；“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
              "</body>", "</html>", ""]
     write_text(wave_dir / "index.html", "\n".join(page))
 

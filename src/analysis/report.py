@@ -55,7 +55,26 @@ def write_stats_json(S: pd.DataFrame, m: dict, folder: Path) -> Path:
 
 def heading(m: dict) -> str:
     """The notebook's title line, with the synthetic-data notice where it applies."""
-    text = f"# {m['district']} · {m['title']}报告"
+    from .render import markdown_text      # the district's name comes from the data: shown as text
+
+    text = f"# {markdown_text(m['district'])} · {markdown_text(m['title'])}报告"
     if m["synthetic"]:
         text += f"\n\n**{config.SAMPLE_NOTE}**：本报告使用合成数据，仅用于演示，不代表任何真实区县的情况。"
     return text
+
+
+def wave_flow(data: Wave) -> pd.DataFrame:
+    """Sample-flow rows of the whole wave for the overview page: ``POOLED_GROUP`` (every district's
+    flow added up, questionnaires without a district included) and, when there are any, the
+    questionnaires without a district on their own (group ``（未填区县）``)."""
+    from .clean import NO_DISTRICT
+    from .stats import flow_table
+
+    flow = data.flow
+    counts = [c for c in flow.columns if c == "received" or c == "valid" or c.startswith("excluded_")]
+    pooled = flow.groupby("instrument", sort=True)[counts].sum().reset_index()
+    pooled["district"] = config.POOLED_GROUP
+    parts = [flow_table(pooled, data.codebooks, config.POOLED_GROUP)]
+    if (flow["district"] == NO_DISTRICT).any():
+        parts.append(flow_table(flow, data.codebooks, NO_DISTRICT))
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
