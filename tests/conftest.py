@@ -62,3 +62,21 @@ def by_number(book, text_frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[f"{k}、{var.question}"] = col
     return pd.concat([text_frame[WJX_LEAD], pd.DataFrame(out)], axis=1)
+
+
+R_SURVEY = Path(__file__).parent / "reference" / "r_survey"
+
+
+@pytest.fixture(scope="session")
+def fixture() -> pd.DataFrame:
+    """The survey-shaped fixture R's reference values were computed on (tests/reference/r_survey)."""
+    return pd.read_csv(R_SURVEY / "fixture.csv")
+
+
+@pytest.fixture(scope="session")
+def fx_margins():
+    """Its population: district × gender × age band, as the weighting code takes margins."""
+    from analysis import margins as MG
+
+    return MG.InstrumentMargins.from_joint(pd.read_csv(R_SURVEY / "fixture_margins.csv"),
+                                          ["gender", "age_band"], "worker")

@@ -19,17 +19,6 @@ REF = Path(__file__).parent / "reference" / "r_survey"
 MARGINS = config.CONFIG_DIR / "margins" / "2026.yaml"
 
 
-@pytest.fixture(scope="module")
-def fixture() -> pd.DataFrame:
-    return pd.read_csv(REF / "fixture.csv")
-
-
-@pytest.fixture(scope="module")
-def fx_margins() -> MG.InstrumentMargins:
-    return MG.InstrumentMargins.from_joint(pd.read_csv(REF / "fixture_margins.csv"),
-                                          ["gender", "age_band"], "worker")
-
-
 # -- Kish ---------------------------------------------------------------------------------------------
 
 def test_kish_deff_and_effective_n_by_hand():

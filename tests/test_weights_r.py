@@ -35,17 +35,6 @@ def api() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def fixture() -> pd.DataFrame:
-    return pd.read_csv(REF / "fixture.csv")
-
-
-@pytest.fixture(scope="module")
-def margins() -> MG.InstrumentMargins:
-    return MG.InstrumentMargins.from_joint(pd.read_csv(REF / "fixture_margins.csv"),
-                                          ["gender", "age_band"], "worker")
-
-
-@pytest.fixture(scope="module")
 def r_weights() -> pd.DataFrame:
     return pd.read_csv(REF / "fixture_weights.csv")
 
@@ -105,16 +94,16 @@ def test_api_against_r(api, reference):
 
 # -- the survey-shaped fixture -------------------------------------------------------------------------
 
-def fixture_designs(fixture, margins):
+def fixture_designs(fixture, fx_margins):
     base = D.survey_design(fixture, strata="district", clusters="community")
-    raked = W.rake(base, margins)
+    raked = W.rake(base, fx_margins)
     trimmed = W.trim(raked, factor=2.0)
-    return {"unweighted": base, "raked": raked, "poststratified": W.poststratify(base, margins),
-            "trimmed_plain": trimmed, "reraked": W.rake(trimmed, margins)}
+    return {"unweighted": base, "raked": raked, "poststratified": W.poststratify(base, fx_margins),
+            "trimmed_plain": trimmed, "reraked": W.rake(trimmed, fx_margins)}
 
 
-def test_weights_equal_r(fixture, margins, r_weights):
-    designs = fixture_designs(fixture, margins)
+def test_weights_equal_r(fixture, fx_margins, r_weights):
+    designs = fixture_designs(fixture, fx_margins)
     for ours, theirs in [("raked", "raked"), ("poststratified", "poststratified"),
                          ("trimmed_plain", "trimmed"), ("reraked", "reraked")]:
         np.testing.assert_allclose(designs[ours].weights, r_weights[theirs], rtol=1e-8)
@@ -128,8 +117,8 @@ def test_trim_caps_equal_r(fixture, r_weights, reference):
 
 
 @pytest.mark.parametrize("name", ["unweighted", "raked", "poststratified", "trimmed_plain", "reraked"])
-def test_fixture_estimates_equal_r(fixture, margins, reference, name):
-    des = fixture_designs(fixture, margins)[name]
+def test_fixture_estimates_equal_r(fixture, fx_margins, reference, name):
+    des = fixture_designs(fixture, fx_margins)[name]
     top2 = lambda x: D.proportions(x, "top2", [1, 0]).iloc[0]           # noqa: E731
     sat = lambda x: D.mean(x, "sat_overall").iloc[0]                     # noqa: E731
     f = fixture
@@ -156,20 +145,20 @@ def test_fixture_estimates_equal_r(fixture, margins, reference, name):
         assert close(D.kish_deff(w), reference.loc[f"fixture/{name}/district={d}/kish_deff", "estimate"])
 
 
-def test_trim_alone_differs_from_r_trimweights_as_documented(fixture, margins, reference):
+def test_trim_alone_differs_from_r_trimweights_as_documented(fixture, fx_margins, reference):
     """R's trimWeights keeps the raking in the variance; ours treats trimmed weights as given
     (weights.py docstring). Same estimates, standard errors within a few percent."""
-    des = fixture_designs(fixture, margins)["trimmed_plain"]
+    des = fixture_designs(fixture, fx_margins)["trimmed_plain"]
     ours = D.mean(des, "sat_overall").iloc[0]
     r = reference.loc["fixture/trimmed/mean_sat"]
     assert close(ours["estimate"], r["estimate"])
     assert not close(ours["se"], r["se"]) and abs(ours["se"] / r["se"] - 1) < 0.15
 
 
-def test_respondents_without_an_age_band_are_left_out_as_r_subset_does(fixture, margins, reference):
+def test_respondents_without_an_age_band_are_left_out_as_r_subset_does(fixture, fx_margins, reference):
     gap = fixture.assign(age_band=fixture["age_band"].astype("Int64"))
     gap.loc[[6, 99, 199], "age_band"] = pd.NA                # R's rows 7, 100, 200
-    raked = W.rake(D.survey_design(gap, strata="district", clusters="community"), margins)
+    raked = W.rake(D.survey_design(gap, strata="district", clusters="community"), fx_margins)
     assert (raked.weights[[6, 99, 199]] == 0).all()
     check(reference.loc["fixture/missing_age/raked/mean_sat"], D.mean(raked, "sat_overall").iloc[0])
     check(reference.loc["fixture/missing_age/raked/prop_top2"],
@@ -178,13 +167,13 @@ def test_respondents_without_an_age_band_are_left_out_as_r_subset_does(fixture, 
           D.mean(raked.restrict(gap["post"] == 1), "sat_overall").iloc[0])
 
 
-def test_weight_design_recipe_equals_r(fixture, margins, r_weights, reference, books):
+def test_weight_design_recipe_equals_r(fixture, fx_margins, r_weights, reference, books):
     """rake → trimWeights per district → rake again, as weight_design does, against R."""
-    d = W.weight_design(fixture, books["worker"], margins, trim_factor=2.0)
+    d = W.weight_design(fixture, books["worker"], fx_margins, trim_factor=2.0)
     np.testing.assert_allclose(d.weights, r_weights["reraked"], rtol=1e-8)
     assert len(d.history) == 3 and "截尾" in d.history[1] and "再次耙权" in d.history[2]
     check(reference.loc["fixture/reraked/mean_sat"], D.mean(d, "sat_overall").iloc[0])
-    untrimmed = W.weight_design(fixture, books["worker"], margins, trim_factor=None)
+    untrimmed = W.weight_design(fixture, books["worker"], fx_margins, trim_factor=None)
     np.testing.assert_allclose(untrimmed.weights, r_weights["raked"], rtol=1e-8)
-    post = W.weight_design(fixture, books["worker"], margins, method="poststratify", trim_factor=None)
+    post = W.weight_design(fixture, books["worker"], fx_margins, method="poststratify", trim_factor=None)
     np.testing.assert_allclose(post.weights, r_weights["poststratified"], rtol=1e-8)
