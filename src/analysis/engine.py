@@ -15,6 +15,9 @@ issues #326 and #616, nbclient issue #348):
   its sockets and threads each run, so the engine stops the client's channels (which also destroys
   its zmq context) when the notebook is done, whatever happened. The kernel itself stays up.
 
+It also writes the executed notebook once, at the end, instead of before and after every cell
+(see :meth:`WarmKernelEngine.execute_notebook`).
+
 papermill imports this module while papermill itself is still being imported (entry points are
 loaded at the end of ``papermill.engines``), so the class cannot subclass papermill's ``Engine`` at
 import time without a circular import; it implements the same three class methods instead and
@@ -32,12 +35,30 @@ class WarmKernelEngine:
     """papermill engine: execute in ``kernel`` (an :class:`analysis.kernels.WarmKernel`)."""
 
     @classmethod
-    def execute_notebook(cls, nb, kernel_name, **kwargs):
-        from papermill.engines import Engine
+    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                         autosave_cell_every=30, **kwargs):
+        """papermill's ``Engine.execute_notebook`` (progress bar, cell status and timings), except
+        that the notebook is not written to ``output_path`` before and after every cell: that
+        costs about half a second per district report (some 60 writes of a notebook with its
+        figures), for a file nobody watches. papermill itself writes the finished notebook, and
+        the notebook of a failed cell; when the kernel dies, which papermill does not save, it is
+        written here, so the runner can still name the cell that was running."""
+        from papermill.engines import NotebookExecutionManager
+        from papermill.iorw import write_ipynb
 
-        # papermill's own wrapper: progress bar, cell timings, saving; it calls our
-        # execute_managed_notebook below.
-        return Engine.execute_notebook.__func__(cls, nb, kernel_name, **kwargs)
+        nb_man = NotebookExecutionManager(nb, output_path=None, progress_bar=progress_bar,
+                                          log_output=log_output, autosave_cell_every=0)
+        nb_man.notebook_start()
+        finished = False
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finished = True
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+            if not finished and output_path:
+                write_ipynb(nb_man.nb, output_path)
+        return nb_man.nb
 
     @classmethod
     def nb_kernel_name(cls, nb, name=None):
