@@ -17,6 +17,7 @@ two runs. Raw files are only ever read.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import platform
 import shutil
@@ -39,16 +40,33 @@ _VERSIONED = ("pandas", "numpy", "pyarrow", "statsmodels", "matplotlib", "seabor
 
 @dataclasses.dataclass
 class Wave:
-    """A cleaned wave as the analysis sees it: frames per questionnaire plus the logs."""
+    """A cleaned wave as the analysis sees it: frames per questionnaire plus the logs.
+
+    ``exclusions`` and ``changes`` may be given as the Parquet file to read them from: a wave
+    loaded back reads them the first time they are used (reports never use the change log, which
+    for a national wave is over a million rows and most of the loading time).
+    """
 
     wave: str
     frames: dict[str, pd.DataFrame]
-    exclusions: pd.DataFrame
-    changes: pd.DataFrame
+    _exclusions: pd.DataFrame | Path
+    _changes: pd.DataFrame | Path
     flow: pd.DataFrame
     unmapped: pd.DataFrame
     codebooks: dict[str, cb.Codebook]
     manifest: dict
+
+    @property
+    def exclusions(self) -> pd.DataFrame:
+        if isinstance(self._exclusions, Path):
+            self._exclusions = pd.read_parquet(self._exclusions)
+        return self._exclusions
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        if isinstance(self._changes, Path):
+            self._changes = pd.read_parquet(self._changes)
+        return self._changes
 
     @property
     def districts(self) -> list[str]:
@@ -235,11 +253,27 @@ def load_wave(wave: str = config.DEFAULT_WAVE, processed_dir: Path = config.PROC
         raise SurveyError("还没有清洗好的数据。", file=str(folder),
                           fix=f"先运行 `survey prepare --wave {wave}`（或 make reports）。")
     books = cb.load_all(codebook_dir)
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    frames = {name: pd.read_parquet(folder / f"{name}.parquet")
-              for name in books if (folder / f"{name}.parquet").is_file()}
-    logs = {name: pd.read_parquet(folder / f"{name}.parquet")
-            for name in ("exclusions", "changes", "flow", "unmapped")}
-    return Wave(wave, frames, logs["exclusions"], logs["changes"], logs["flow"], logs["unmapped"],
-                books, manifest)
+    manifest_bytes = manifest_path.read_bytes()
+    names = [name for name in books if (folder / f"{name}.parquet").is_file()] + ["flow", "unmapped"]
+    signature = hashlib.sha256(manifest_bytes + repr([
+        (n, (folder / f"{n}.parquet").stat().st_size, (folder / f"{n}.parquet").stat().st_mtime_ns)
+        for n in names]).encode()).hexdigest()
+    cache_key = str(folder.resolve())
+    cached = _LOADED.get(cache_key)
+    if cached is None or cached[0] != signature:
+        _LOADED.pop(cache_key, None)
+        while len(_LOADED) >= 2:                # this wave and the one it is compared with
+            _LOADED.pop(next(iter(_LOADED)))
+        cached = _LOADED[cache_key] = (signature, {n: pd.read_parquet(folder / f"{n}.parquet") for n in names})
+    tables = {n: df.copy() for n, df in cached[1].items()}   # a caller may change its copy freely
+    flow, unmapped = tables.pop("flow"), tables.pop("unmapped")
+    return Wave(wave, tables, folder / "exclusions.parquet", folder / "changes.parquet", flow, unmapped,
+                books, json.loads(manifest_bytes.decode("utf-8")))
+
+
+# A warm kernel makes one district's report after another from the same wave: its frames are read
+# from Parquet once per process and handed out as copies. The key is the folder; the signature (the
+# manifest's bytes, which name every input's hash, and each file's size and modification time)
+# makes a re-prepared or edited wave read again.
+_LOADED: dict[str, tuple[str, dict[str, pd.DataFrame]]] = {}
 

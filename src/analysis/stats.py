@@ -292,12 +292,53 @@ def instrument_tables(df: pd.DataFrame, book: Codebook, group: str) -> list[pd.D
     return parts
 
 
+def group_tables(rows: pd.DataFrame, book: Codebook, group: str) -> list[pd.DataFrame]:
+    """One group's descriptive tables of one questionnaire: composition, ages (with the leaders'
+    subgroup means and 一肩挑), satisfaction, its index and reliability, the community sheet."""
+    from . import community, reliability
+
+    instrument = book.instrument
+    parts = instrument_tables(rows, book, group)
+    if instrument in config.SUBGROUPS and "age" in rows:
+        parts.append(subgroup_summary(rows, "age", book, group))
+        if "one_shoulder" in rows:
+            parts.append(composition(rows, "one_shoulder", book, group, f"{instrument}_leaders",
+                                     f"{book.respondent or book.title}中的负责人"))
+    if len(reliability.index_items(book)) >= 2:
+        parts.append(reliability.satisfaction_index(rows, book, group))
+    if instrument == "community":
+        parts.append(community.community_tables(rows, book, group))
+    return parts
+
+
+# The pooled group's tables are the same in every district's report of a wave. A warm kernel makes
+# many reports in turn, so they are kept per process, keyed by the frame's content hash (a tenth of
+# the cost of the tables for a national wave) and checked against the codebook they were made with:
+# a frame filtered or edited in a notebook, or a changed codebook, gets its own tables.
+_POOLED: dict[tuple[str, int], tuple[Codebook, list[pd.DataFrame]]] = {}
+
+
+def pooled_tables(df: pd.DataFrame, book: Codebook) -> list[pd.DataFrame]:
+    """``group_tables`` of every respondent of the wave (``config.POOLED_GROUP``), computed once per
+    process for the same rows and codebook. The frames returned are shared: concatenate, never
+    change them."""
+    key = (book.instrument, int(pd.util.hash_pandas_object(df, index=False).sum()))
+    hit = _POOLED.get(key)
+    if hit is not None and hit[0] == book:
+        return list(hit[1])
+    parts = group_tables(df, book, config.POOLED_GROUP)
+    if len(_POOLED) >= 8:
+        _POOLED.pop(next(iter(_POOLED)))
+    _POOLED[key] = (book, parts)
+    return list(parts)
+
+
 def district_stats(wave: Wave, district: str) -> pd.DataFrame:
     """Every published number of one district's report, with the pooled comparison group: sample
     flow, composition, ages (with the leaders' subgroup means and 一肩挑), satisfaction with its
     index and reliability, key drivers, the district against the rest, residents against workers,
     and the community sheet."""
-    from . import community, compare, drivers, reliability
+    from . import compare, drivers
 
     if district not in wave.districts:
         raise SurveyError(f"数据中没有区县“{district}”。", variable="district",
@@ -311,17 +352,8 @@ def district_stats(wave: Wave, district: str) -> pd.DataFrame:
         mine_of[instrument] = mine
         if not len(mine):
             continue
-        for name, rows in ((district, mine), (config.POOLED_GROUP, df)):
-            parts += instrument_tables(rows, book, name)
-            if instrument in config.SUBGROUPS and "age" in rows:
-                parts.append(subgroup_summary(rows, "age", book, name))
-                if "one_shoulder" in rows:
-                    parts.append(composition(rows, "one_shoulder", book, name, f"{instrument}_leaders",
-                                             f"{book.respondent or book.title}中的负责人"))
-            if len(reliability.index_items(book)) >= 2:
-                parts.append(reliability.satisfaction_index(rows, book, name))
-            if instrument == "community":
-                parts.append(community.community_tables(rows, book, name))
+        parts += group_tables(mine, book, district)
+        parts += pooled_tables(df, book)
         if instrument in config.OVERALL_ITEM:
             try:
                 parts.append(drivers.key_drivers(mine, book, district))
