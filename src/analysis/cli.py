@@ -7,6 +7,7 @@ fails does not stop the others, and the command exits 1 when any failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import traceback
@@ -163,6 +164,30 @@ def _report(args, data) -> int:
     return 0 if all(r.ok for r in runs) else 1
 
 
+def _locked(args) -> int:
+    """prepare, report and build, each holding the locks of the folders it writes (and reads) for
+    the whole run, after removing what a killed run left there (:mod:`analysis.locks`)."""
+    from . import locks, pipeline
+
+    processed = Path(args.processed_dir) / args.wave
+    with contextlib.ExitStack() as held:
+        if args.command in ("prepare", "build"):
+            held.enter_context(locks.hold(processed, what=f"清洗后的数据 {processed}"))
+            locks.remove_leftovers(processed.parent, prefix=f".{args.wave}.")
+            _prepare(args)
+            if args.command == "prepare":
+                return 0
+        else:
+            held.enter_context(locks.hold(processed, shared=True, what=f"清洗后的数据 {processed}"))
+        reports = Path(args.reports_dir) / args.wave
+        held.enter_context(locks.hold(reports, what=f"报告 {reports}"))
+        for folder in (reports, reports / "_logs"):
+            locks.remove_leftovers(folder)
+        # read back from Parquet also after prepare, so the input hashes are those `report` sees
+        w = pipeline.load_wave(args.wave, args.processed_dir, args.codebooks)
+        return _report(args, w)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -174,16 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "codebook":
             return _codebook_draft(args)
-        if args.command == "prepare":
-            _prepare(args)
-            return 0
-        if args.command == "build":
-            _prepare(args)
-        from . import pipeline
-
-        # read back from Parquet also after prepare, so the input hashes are those `report` sees
-        w = pipeline.load_wave(args.wave, args.processed_dir, args.codebooks)
-        return _report(args, w)
+        return _locked(args)
     except SurveyError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
