@@ -15,6 +15,7 @@ import html
 import io
 import json
 import re
+import threading
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -514,18 +515,19 @@ def _add_table(document, frame: pd.DataFrame) -> None:
     text_columns = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS}
     widths = _column_widths(frame)
     style_id = document.styles["表格文字"].style_id     # looked up once: by name it is a search per cell
-    for j, cell in enumerate(header_row.cells):
+    grid = [row.cells for row in table.rows]   # row.cells and table.cell() rebuild lists: once per row
+    for j, cell in enumerate(grid[0]):
         _fill_cell(cell, frame.columns[j], style_id, bold=True, center=True)
-    for row, record in zip(table.rows[1:], frame.itertuples(index=False)):
-        for j, (cell, text) in enumerate(zip(row.cells, record)):   # row.cells rebuilds its list: once per row
+    for cells, record in zip(grid[1:], frame.itertuples(index=False)):
+        for j, (cell, text) in enumerate(zip(cells, record)):
             _fill_cell(cell, str(text), style_id, center=j not in text_columns)
     for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
         grid_col.w = Cm(width)
-    for row in table.rows:
-        for j, cell in enumerate(row.cells):
+    for cells in grid:
+        for j, cell in enumerate(cells):
             cell.width = Cm(widths[j])
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    _merge_repeats(table, frame)
+    _merge_repeats([cells[0] for cells in grid[1:]], frame)
     _three_line_borders(table)
     for row in table.rows[:-1]:                      # keep a table on one page when it fits
         for cell in row.cells:
@@ -539,17 +541,18 @@ def _fill_cell(cell, text: str, style_id: str, *, bold: bool = False, center: bo
     paragraph.add_run(text).bold = bold or None
 
 
-def _merge_repeats(table, frame: pd.DataFrame) -> None:
-    """Merge runs of the same 指标/问卷 in the first column, as printed tables do."""
+def _merge_repeats(column: list, frame: pd.DataFrame) -> None:
+    """Merge runs of the same 指标/问卷 in the first column (``column``: its body cells, taken
+    before any merge), as printed tables do."""
     first = list(frame.iloc[:, 0])
     start = 0
     for i in range(1, len(first) + 1):
         if i == len(first) or first[i] != first[start]:
             if i - start > 1:
                 for k in range(start + 1, i):
-                    table.cell(k + 1, 0).paragraphs[0].clear()
-                table.cell(start + 1, 0).merge(table.cell(i, 0))
-                for extra in table.cell(start + 1, 0).paragraphs[1:]:
+                    column[k].paragraphs[0].clear()
+                merged = column[start].merge(column[i - 1])
+                for extra in merged.paragraphs[1:]:
                     extra._element.getparent().remove(extra._element)
             start = i
 
@@ -670,12 +673,22 @@ def notebook_to_html(ipynb_path: str | Path, html_path: str | Path, title: str) 
     notebook.cells = [c for c in notebook.cells if NOTEBOOK_ONLY_TAG not in c.metadata.get("tags", [])]
     for i, cell in enumerate(notebook.cells):     # papermill gives its injected cell a random id
         cell["id"] = f"cell-{i:02d}"
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True,
-                            extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
-                            template_file="offline.html.j2")
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    body, _ = _html_exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
     write_text(html_path, body)
+
+
+_EXPORTERS = threading.local()
+
+
+def _html_exporter() -> HTMLExporter:
+    """One exporter per thread (the runner converts districts on several threads): building one
+    compiles its Jinja templates again, a fifth of the conversion's time."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        exporter = _EXPORTERS.html = HTMLExporter(
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
+            extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})], template_file="offline.html.j2")
+    return exporter
 
 
 def _pick(S: pd.DataFrame, group: str, table: str, variable: str, stat: str,
