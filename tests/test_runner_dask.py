@@ -55,3 +55,55 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(SurveyError, match="连接不上 Dask 调度器"):
         runner.run_all(["一区"], "2026", notebook=nb, processed_dir=tmp_path, codebook_dir=tmp_path,
                        reports_dir=tmp_path / "r", show_progress=False, dask_scheduler="tcp://127.0.0.1:9")
+
+
+STOPPED = '''
+import sys
+from pathlib import Path
+from analysis import runner
+nb, reports, address = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+try:
+    runner.run_all(["慢区"], "2026", notebook=nb, processed_dir=nb.parent, codebook_dir=nb.parent,
+                   reports_dir=reports, show_progress=False, dask_scheduler=address, preload=("pathlib",))
+except KeyboardInterrupt:
+    sys.exit(130)
+sys.exit(0)
+'''
+
+
+def test_ctrl_c_interrupts_the_districts_running_on_the_cluster(cluster, tmp_path):
+    """Cancelling a Dask future does not stop a task already running: without interrupting its
+    kernel, the district would go on and publish a report after the user stopped the run."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    body = ('import os, time\nfrom pathlib import Path\n'
+            'Path(processed_dir, "started").write_text(str(os.getpid()), encoding="utf-8")\n'
+            'time.sleep(600)\n'
+            'Path(output_dir, "marker.txt").write_text(district, encoding="utf-8")')
+    nb = tiny_notebook(tmp_path / "t.ipynb", body)
+    reports = tmp_path / "reports"
+    previous = reports / "2026" / "慢区"
+    previous.mkdir(parents=True)
+    (previous / "report.html").write_text("上一次成功的报告", encoding="utf-8")
+    script = tmp_path / "run.py"
+    script.write_text(STOPPED, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(nb), str(reports), cluster.scheduler_address])
+    started = tmp_path / "started"
+    deadline = time.monotonic() + 120
+    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert started.exists(), "the slow district never started"
+    kernel_pid = int(started.read_text(encoding="utf-8"))
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) == 130
+    wave = reports / "2026"
+    deadline = time.monotonic() + 60           # the worker's district ends (interrupted), not in 600 s
+    while list(wave.glob(".慢区.*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not list(wave.glob(".慢区.*")), "the district kept running on the worker"
+    assert (previous / "report.html").read_text(encoding="utf-8") == "上一次成功的报告"
+    assert not (previous / "marker.txt").exists()
+    assert os.path.exists(f"/proc/{kernel_pid}")   # the warm kernel itself stays for the next run

@@ -311,11 +311,38 @@ def _run_local(todo: list[str], jobs: int, kwargs: dict, keys: dict, preload: tu
             t.join()
 
 
-def _dask_task(district: str, kwargs: dict, key: dict | None, preload: tuple[str, ...]) -> DistrictRun:
+# On a Dask worker: the kernels now running districts of each run (by the run's token), so that a
+# run stopped with Ctrl-C can interrupt its districts already running there (cancelling a Dask
+# future does not stop a task that has started).
+_RUNNING: dict[str, set[WarmKernel]] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+def _dask_task(district: str, kwargs: dict, key: dict | None, preload: tuple[str, ...],
+               token: str = "") -> DistrictRun:
     """Runs on a Dask worker: the district in this worker thread's warm kernel."""
     from .kernels import thread_kernel
 
-    return run_district(district, key=key, kernel=thread_kernel(preload), **kwargs)
+    kernel = thread_kernel(preload)
+    with _RUNNING_LOCK:
+        _RUNNING.setdefault(token, set()).add(kernel)
+    try:
+        return run_district(district, key=key, kernel=kernel, **kwargs)
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.get(token, set()).discard(kernel)
+            if not _RUNNING.get(token, True):
+                del _RUNNING[token]
+
+
+def _interrupt_run(token: str) -> int:
+    """Runs on each Dask worker when a run is stopped: interrupt the kernels running its districts,
+    which then fail, publish nothing and remove their temporary folders. Returns how many."""
+    with _RUNNING_LOCK:
+        kernels = list(_RUNNING.get(token, ()))
+    for kernel in kernels:
+        kernel.interrupt()
+    return len(kernels)
 
 
 def _run_on_dask(todo: list[str], address: str, kwargs: dict, keys: dict, preload: tuple[str, ...],
@@ -333,12 +360,16 @@ def _run_on_dask(todo: list[str], address: str, kwargs: dict, keys: dict, preloa
     token = uuid.uuid4().hex[:8]
     futures = []
     try:
-        futures = [client.submit(_dask_task, d, kwargs, keys.get(d), preload, pure=False,
+        futures = [client.submit(_dask_task, d, kwargs, keys.get(d), preload, token, pure=False,
                                  key=f"survey-report-{token}-{i}") for i, d in enumerate(todo)]
         for fut in as_completed(futures, loop=client.loop):   # not the default client: we set none
             done(fut.result())
     except BaseException:
         client.cancel(futures)
+        try:
+            client.run(_interrupt_run, token)
+        except Exception:           # a worker gone meanwhile: its districts ended with it
+            pass
         raise
     finally:
         client.close()
