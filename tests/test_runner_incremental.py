@@ -157,3 +157,19 @@ def test_cli_report_districts_skip_and_force(prepared, tmp_path, capsys):
     assert "--jobs 至少为 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(base + ["-d", "裕华区", "--all"])
+
+
+def test_a_change_to_the_package_source_makes_reports_stale(prepared, tmp_path):
+    import analysis
+
+    package = tmp_path / "analysis"
+    shutil.copytree(Path(analysis.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    before = runner.source_hash(package)
+    (package / "notes.txt").write_text("不是源代码", encoding="utf-8")
+    assert runner.source_hash(package) == before
+    stats_py = package / "stats.py"
+    stats_py.write_text(stats_py.read_text(encoding="utf-8") + "\n# 一处改动\n", encoding="utf-8")
+    assert runner.source_hash(package) != before
+    version = keys_of(prepared)["桥东区"]["package"]
+    assert version.endswith("+" + runner.source_hash(Path(analysis.__file__).parent))

@@ -70,12 +70,23 @@ class DistrictRun:
 # ─── what a report depends on ────────────────────────────────────────────────────────────────
 
 def _package_version() -> str:
+    """The installed version and a hash of the package's own source: a changed statistic or
+    chart makes every report stale even when nobody bumped the version (an editable install)."""
     from importlib import metadata
 
     try:
-        return metadata.version(PACKAGE)
+        version = metadata.version(PACKAGE)
     except metadata.PackageNotFoundError:
-        return "unknown"
+        version = "unknown"
+    return f"{version}+{source_hash(Path(__file__).resolve().parent)}"
+
+
+def source_hash(package_dir: Path) -> str:
+    """A short hash of every ``.py`` file under ``package_dir`` (names and contents)."""
+    h = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*.py")):
+        h.update(path.relative_to(package_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _row_hashes(df) -> "object":
