@@ -107,6 +107,25 @@ def rank_test(groups: list[pd.Series]) -> dict:
     return out
 
 
+def mann_whitney_counts(ca: np.ndarray, cb: np.ndarray) -> dict:
+    """``rank_test`` of two groups given how many of each answered each value (the same ordered
+    values for both): the same U (of the first group) and p, from midranks of the tied values,
+    without ranking every respondent (a district against a national sample)."""
+    ca, cb = np.asarray(ca, dtype=float), np.asarray(cb, dtype=float)
+    out = {"stat": "u", "value": np.nan, "p": np.nan}
+    na, nb = ca.sum(), cb.sum()
+    t = ca + cb
+    if not na or not nb or np.count_nonzero(t) < 2:
+        return out
+    n = na + nb
+    midrank = np.cumsum(t) - t + (t + 1) / 2
+    u = float((ca * midrank).sum() - na * (na + 1) / 2)
+    sigma = np.sqrt(na * nb / 12 * ((n + 1) - (t ** 3 - t).sum() / (n * (n - 1))))
+    z = (u - na * nb / 2) / sigma
+    out.update(value=u, p=float(min(1.0, 2 * sps.norm.sf(abs(z)))))
+    return out
+
+
 class _OrderedLogit(OrderedModel):
     """statsmodels' proportional-odds model with the logistic cdf and pdf as ufuncs
     (``scipy.special.expit``) instead of through ``scipy.stats.logistic``'s generic machinery: the same
@@ -130,14 +149,21 @@ def ordinal_logit(df: pd.DataFrame, item: str, predictors: list[str]) -> pd.Data
     """Proportional-odds logit of a rating item on numeric predictors (dummies included):
     coefficient, odds ratio exp(b) with 95% interval, p. Raises SurveyError when it cannot be fitted."""
     data = df[[item, *predictors]].apply(pd.to_numeric, errors="coerce").astype(float).dropna()
-    levels = sorted(data[item].unique())
-    if len(levels) < 2 or len(data) <= len(predictors) + len(levels):
-        raise SurveyError(f"{item} 的有效回答太少或只有一种答案，无法拟合有序logit模型。", variable=item,
-                          fix="合并分组或换用描述统计。")
     # one row per distinct answer pattern, weighted by how many respondents gave it: the same
     # likelihood, so the same estimates and standard errors, at the cost of a few dozen rows instead
     # of every respondent (a district against the rest of a national sample is a 2 × 5 table)
     cells = data.groupby([item, *predictors], sort=True).size().reset_index(name="_count")
+    return ordinal_logit_cells(cells, item, predictors)
+
+
+def ordinal_logit_cells(cells: pd.DataFrame, item: str, predictors: list[str]) -> pd.DataFrame:
+    """``ordinal_logit`` from distinct answer patterns: columns ``item``, ``predictors`` (floats) and
+    ``_count`` (respondents with that pattern), sorted by ``[item, *predictors]``."""
+    levels = sorted(cells[item].unique())
+    n = int(cells["_count"].sum())
+    if len(levels) < 2 or n <= len(predictors) + len(levels):
+        raise SurveyError(f"{item} 的有效回答太少或只有一种答案，无法拟合有序logit模型。", variable=item,
+                          fix="合并分组或换用描述统计。")
     y = pd.Series(pd.Categorical(cells[item], categories=levels, ordered=True), index=cells.index)
     model = _OrderedLogit(y, cells[predictors], distr="logit")
     model.freq_weights = cells["_count"].to_numpy(dtype=float)
@@ -151,7 +177,7 @@ def ordinal_logit(df: pd.DataFrame, item: str, predictors: list[str]) -> pd.Data
                           variable=item, fix="合并分组或只报告分布与秩检验。")
     return pd.DataFrame({"term": predictors, "coef": params[:k], "odds_ratio": np.exp(params[:k]),
                          "ci_low": np.exp(ci[:k, 0]), "ci_high": np.exp(ci[:k, 1]),
-                         "p": pvalues[:k], "n": len(data)})
+                         "p": pvalues[:k], "n": n})
 
 
 def adjust(p: pd.Series | np.ndarray, method: str = config.P_ADJUST) -> np.ndarray:
@@ -195,23 +221,44 @@ def compare_items(a: pd.DataFrame, b: pd.DataFrame, items: list[str], book: Code
     """Two sets of respondents on the same rating items: per item the top-two shares of each and
     their difference (Newcombe interval), Mann–Whitney p, the ordinal-logit odds ratio of ``a``
     against ``b``, and Holm-adjusted p over the items."""
+    counts = {item: (_value_counts(a, item), _value_counts(b, item)) for item in items}
+    return compare_counts(counts, book, group, table, table_title, a_label=a_label, b_label=b_label,
+                          book_b=book_b)
+
+
+def _value_counts(df: pd.DataFrame, item: str) -> pd.Series:
+    """Respondents per answer value (numeric, sorted); no answer left out."""
+    if item not in df:
+        return pd.Series(dtype="int64")
+    return pd.to_numeric(df[item], errors="coerce").dropna().astype(float).value_counts().sort_index()
+
+
+def compare_counts(counts: dict[str, tuple[pd.Series, pd.Series]], book: Codebook, group: str,
+                   table: str, table_title: str, *, a_label: str, b_label: str,
+                   book_b: Codebook | None = None) -> pd.DataFrame:
+    """``compare_items`` from the respondents per answer value of each item in ``a`` and ``b``
+    (``{item: (counts_a, counts_b)}``, value → count): every figure it prints is a function of these
+    counts, so a district against a national rest needs no copy of the rest's rows."""
     book_b = book_b or book
     records = []
-    for order, item in enumerate(items):
+    for order, (item, (ca, cb)) in enumerate(counts.items()):
         var = book.variables[item]
-        xa = pd.to_numeric(a[item], errors="coerce").dropna() if item in a else pd.Series(dtype=float)
-        xb = pd.to_numeric(b[item], errors="coerce").dropna() if item in b else pd.Series(dtype=float)
-        ta, tb = int(xa.isin(var.top_box).sum()), int(xb.isin(book_b.variables[item].top_box).sum())
-        d, dlo, dhi = _share_diff(ta, len(xa), tb, len(xb))
-        rt = rank_test([xa, xb])
-        both = pd.DataFrame({item: pd.concat([xa, xb], ignore_index=True),
-                             "in_a": [1.0] * len(xa) + [0.0] * len(xb)})
+        values = np.union1d(ca.index.to_numpy(dtype=float), cb.index.to_numpy(dtype=float))
+        ca = ca.reindex(values, fill_value=0).to_numpy(dtype="int64")
+        cb = cb.reindex(values, fill_value=0).to_numpy(dtype="int64")
+        na, nb = int(ca.sum()), int(cb.sum())
+        ta = int(ca[np.isin(values, list(var.top_box))].sum())
+        tb = int(cb[np.isin(values, list(book_b.variables[item].top_box))].sum())
+        d, dlo, dhi = _share_diff(ta, na, tb, nb)
+        rt = mann_whitney_counts(ca, cb)
+        cells = pd.DataFrame({item: np.repeat(values, 2), "in_a": np.tile([0.0, 1.0], len(values)),
+                              "_count": np.column_stack([cb, ca]).ravel()})
         try:
-            orr = ordinal_logit(both, item, ["in_a"]).iloc[0]
+            orr = ordinal_logit_cells(cells[cells["_count"] > 0].reset_index(drop=True), item, ["in_a"]).iloc[0]
             odds = (orr["odds_ratio"], orr["ci_low"], orr["ci_high"])
         except SurveyError:
             odds = (np.nan, np.nan, np.nan)
-        records.append(dict(item=item, label=var.label, order=order, na=len(xa), nb=len(xb), ta=ta, tb=tb,
+        records.append(dict(item=item, label=var.label, order=order, na=na, nb=nb, ta=ta, tb=tb,
                             diff=d, dlo=dlo, dhi=dhi, u=rt["value"], p=rt["p"], odds=odds))
     p_adj = adjust([r["p"] for r in records])
     parts = []
@@ -246,10 +293,14 @@ def district_vs_rest(df: pd.DataFrame, book: Codebook, district: str, items: lis
     """A district against the other districts pooled, on every rating item the codebook reports."""
     dvar = book.role("district")
     items = list(book.report.get("satisfaction", ())) if items is None else items
-    mine = df[dvar] == district
+    mine = df[df[dvar] == district]
+    counts = {}
+    for item in items:
+        everyone, ours = _value_counts(df, item), _value_counts(mine, item)
+        counts[item] = (ours, everyone.sub(ours, fill_value=0).astype("int64"))
     who = book.respondent or book.title
-    return compare_items(df[mine], df[~mine], items, book, district, f"{book.instrument}_vs_rest",
-                         f"{who}满意度：本区县与其他区县比较", a_label=district, b_label="其他区县")
+    return compare_counts(counts, book, district, f"{book.instrument}_vs_rest",
+                          f"{who}满意度：本区县与其他区县比较", a_label=district, b_label="其他区县")
 
 
 def subgroup_tests(df: pd.DataFrame, item: str, by: str, book: Codebook, group: str = "",
