@@ -401,3 +401,24 @@ def test_district_vs_rest_from_counts_equals_comparing_the_rows(books):
     first = items[0]
     scipy_u = compare.rank_test([df.loc[mine, first], df.loc[~mine, first]])["value"]
     assert u == pytest.approx(scipy_u, rel=1e-12)
+
+
+def test_ordinal_logit_converges_for_a_district_against_a_national_rest():
+    """A 2 × 5 table with a rest of half a million: the point estimate does not depend on scaling
+    every count (the likelihood is only multiplied), and the interval narrows by the square root.
+    BFGS alone reports no convergence here (its gradient test grows with the counts)."""
+    rest = np.array([7787, 42642, 153622, 237665, 131026])
+    district = np.array([2, 9, 54, 88, 50])
+    values = np.arange(1.0, 6.0)
+
+    def fit(scale):
+        cells = pd.DataFrame({"y": np.repeat(values, 2), "g": np.tile([0.0, 1.0], 5),
+                              "_count": np.column_stack([rest, district]).ravel() * scale})
+        return compare.ordinal_logit_cells(cells, "y", ["g"]).iloc[0]
+
+    small, big = fit(1), fit(1000)
+    assert big["odds_ratio"] == pytest.approx(small["odds_ratio"], rel=1e-6)
+    assert small["odds_ratio"] == pytest.approx(1.1696, abs=1e-4)
+    width = lambda r: np.log(r["ci_high"]) - np.log(r["ci_low"])  # noqa: E731
+    assert width(big) == pytest.approx(width(small) / np.sqrt(1000), rel=5e-3)   # numerical Hessians
+    assert big["n"] == 1000 * (rest.sum() + district.sum())

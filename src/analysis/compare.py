@@ -12,12 +12,15 @@ than 20% of expected counts are below 5 or any is below 1 (Cochran), where the t
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 from scipy.special import expit
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.multitest import multipletests
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from . import config
 from .codebook import Codebook
@@ -167,8 +170,15 @@ def ordinal_logit_cells(cells: pd.DataFrame, item: str, predictors: list[str]) -
     y = pd.Series(pd.Categorical(cells[item], categories=levels, ordered=True), index=cells.index)
     model = _OrderedLogit(y, cells[predictors], distr="logit")
     model.freq_weights = cells["_count"].to_numpy(dtype=float)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        # convergence is checked below; statsmodels' warning would only print into the report
+        warnings.simplefilter("ignore", ConvergenceWarning)
         fit = model.fit(method="bfgs", disp=False, maxiter=2000)
+        if not fit.mle_retvals.get("converged", False):
+            # BFGS stops on the gradient's size, which grows with the number of respondents: with
+            # a national rest (hundreds of thousands) it reports no convergence at the optimum.
+            # Newton's method from where it stopped settles it in a few steps.
+            fit = model.fit(start_params=fit.params, method="newton", disp=False, maxiter=100)
         ci = np.asarray(fit.conf_int(alpha=config.ALPHA))
         params, pvalues = np.asarray(fit.params), np.asarray(fit.pvalues)
     k = len(predictors)
