@@ -81,7 +81,7 @@ def test_each_bad_file_stops_prepare_with_one_message(books, tmp_path, capsys, n
     assert code == 2 and re.search(expect, err) and name in err and "Traceback" not in err
     # the earlier result is untouched and no temporary folder is left behind
     assert (previous / "manifest.json").read_text(encoding="utf-8") == "{\"earlier\": true}"
-    assert sorted(p.name for p in (tmp_path / "processed").iterdir()) == ["w"]
+    assert sorted(p.name for p in (tmp_path / "processed").iterdir()) == [".w.lock", "w"]   # the wave's lock stays
 
 
 def test_a_contradictory_codebook_stops_prepare(books, tmp_path, capsys):

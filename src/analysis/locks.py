@@ -52,10 +52,14 @@ def hold(folder: str | os.PathLike, *, shared: bool = False, what: str = "") -> 
     naming the command that holds it. ``what`` says what the folder is, for that message."""
     folder = Path(folder)
     path = lock_path(folder)
+    made = _missing_ancestors(path.parent)      # folders made only to hold the lock go with it
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
-        if not _try_lock(fd, shared):
+        locked = _try_lock(fd, shared)
+        if locked and not _same_file(fd, path):  # removed by a holder that had made its folder
+            raise SurveyError("另一个 survey 命令刚刚结束并移走了锁文件。", file=str(folder), fix="重新运行即可。")
+        if not locked:
             holder = _read_holder(path)
             raise SurveyError(
                 f"另一个 survey 命令正在{'写' if not shared else '使用'}{what or folder}"
@@ -70,8 +74,42 @@ def hold(folder: str | os.PathLike, *, shared: bool = False, what: str = "") -> 
         finally:
             if not shared:
                 os.ftruncate(fd, 0)
+            if made and not shared:
+                _remove_if_only_lock(path, made)
     finally:
         os.close(fd)             # releases the lock
+
+
+def _missing_ancestors(folder: Path) -> list[Path]:
+    """``folder`` and its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return missing
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _remove_if_only_lock(path: Path, made: list[Path]) -> None:
+    """A command that failed before writing anything leaves no folder behind: remove the lock
+    file (still holding it, so nobody else can be holding it) and the folders made for it, if
+    nothing else was put there."""
+    if list(path.parent.iterdir()) != [path]:
+        return
+    path.unlink(missing_ok=True)
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _try_lock(fd: int, shared: bool) -> bool:
