@@ -10,6 +10,7 @@ SPSS ``.sav``/``.zsav`` and Stata ``.dta`` files are read by :mod:`analysis.stat
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -113,10 +114,22 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def _first_undecodable_line(data: bytes) -> int:
-    for i, line in enumerate(data.split(b"\n"), 1):
+    """The first line that breaks the file's encoding: in a file whose first non-ASCII line is UTF-8
+    (rows pasted in from a GBK file), the first line that is not UTF-8; else the first line that is
+    neither UTF-8 nor GB18030."""
+    lines = data.split(b"\n")
+    first = next((line for line in lines if not line.isascii()), b"")
+    try:
+        first.decode("utf-8")
+        utf8_first = True
+    except UnicodeDecodeError:
+        utf8_first = False
+    for i, line in enumerate(lines, 1):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
+            if utf8_first:
+                return i
             try:
                 line.decode("gb18030")
             except UnicodeDecodeError:
@@ -137,7 +150,8 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     sep = "\t" if encoding == "utf-16" and text[:4096].count("\t") > text[:4096].count(",") else ","
     # width from the widest of the first lines: a title row above the header is narrower
     head = text[:200_000].splitlines()[:_HEADER_SCAN_ROWS + 5]
-    width = max((len(r) for r in csv.reader(head, delimiter=sep)), default=1)
+    with _no_field_limit():   # a free-text cell may be longer than csv's 131,072 characters
+        width = max((len(r) for r in csv.reader(head, delimiter=sep)), default=1)
     del text
     opts = dict(header=None, dtype=str, keep_default_na=False, na_filter=False, sep=sep,
                 skip_blank_lines=False, names=range(width),
@@ -147,7 +161,8 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     except pd.errors.ParserError:
         # a row further down is wider than the first ones: let the python engine size the table
         try:
-            df = pd.read_csv(io.BytesIO(data), engine="python", **{**opts, "names": None})
+            with _no_field_limit():
+                df = pd.read_csv(io.BytesIO(data), engine="python", **{**opts, "names": None})
         except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as e:
             raise SurveyError(f"CSV 格式错误：{e}", file=str(path),
                               fix="检查分隔符和引号，或在 Excel 中打开后重新另存为 CSV。") from None
@@ -156,6 +171,17 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     df.columns = range(df.shape[1])
     notes = (f"删除了单元格中的 {nul} 个空字符（NUL）",) if nul else ()
     return _blank_to_none(df), encoding, notes
+
+
+@contextlib.contextmanager
+def _no_field_limit():
+    """Lift the csv module's per-cell limit (131,072 characters) for one read, then restore it."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 
 _IS_BLANK = np.frompyfunc(lambda v: v is None or (isinstance(v, str) and (v == "" or v.isspace())), 1, 1)
