@@ -147,7 +147,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     if nul:  # a stray NUL typed into a cell: removed, and the file's notes say so
         text = text.replace("\x00", "")
         data = text.encode({"utf-16": "utf-16"}.get(encoding, encoding))
-    sep = "\t" if encoding == "utf-16" and text[:4096].count("\t") > text[:4096].count(",") else ","
+    sep = _separator(text)
     # width from the widest of the first lines: a title row above the header is narrower
     head = text[:200_000].splitlines()[:_HEADER_SCAN_ROWS + 5]
     with _no_field_limit():   # a free-text cell may be longer than csv's 131,072 characters
@@ -171,6 +171,15 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     df.columns = range(df.shape[1])
     notes = (f"删除了单元格中的 {nul} 个空字符（NUL）",) if nul else ()
     return _blank_to_none(df), encoding, notes
+
+
+def _separator(text: str) -> str:
+    """Comma, or the tab (Excel's "Unicode text" and "Text (Tab delimited)") or semicolon (Excel in
+    locales with a decimal comma) when the first lines hold more of it than of commas."""
+    head = "\n".join(text[:20_000].splitlines()[:5])
+    counts = {sep: head.count(sep) for sep in (",", "\t", ";")}
+    best = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] > counts[","] else ","
 
 
 @contextlib.contextmanager
@@ -380,7 +389,9 @@ def _header_row(grid: list[list[str | None]], known: set[str]) -> int:
         return h
     widths = [len({c for c in row if c is not None}) for row in scan]  # a merged title counts once
     widest = max(widths)
-    return next(i for i, w in enumerate(widths) if w >= max(2, 0.8 * widest)) if widest else 0
+    # a table one column wide has no row "as wide as" two cells: its first filled row is the header
+    return next((i for i, w in enumerate(widths) if w >= max(2, 0.8 * widest)),
+                next((i for i, w in enumerate(widths) if w), 0))
 
 
 def _header_known(cell: str, known: set[str]) -> bool:
