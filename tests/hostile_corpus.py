@@ -270,6 +270,10 @@ CASES: list[Case] = [
     Case("csv_utf8_with_gbk_rows", {"mixed.csv": _mixed_lines}, r"编码.*第 [45] 行|第 [45] 行.*编码"),
     Case("csv_utf16_without_bom", {"u16.csv": _utf16_no_bom}, r"二进制|编码"),
     Case("csv_unbalanced_quote", {"quote.csv": _unbalanced_quotes}, r"CSV 格式错误"),
+    Case("csv_tab_separated_utf8", {"tab.csv": lambda p, b: p.write_bytes(
+        _frame(b).to_csv(index=False, sep="\t").encode("utf-8"))}, "ok", rows=5),    # found by fuzzing
+    Case("csv_semicolon_separated", {"semi.csv": lambda p, b: p.write_bytes(
+        _frame(b).to_csv(index=False, sep=";").encode("gb18030"))}, "ok", rows=5),
     Case("csv_ragged_rows", {"ragged.csv": _ragged_rows}, "ok", rows=5),
     # a questionnaire nobody has answered yet: read, 0 received = 0 valid + 0 excluded
     Case("csv_header_only", {"head.csv": _header_only("csv")}, "ok", rows=0),

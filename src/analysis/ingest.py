@@ -1,7 +1,8 @@
 """Reading questionnaire exports into raw tables, keeping where every row came from.
 
 Supported: 问卷星 downloads and hand-typed sheets as ``.xlsx`` / ``.xlsm`` / ``.xls`` / ``.csv``
-(UTF-8 with or without BOM, or GB18030/GBK as Excel on Chinese Windows saves it). Every cell is
+(UTF-8 with or without BOM, or GB18030/GBK as Excel on Chinese Windows saves it; comma-, tab- or
+semicolon-separated; cells of any length). Every cell is
 kept as text exactly as the file holds it (numbers rendered without a spurious ``.0``); meaning is
 the cleaner's business. A title row above the header is skipped by finding the header row among
 the first rows; note rows below the data (``注：…``) are set aside and reported, not read as answers.
