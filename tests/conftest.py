@@ -80,3 +80,22 @@ def fx_margins():
 
     return MG.InstrumentMargins.from_joint(pd.read_csv(R_SURVEY / "fixture_margins.csv"),
                                           ["gender", "age_band"], "worker")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The bundled sample through `survey build`, as a user runs it; once per test session."""
+    from analysis import cli
+
+    root = tmp_path_factory.mktemp("e2e")
+    processed, reports = root / "processed", root / "reports"
+    code = cli.main(["build", "--processed-dir", str(processed), "--reports-dir", str(reports), "--quiet"])
+    return {"code": code, "processed": processed, "reports": reports / config.DEFAULT_WAVE}
+
+
+@pytest.fixture(scope="session")
+def planted(tmp_path_factory):
+    """What the generator put in the sample (rows, duplicates, speeders, PII), regenerated independently."""
+    from analysis import synth
+
+    return synth.make_sample(tmp_path_factory.mktemp("sample"))

@@ -14,23 +14,13 @@ import docx
 import pytest
 from PIL import Image
 
-from analysis import cli, config, pipeline, synth
+from analysis import cli, config, pipeline
 
 DISTRICTS = ["桥东区", "桥西区", "新华区", "裕华区", "长安区"]
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    processed, reports = root / "processed", root / "reports"
-    code = cli.main(["build", "--processed-dir", str(processed), "--reports-dir", str(reports), "--quiet"])
-    return {"code": code, "processed": processed, "reports": reports / config.DEFAULT_WAVE}
-
-
-@pytest.fixture(scope="session")
-def planted(tmp_path_factory):
-    """What the generator put in the sample (rows, duplicates, speeders), regenerated independently."""
-    return synth.make_sample(tmp_path_factory.mktemp("sample"))
+# `built` (the sample through `survey build`, once per session) and `planted` are in conftest.py:
+# the PII scan and the suppression checks (test_output_safety, test_suppression_everywhere) reuse them.
 
 
 def test_build_succeeds_for_every_district(built):

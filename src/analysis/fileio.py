@@ -76,14 +76,11 @@ def sha256_file(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-_UNSAFE = str.maketrans({c: "_" for c in '/\\:*?"<>|'})
-
-
 def safe_name(name: str) -> str:
-    """A district name as a folder name: Chinese kept, path separators and leading dots neutralised."""
-    cleaned = "".join(ch for ch in name if ch.isprintable()).translate(_UNSAFE).strip()
-    cleaned = cleaned.lstrip(".") or "_"
-    return cleaned[:100]
+    """A district name as a folder name: see :func:`analysis.safenames.folder_name`."""
+    from .safenames import folder_name
+
+    return folder_name(name)
 
 
 def read_yaml(path: str | Path, what: str, fix_missing: str):

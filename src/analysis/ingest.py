@@ -1,7 +1,8 @@
 """Reading questionnaire exports into raw tables, keeping where every row came from.
 
 Supported: 问卷星 downloads and hand-typed sheets as ``.xlsx`` / ``.xlsm`` / ``.xls`` / ``.csv``
-(UTF-8 with or without BOM, or GB18030/GBK as Excel on Chinese Windows saves it). Every cell is
+(UTF-8 with or without BOM, or GB18030/GBK as Excel on Chinese Windows saves it; comma-, tab- or
+semicolon-separated; cells of any length). Every cell is
 kept as text exactly as the file holds it (numbers rendered without a spurious ``.0``); meaning is
 the cleaner's business. A title row above the header is skipped by finding the header row among
 the first rows; note rows below the data (``注：…``) are set aside and reported, not read as answers.
@@ -10,6 +11,7 @@ SPSS ``.sav``/``.zsav`` and Stata ``.dta`` files are read by :mod:`analysis.stat
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -113,10 +115,22 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def _first_undecodable_line(data: bytes) -> int:
-    for i, line in enumerate(data.split(b"\n"), 1):
+    """The first line that breaks the file's encoding: in a file whose first non-ASCII line is UTF-8
+    (rows pasted in from a GBK file), the first line that is not UTF-8; else the first line that is
+    neither UTF-8 nor GB18030."""
+    lines = data.split(b"\n")
+    first = next((line for line in lines if not line.isascii()), b"")
+    try:
+        first.decode("utf-8")
+        utf8_first = True
+    except UnicodeDecodeError:
+        utf8_first = False
+    for i, line in enumerate(lines, 1):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
+            if utf8_first:
+                return i
             try:
                 line.decode("gb18030")
             except UnicodeDecodeError:
@@ -134,10 +148,11 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     if nul:  # a stray NUL typed into a cell: removed, and the file's notes say so
         text = text.replace("\x00", "")
         data = text.encode({"utf-16": "utf-16"}.get(encoding, encoding))
-    sep = "\t" if encoding == "utf-16" and text[:4096].count("\t") > text[:4096].count(",") else ","
+    sep = _separator(text)
     # width from the widest of the first lines: a title row above the header is narrower
     head = text[:200_000].splitlines()[:_HEADER_SCAN_ROWS + 5]
-    width = max((len(r) for r in csv.reader(head, delimiter=sep)), default=1)
+    with _no_field_limit():   # a free-text cell may be longer than csv's 131,072 characters
+        width = max((len(r) for r in csv.reader(head, delimiter=sep)), default=1)
     del text
     opts = dict(header=None, dtype=str, keep_default_na=False, na_filter=False, sep=sep,
                 skip_blank_lines=False, names=range(width),
@@ -147,7 +162,8 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     except pd.errors.ParserError:
         # a row further down is wider than the first ones: let the python engine size the table
         try:
-            df = pd.read_csv(io.BytesIO(data), engine="python", **{**opts, "names": None})
+            with _no_field_limit():
+                df = pd.read_csv(io.BytesIO(data), engine="python", **{**opts, "names": None})
         except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as e:
             raise SurveyError(f"CSV 格式错误：{e}", file=str(path),
                               fix="检查分隔符和引号，或在 Excel 中打开后重新另存为 CSV。") from None
@@ -156,6 +172,26 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     df.columns = range(df.shape[1])
     notes = (f"删除了单元格中的 {nul} 个空字符（NUL）",) if nul else ()
     return _blank_to_none(df), encoding, notes
+
+
+def _separator(text: str) -> str:
+    """Comma, or the tab (Excel's "Unicode text" and "Text (Tab delimited)") or semicolon (Excel in
+    locales with a decimal comma) when the first lines hold more of it than of commas."""
+    head = "\n".join(text[:20_000].splitlines()[:5])
+    counts = {sep: head.count(sep) for sep in (",", "\t", ";")}
+    best = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] > counts[","] else ","
+
+
+@contextlib.contextmanager
+def _no_field_limit():
+    """Lift the csv module's per-cell limit (131,072 characters) for one read, then restore it."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 
 _IS_BLANK = np.frompyfunc(lambda v: v is None or (isinstance(v, str) and (v == "" or v.isspace())), 1, 1)
@@ -354,7 +390,9 @@ def _header_row(grid: list[list[str | None]], known: set[str]) -> int:
         return h
     widths = [len({c for c in row if c is not None}) for row in scan]  # a merged title counts once
     widest = max(widths)
-    return next(i for i, w in enumerate(widths) if w >= max(2, 0.8 * widest)) if widest else 0
+    # a table one column wide has no row "as wide as" two cells: its first filled row is the header
+    return next((i for i, w in enumerate(widths) if w >= max(2, 0.8 * widest)),
+                next((i for i, w in enumerate(widths) if w), 0))
 
 
 def _header_known(cell: str, known: set[str]) -> bool:

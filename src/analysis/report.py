@@ -12,14 +12,16 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .fileio import safe_name, write_text
+from .fileio import write_text
 from .pipeline import Wave
+from .safenames import folder_name
 
 
 def output_folder(output_dir: str, wave: str, district: str,
                   reports_dir: Path = config.REPORTS_DIR) -> Path:
-    """``output_dir`` when given, else ``reports/<wave>/<district>/``; created if missing."""
-    folder = Path(output_dir) if output_dir else Path(reports_dir) / wave / safe_name(district)
+    """``output_dir`` when given, else ``reports/<wave>/<folder_name(district)>/`` (a safe, stable
+    folder name, see analysis.safenames); created if missing."""
+    folder = Path(output_dir) if output_dir else Path(reports_dir) / wave / folder_name(district)
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     return folder
 

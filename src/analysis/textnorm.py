@@ -26,10 +26,18 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+# control characters (C0/C1 other than white space) and invisible format characters (zero-width
+# space, bidi overrides such as U+202E that show text reversed): never part of an answer, and they
+# would make "裕华区" and "裕华区\x07" two districts that look the same
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        r"\u2066-\u206f\ufeff\ufff9-\ufffb]")
+
+
 @functools.lru_cache(maxsize=200_000)
 def canon(text: str) -> str:
-    """NFKC + simplified characters + folded white space; the form free text is kept in."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC + simplified characters + folded white space, control and invisible format characters
+    removed; the form free text is kept in."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     if any(ord(ch) > 0x2E7F for ch in text):  # only CJK text can hold traditional characters
         text = _t2s().convert(text)
     return _WS.sub(" ", text).strip()
