@@ -216,15 +216,31 @@ def test_district_vs_rest_rows_and_correction(books):
 
 
 def test_residents_vs_workers_on_shared_questions(books):
-    assert compare.shared_items(books["resident"], books["worker"]) == ["gender", "party"]
-    res = pd.DataFrame({"gender": ints([1] * 30 + [2] * 70), "party": ints([1] * 20 + [5] * 80)})
-    wrk = pd.DataFrame({"gender": ints([1] * 50 + [2] * 50), "party": ints([1] * 50 + [5] * 50)})
+    assert compare.shared_items(books["resident"], books["worker"]) == ["gender", "party", "assessor"]
+    res = pd.DataFrame({"gender": ints([1] * 30 + [2] * 70), "party": ints([1] * 20 + [5] * 80),
+                        "assessor": ints([1] * 40 + [2] * 60)})
+    wrk = pd.DataFrame({"gender": ints([1] * 50 + [2] * 50), "party": ints([1] * 50 + [5] * 50),
+                        "assessor": ints([1] * 45 + [2] * 55)})
     rows = compare.residents_vs_workers(res, wrk, books["resident"], books["worker"], "甲区")
     male = rows[(rows["variable"] == "gender") & (rows["category"] == "1")].iloc[0]
     assert male["exact"] == pytest.approx(30 - 50)
     chi = rows[(rows["variable"] == "gender") & (rows["stat"] == "chi2")].iloc[0]
     assert chi["exact"] == pytest.approx(compare.chi_square([[30, 70], [50, 50]])["chi2"])
     assert chi["exact"] == pytest.approx(200 * (30 * 50 - 70 * 50) ** 2 / (100 * 100 * 80 * 120))
+    # each answer's two-proportion z test (pooled), by hand: 居民代表 40 of 100 against 45 of 100
+    by = rows[(rows["variable"] == "assessor") & (rows["category"] == "1")].set_index("stat")
+    pooled = 85 / 200
+    z = (0.40 - 0.45) / math.sqrt(pooled * (1 - pooled) * (1 / 100 + 1 / 100))
+    assert by.loc["p", "exact"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)))
+    assert by.loc["diff", "value"] == -5.0
+    # Holm over the answers of the three questions someone chose (answers nobody chose have no test:
+    # 2 of gender, 2 of party, 2 of assessor): the smallest p times 6, the next times 5 …
+    answer_p = rows[(rows["stat"] == "p") & (rows["category"] != "test")]
+    assert len(answer_p) == 11 and answer_p["exact"].notna().sum() == 6
+    ps = sorted(answer_p["exact"].dropna())
+    adj = sorted(rows.loc[(rows["stat"] == "p_adj") & (rows["category"] != "test"), "exact"].dropna())
+    assert adj[0] == pytest.approx(min(1.0, ps[0] * 6))
+    assert adj[2] == pytest.approx(min(1.0, max(ps[0] * 6, ps[1] * 5, ps[2] * 4)))
 
 
 def test_subgroup_tests_within_a_district(books):

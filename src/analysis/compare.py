@@ -283,10 +283,12 @@ def shared_items(book_a: Codebook, book_b: Codebook) -> list[str]:
 def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r: Codebook,
                          book_w: Codebook, group: str = "") -> pd.DataFrame:
     """Seed 002 篇3's paragraph: on each question both answer, the share of residents and of workers
-    choosing each answer, the difference in points (Newcombe interval), chi-square and Cramér's V,
-    Holm-adjusted over the questions."""
+    choosing each answer, the difference in points (Newcombe interval) with its two-proportion test
+    (``p``, Pearson's 2×2 chi-square, the same as the pooled z test; ``p_adj`` Holm-adjusted over every
+    answer of every shared question), then per question chi-square and Cramér's V, Holm-adjusted over
+    the questions."""
     table, title = "residents_vs_workers", "居民与社区工作者的比较"
-    parts, tests = [], []
+    parts, tests, answers = [], [], []
     for order, name in enumerate(shared_items(book_r, book_w)):
         labels = book_r.labels(name)
         cr = residents[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
@@ -294,6 +296,8 @@ def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r:
         nr, nw = int(cr.sum()), int(cw.sum())
         for j, code in enumerate(labels):
             d, lo, hi = _share_diff(int(cr[code]), nr, int(cw[code]), nw)
+            two = chi_square([[int(cr[code]), nr - int(cr[code])], [int(cw[code]), nw - int(cw[code])]])
+            answers.append((name, order, j, code, labels[code], int(cr[code] + cw[code]), nr, nw, two["p"]))
             parts.append(_rows(table=table, table_title=title, group=group, variable=name,
                                variable_label=book_r.label(name), category=str(code),
                                category_label=labels[code], order=[order * 100 + j + 1], stat="diff",
@@ -303,6 +307,13 @@ def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r:
                                suppressed=min(nr, nw) < config.MIN_CELL))
         res = chi_square(np.vstack([cr.to_numpy(), cw.to_numpy()]))
         tests.append((name, order, res))
+    for (name, order, j, code, label, n, nr, nw, p), padj in zip(answers, adjust([a[-1] for a in answers])):
+        parts.append(_rows(table=table, table_title=title, group=group, variable=name,
+                           variable_label=book_r.label(name), category=str(code),
+                           category_label=[f"{label}：p值", f"{label}：校正后p值（Holm）"],
+                           order=[order * 100 + 20 + j, order * 100 + 40 + j], stat=["p", "p_adj"],
+                           n=n, base=nr + nw, base_label="检验样本", value=[round(p, 3), round(padj, 3)],
+                           exact=[p, padj], suppressed=min(nr, nw) < config.MIN_CELL))
     p_adj = adjust([r["p"] for _, _, r in tests])
     for (name, order, res), padj in zip(tests, p_adj):
         rows = _test_rows(res, table=table, title=title, group=group, variable=name,

@@ -79,7 +79,7 @@ SECTIONS = [
 WHOLE_STATS = {"rank", "n", "n_eff", "df", "count"}
 STAT_DECIMALS = {"alpha": 3, "alpha_if_deleted": 3, "item_total_r": 3, "beta": 3, "r": 3,
                  "cramers_v": 3, "chi2": 3, "deff": 2, "w_ratio": 2, "odds_ratio": 2,
-                 "diff": 1, "rate": 1, "member_share": 1, "u": 1}
+                 "diff": 1, "rate": 1, "member_share": 1, "u": 1, "net": 1}
 P_STATS = {"p", "p_adj"}
 HIDDEN_STATS = {"u"}       # the Mann-Whitney U means nothing to a reader; its p is shown (U is in stats.json)
 PIVOT_MAX_COLUMNS = 7      # a table of statistics with more kinds than this lists them one per row
@@ -221,6 +221,8 @@ def _likert_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
         for _, row in vrows[vrows["stat"] == "top2"].iterrows():
             record["满意率（%）"] = _cell(row, True)
             record["95%置信区间"] = _fmt_ci(row, True)
+        for _, row in vrows[vrows["stat"] == "net"].iterrows():
+            record["净满意度"] = _cell(row, False)
         for _, row in vrows[vrows["stat"] == "mean"].iterrows():
             record["平均分"] = _cell(row, True)
             record["有效回答"] = DASH if row["suppressed"] else str(int(row["base"]))
@@ -284,6 +286,8 @@ def table_note(S: pd.DataFrame, table: str, group: str) -> str:
     if not top.empty:                     # the top-box answers are named by the codebook, not here
         boxes = "”与“".join(str(top["category_label"].iloc[0]).split("＋"))
         parts.append(f"各档次和满意率均为占基数的百分比（%），满意率为“{boxes}”之和")
+        if (rows["stat"] == "net").any():
+            parts.append("净满意度为满意率减去最低两档的占比（百分点）")
     diff = rows[(rows["stat"] == "diff") & rows["base_label"].str.contains("－", regex=False)]
     if not diff.empty:
         parts.append(f"差值为{diff['base_label'].iloc[0]}的占比之差（百分点）")
