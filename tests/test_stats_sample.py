@@ -99,3 +99,22 @@ def test_resident_and_worker_answers_on_who_should_assess(wave, S):
             & (S["stat"] == "diff")].iloc[0]
     assert row["exact"] == pytest.approx(((r == 1).mean() - (w == 1).mean()) * 100)
     assert row["base"] == len(r) + len(w)
+
+
+def test_residents_vs_workers_sentence_flags_only_a_significant_difference(wave, S):
+    """桥东区: the sentence calls the 居民代表 shares different exactly when the Holm-adjusted
+    two-proportion p of the stats table is below 0.05, and prints the table's values."""
+    from analysis import narrative
+
+    verdicts = set()
+    for district in wave.districts:
+        S_d = S if district == "桥东区" else stats.district_stats(wave, district)
+        (text,) = narrative.residents_vs_workers_sentences(S_d, district)
+        row = stats.lookup(S_d, "residents_vs_workers", "assessor", "1", "p_adj", district)
+        r = stats.lookup(S_d, "resident_composition", "assessor", "1", "share", district)
+        w = stats.lookup(S_d, "worker_composition", "assessor", "1", "share", district)
+        assert f"居民占{r['value']:.1f}%，社区工作者占{w['value']:.1f}%" in text
+        assert ("差异有统计学意义" in text) == (row["value"] < 0.05), district
+        assert ("没有统计学意义" in text) == (row["value"] >= 0.05), district
+        verdicts.add(bool(row["value"] < 0.05))
+    assert verdicts == {True, False}                     # the sample has both kinds of district
