@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import nbformat
 import openpyxl
 import pandas as pd
+from PIL import Image
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
@@ -287,6 +288,23 @@ def test_index_html(tmp_path):
     assert [name for _, name in rows] == ["新华区", "桥东区", "&lt;script&gt;x&lt;/script&gt;"]
     assert "22.1%" in page and "62.3%" in page and "494" in page
     assert f"<td></td><td>{POOLED_GROUP}</td>" in page
+
+
+def test_index_html_embeds_the_districts_as_charts(tmp_path):
+    wave_dir = tmp_path / "2026"
+    for name, shift in (("桥东区", 0), ("新华区", 30), ("裕华区", -20)):
+        _district_folder(wave_dir, name, name, shift, ["report.html"])
+    render.write_index_html(wave_dir, "2026")
+    page = (wave_dir / "index.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert images == ["figures/overview_overall.png", "figures/overview_items.png"]
+    for image in images:
+        with Image.open(wave_dir / image) as img:
+            assert img.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        assert (wave_dir / image).with_suffix(".svg").exists()
+    first = (wave_dir / images[1]).read_bytes()
+    render.write_index_html(wave_dir, "2026")
+    assert (wave_dir / images[1]).read_bytes() == first                 # same stats, same bytes
 
 
 def test_index_html_missing_values_show_dash(tmp_path):

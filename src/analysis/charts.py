@@ -367,14 +367,21 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     ax.set_ylim(len(districts) - 0.5, -1.2)
     ax.set_xlim(*span)
     what = rows["variable_label"].iloc[0] + (rows["category_label"].iloc[0] if category else "")
-    ax.set_xlabel(f"{what}{STAT_LABELS.get(stat, stat)}" + ("（%）" if percent else "")
-                  + "，线段为95%置信区间")
+    measure = _measure_name(what, stat)
+    ax.set_xlabel(measure + ("（%）" if percent else "") + "，线段为95%置信区间")
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax, left=True)
     ax.tick_params(axis="y", length=0)
-    _title(fig, title, f"各区县{what}{STAT_LABELS.get(stat, stat)}比较")
+    _title(fig, title, f"各区县{measure}比较")
     _caption(fig, _base_text(districts), source, bool(districts["suppressed"].any()))
     return fig
+
+
+def _measure_name(what: str, stat: str) -> str:
+    """“总体满意度” + top2 → “总体满意率” (not “总体满意度满意率”); otherwise label + statistic."""
+    if stat == "top2" and what.endswith("满意度"):
+        return what[:-1] + "率"
+    return what + STAT_LABELS.get(stat, stat)
 
 
 def _value_span(rows: pd.DataFrame, percent: bool) -> tuple[float, float]:

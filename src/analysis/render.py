@@ -749,6 +749,9 @@ th:nth-child(2), td:nth-child(2), td:last-child { text-align: left; }
 tfoot td { border-top: 1px solid #333; font-weight: bold; }
 a { color: #1f5fa8; margin-right: .8em; }
 .note { color: #555; font-size: .9em; }
+figure { margin: 2em 0 0; }
+figure img { width: 100%; max-width: 60em; height: auto; display: block; }
+figcaption { color: #555; font-size: .9em; margin-top: .3em; }
 """
 INDEX_HEADERS = ["排名", "区县", "工作者样本量", "居民样本量", "专职占比", "35岁以下占比",
                  "大专及以上占比", "居民总体满意率（95%置信区间）", "报告"]
@@ -779,13 +782,16 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
     overall satisfaction, with relative links to the district's reports that exist."""
     wave_dir = Path(wave_dir)
     entries, pooled, synthetic, unassigned = [], None, False, ""
+    charted: list[pd.DataFrame] = []
     for stats_path in sorted(wave_dir.glob("*/stats.json")):
         meta, S = _read_stats(stats_path)
         synthetic |= bool(meta.get("synthetic"))
         entries.append((meta["district"], stats_path.parent, _summary(S, meta["district"])))
+        charted.append(S[S["group"] == meta["district"]])
         if pooled is None and (S["group"] == POOLED_GROUP).any():
             pooled = _summary(S, POOLED_GROUP)
             unassigned = _unassigned_line(S)
+            charted.append(S[S["group"] == POOLED_GROUP])
     ranks = _ranks([summary["sort"] for _, _, summary in entries])
     ranked = sorted(zip(ranks, entries), key=lambda item: (
         item[1][2]["sort"] is None, -(item[1][2]["sort"] or 0), item[1][0]))
@@ -808,11 +814,44 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
     boxes = "”与“".join(labels[0].split("＋")) if labels else ""
     page += ["</table>",
              f'<p class="note">{html.escape(unassigned)}</p>' if unassigned else "",
+             *_overview_figures(wave_dir, charted, wave, synthetic),
              '<p class="note">'
              + (html.escape(f"满意率为“{boxes}”的占比之和（%），") if boxes else "")
              + f"括号内为95%置信区间；“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
              "</body>", "</html>", ""]
     write_text(wave_dir / "index.html", "\n".join(page))
+
+
+OVERVIEW_FIGURES = "figures"      # wave_dir/figures/: the overview's charts (PNG 300 dpi + SVG)
+
+
+def _overview_figures(wave_dir: Path, parts: list[pd.DataFrame], wave: str, synthetic: bool) -> list[str]:
+    """The districts side by side as charts under the table: overall satisfaction as dots with
+    their 95% CI, and small multiples (one panel per district, the same axes) of every rating item.
+    Drawn from the same stats.json rows as the table; absent when no district has resident ratings."""
+    from . import charts
+
+    S_all = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if S_all.empty:
+        return []
+    rated = S_all[(S_all["table"] == "resident_satisfaction") & (S_all["stat"] == "top2")]
+    if rated.empty or not (rated["group"] != POOLED_GROUP).any():
+        return []
+    source = f"数据来源：{wave}年居民问卷" + (f"（{SAMPLE_NOTE}）" if synthetic else "")
+    out, folder = [], wave_dir / OVERVIEW_FIGURES
+    figures = []
+    overall = rated[rated["variable"] == "sat_overall"]
+    if len(overall) and not overall.duplicated("group").any():
+        figures.append(("overview_overall", charts.district_comparison(
+            S_all, "resident_satisfaction", "sat_overall", source=source),
+            "各区县居民总体满意率及其95%置信区间"))
+    figures.append(("overview_items", charts.district_small_multiples(
+        S_all, "resident_satisfaction", source=source), "各区县居民各项满意率（每区县一图，坐标相同）"))
+    for name, fig, alt in figures:
+        charts.save_figure(fig, folder, name)
+        out.append(f'<figure><img src="{OVERVIEW_FIGURES}/{name}.png" alt="{html.escape(alt)}">'
+                   f"<figcaption>{html.escape(alt)}</figcaption></figure>")
+    return out
 
 
 def _figures(summary: dict) -> list[str]:
