@@ -397,3 +397,23 @@ def test_index_shows_pooled_sample_sizes_unassigned_and_codebook_top_box(books, 
     assert re.findall(r"<td>([^<]*)</td>", pooled_row)[:2] == ["586", "745"]   # workers, residents
     assert "另有未填所在区县的问卷（（未填区县））：居民问卷收到6份、有效5份。" in page
     assert "满意率为“很好”与“较好”的占比之和" in page and "非常满意" not in page
+
+
+def test_an_overfull_table_keeps_its_labels_on_one_line_and_breaks_intervals():
+    """The district-vs-rest table (seven columns, two of them value + interval) is wider than the
+    page: 项目 keeps the room its longest label needs, the interval columns give way first."""
+    frame = pd.DataFrame({
+        "项目": ["社区服务", "党组织作用", "信息化服务"],
+        "桥东区满意率": ["75.5", "53.0", "49.6"],
+        "其他区县满意率": ["63.8", "43.4", "34.2"],
+        "桥东区－其他区县": ["11.7（6.9～16.3）", "9.5（4.3～14.7）", "15.4（10.2～20.6）"],
+        "p值": ["<0.001", "<0.001", "<0.001"],
+        "校正后p值（Holm）": ["<0.001", "<0.001", "<0.001"],
+        "比值比（有序logit）": ["1.78（1.46～2.16）", "1.52（1.25～1.84）", "1.86（1.53～2.27）"],
+    })
+    widths = render._column_widths(frame)
+    assert sum(widths) == pytest.approx(render.TEXT_WIDTH_CM)
+    label_cm = (render._text_width("党组织作用") + 3) * render.CHAR_UNIT_CM
+    assert widths[0] >= label_cm - 1e-9                            # 5 characters and the padding
+    ci_cm = (render._text_width("（10.2～20.6）") + 3) * render.CHAR_UNIT_CM
+    assert widths[3] >= ci_cm * 0.95 and widths[3] < (render._text_width("15.4（10.2～20.6）") + 3) * render.CHAR_UNIT_CM

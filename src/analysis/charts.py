@@ -115,11 +115,11 @@ def _select(S: pd.DataFrame, table: str, group: str | None = None) -> pd.DataFra
     return rows
 
 
-def no_data_figure(group: str, what: str) -> Figure:
+def no_data_figure(group: str, what: str, message: str | None = None) -> Figure:
     """A chart's place when the district has no valid answers for it: says so instead of failing."""
     fig = _new_figure(1.2)
-    fig.text(0.5, 0.5, f"{group}没有{what}的有效回答，本图从略。", ha="center", va="center",
-             color=CAPTION_COLOR)
+    fig.text(0.5, 0.5, message or f"{group}没有{what}的有效回答，本图从略。", ha="center",
+             va="center", color=CAPTION_COLOR)
     return fig
 
 
@@ -449,14 +449,16 @@ def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
         left, right, hidden = _draw_diverging_row(ax, yi, cells, colors)
         reach = [max(reach[0], left), max(reach[1], right)]
         any_suppressed |= hidden
-    limit = float(np.ceil(max(reach) / 10 + 0.3) * 10)        # symmetric, a little air
+    left_end = float(np.ceil(reach[0] / 10 + 0.3) * 10)       # each side as far as it reaches,
+    limit = float(np.ceil(reach[1] / 10 + 0.3) * 10)          # with a little air
     for yi, (_, item) in enumerate(items.iterrows()):
-        mark = "—" if item["suppressed"] else f"{float(item['value']):+.1f}"
+        value = float(item["value"])
+        mark = "—" if item["suppressed"] else f"{value:+.1f}" if value else "0.0"
         ax.text(limit * 1.04, yi, mark, va="center", ha="left", fontsize=8.5)
     ax.text(limit * 1.04, -0.75, "净满意度", va="bottom", ha="left", color=CAPTION_COLOR, fontsize=8)
     ax.axvline(0, color="0.3", linewidth=0.8, zorder=0.5)      # behind the bars and their labels
-    ax.set_xlim(-limit, limit)
-    _symmetric_ticks(ax, limit)
+    ax.set_xlim(-left_end, limit)
+    _symmetric_ticks(ax, left_end, limit)
     ax.set_yticks(range(len(items)), list(items["variable_label"]))
     ax.set_ylim(len(items) - 0.5, -0.5)
     ax.set_xlabel("占比（%）：左为不满意，中间为一般，右为满意")
@@ -475,11 +477,10 @@ def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
     return fig
 
 
-def _symmetric_ticks(ax, limit: float) -> None:
+def _symmetric_ticks(ax, left: float, right: float) -> None:
     """Ticks at 0 and every 10 (or 20) points either side, labelled without a sign."""
-    step = 20 if limit > 50 else 10
-    right = np.arange(0, limit + 0.01, step)
-    ticks = np.concatenate([-right[:0:-1], right])
+    step = 20 if max(left, right) > 50 else 10
+    ticks = np.concatenate([-np.arange(0, left + 0.01, step)[:0:-1], np.arange(0, right + 0.01, step)])
     ax.set_xticks(ticks, [f"{abs(t):.0f}" for t in ticks])
 
 
@@ -571,7 +572,7 @@ def age_pyramid(S: pd.DataFrame, table: str, group: str, *, source: str = "",
                 va="bottom", fontweight="bold", color=color)
     ax.axvline(0, color="0.3", linewidth=0.8, zorder=0.5)
     ax.set_xlim(-limit, limit)
-    _symmetric_ticks(ax, limit)
+    _symmetric_ticks(ax, limit, limit)
     ax.set_yticks(range(len(bands)), bands)
     ax.set_ylim(-0.6, len(bands) + 0.2)
     ax.set_xlabel("占该性别人数的百分比（%）")
@@ -606,7 +607,7 @@ def wave_change_chart(S: pd.DataFrame, group: str, table: str = "resident_satisf
     rows = rows[rows["category"].astype(str).str.startswith(prefix)
                 & rows["category"].astype(str).str.endswith(suffix)]
     if rows.empty:
-        return no_data_figure(group, "上一轮调查可比较")
+        return no_data_figure(group, "", f"{group}没有可比较的上一轮调查数据，本图从略。")
     items = []
     for category, r in rows.groupby(["variable", "category"], sort=False):
         by = r.set_index("stat")

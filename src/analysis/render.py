@@ -66,7 +66,7 @@ CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt,
 SECTIONS = [
     ("一、基本情况", "basic", ["worker_composition", "worker_age", "worker_leaders",
                             "resident_composition", "resident_age", "community_coverage",
-                            "community_members"]),
+                            "community_members", "wave_change"]),
     ("二、满意度评价", "satisfaction", ["resident_satisfaction", "resident_satisfaction_weighted",
                                "resident_index", "resident_drivers", "resident_vs_rest",
                                "worker_satisfaction", "worker_index", "worker_vs_rest",
@@ -495,10 +495,14 @@ def _three_line_borders(table) -> None:
 
 def _column_widths(frame: pd.DataFrame) -> list[float]:
     """Widths in cm filling the text width: data cells on one line, headers on at most two;
-    space left over first puts the headers that need least of it on one line."""
+    space left over first puts the headers that need least of it on one line. A table too wide
+    for that keeps its label columns (项目, 类别 …) on one line and lets a value break before its
+    bracketed interval (“1.78” over “（1.46～2.16）”), rather than squeezing every column alike."""
     budget, pad = TEXT_WIDTH_CM / CHAR_UNIT_CM, 3
     data = [max([0] + [_text_width(t) for t in frame[h]]) for h in frame]
     widths = [max(d, -(-_text_width(h) // 2)) + pad for h, d in zip(frame, data)]
+    if sum(widths) > budget:
+        return _wrapped_widths(frame, widths, budget, pad)
     one_line = [max(d, _text_width(h)) + pad for h, d in zip(frame, data)]
     needs = [full - w for full, w in zip(one_line, widths)]
     for need in sorted(set(needs)):                  # alike columns (非常满意, 比较满意) alike
@@ -506,6 +510,25 @@ def _column_widths(frame: pd.DataFrame) -> list[float]:
         if sum(widths) + need * len(group) <= budget:
             for j in group:
                 widths[j] = one_line[j]
+    return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
+
+
+def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad: int) -> list[float]:
+    """Widths of an overfull table: value columns shrink towards their widest part when broken
+    before “（”, in proportion to what each can give; label columns keep their one-line width."""
+    least = []
+    for h, w in zip(frame, widths):
+        if h in TEXT_COLUMNS:
+            least.append(w)
+            continue
+        parts = [_text_width(p) for t in frame[h] for p in re.split(r"(?=（)", str(t)) if p]
+        least.append(max(max(parts, default=0), -(-_text_width(h) // 2)) + pad - 1)   # less air
+    give = [w - m for w, m in zip(widths, least)]
+    excess = sum(widths) - budget
+    if sum(give) <= excess:
+        widths = least
+    else:
+        widths = [w - g * excess / sum(give) for w, g in zip(widths, give)]
     return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
 
 
