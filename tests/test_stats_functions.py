@@ -379,3 +379,25 @@ def test_ordinal_logit_on_answer_patterns_equals_the_fit_on_every_respondent():
     np.testing.assert_allclose(got["coef"], ref.params[["g", "x"]], rtol=1e-4)
     np.testing.assert_allclose(got["p"], ref.pvalues[["g", "x"]], rtol=1e-3)
     assert got["n"].iloc[0] == n
+
+
+def test_residents_vs_workers_hides_an_answer_hidden_in_either_group(books):
+    """3 of 43 workers are party members: hidden in the workers' table (and 群众 with it), so the
+    differences, which with the residents' shares would give them back, are hidden too."""
+    from analysis import render
+
+    res = pd.DataFrame({"gender": ints([1] * 30 + [2] * 70), "party": ints([1] * 20 + [5] * 80),
+                        "assessor": ints([1] * 40 + [2] * 60)})
+    wrk = pd.DataFrame({"gender": ints([1] * 13 + [2] * 30), "party": ints([1] * 3 + [5] * 40),
+                        "assessor": ints([1] * 23 + [2] * 20)})
+    rows = compare.residents_vs_workers(res, wrk, books["resident"], books["worker"], "甲区")
+    party = rows[(rows["variable"] == "party") & rows["category"].isin(["1", "5"])]
+    assert len(party) == 6 and party["suppressed"].all()           # diff, p, p_adj of both answers
+    shown = rows[(rows["variable"] == "assessor") & (rows["category"] == "1") & (rows["stat"] == "diff")]
+    assert not shown["suppressed"].iloc[0] and shown["value"].iloc[0] == round(40 - 23 / 43 * 100, 1)
+    S = pd.concat([rows, stats.composition(res, "assessor", books["resident"], "甲区"),
+                   stats.composition(wrk, "assessor", books["worker"], "甲区")], ignore_index=True)
+    table = render.display_table(S, "residents_vs_workers", "甲区").set_index(["指标", "类别"])
+    assert table.loc[("社区工作评价主体", "居民代表"), "居民（%）"] == "40.0"
+    assert table.loc[("社区工作评价主体", "居民代表"), "社区工作者（%）"] == "53.5"
+    assert table.loc[("政治面貌", "中共党员"), "差值（百分点）"] == "—"

@@ -19,7 +19,7 @@ from scipy.special import expit
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.multitest import multipletests
 
-from . import config
+from . import config, suppression
 from .codebook import Codebook
 from .errors import SurveyError
 from .stats import SHARE_DECIMALS, _groups, _rows, composition, wilson_ci
@@ -294,26 +294,31 @@ def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r:
         cr = residents[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
         cw = workers[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
         nr, nw = int(cr.sum()), int(cw.sum())
+        # an answer hidden in either group's own distribution stays hidden here: its difference
+        # and the other group's share would give it back
+        hidden = (suppression.distribution(cr.to_numpy(), nr) | suppression.distribution(cw.to_numpy(), nw)
+                  | (min(nr, nw) < config.MIN_CELL))
         for j, code in enumerate(labels):
             d, lo, hi = _share_diff(int(cr[code]), nr, int(cw[code]), nw)
             two = chi_square([[int(cr[code]), nr - int(cr[code])], [int(cw[code]), nw - int(cw[code])]])
-            answers.append((name, order, j, code, labels[code], int(cr[code] + cw[code]), nr, nw, two["p"]))
+            answers.append((name, order, j, code, labels[code], int(cr[code] + cw[code]), nr, nw, two["p"],
+                            bool(hidden[j])))
             parts.append(_rows(table=table, table_title=title, group=group, variable=name,
                                variable_label=book_r.label(name), category=str(code),
                                category_label=labels[code], order=[order * 100 + j + 1], stat="diff",
                                n=int(cr[code] + cw[code]), base=nr + nw, base_label="居民－社区工作者",
                                value=round(d, SHARE_DECIMALS), exact=d,
                                ci_low=round(lo, SHARE_DECIMALS), ci_high=round(hi, SHARE_DECIMALS),
-                               suppressed=min(nr, nw) < config.MIN_CELL))
+                               suppressed=bool(hidden[j])))
         res = chi_square(np.vstack([cr.to_numpy(), cw.to_numpy()]))
         tests.append((name, order, res))
-    for (name, order, j, code, label, n, nr, nw, p), padj in zip(answers, adjust([a[-1] for a in answers])):
+    for (name, order, j, code, label, n, nr, nw, p, hide), padj in zip(answers, adjust([a[-2] for a in answers])):
         parts.append(_rows(table=table, table_title=title, group=group, variable=name,
                            variable_label=book_r.label(name), category=str(code),
                            category_label=[f"{label}：p值", f"{label}：校正后p值（Holm）"],
                            order=[order * 100 + 20 + j, order * 100 + 40 + j], stat=["p", "p_adj"],
                            n=n, base=nr + nw, base_label="检验样本", value=[round(p, 3), round(padj, 3)],
-                           exact=[p, padj], suppressed=min(nr, nw) < config.MIN_CELL))
+                           exact=[p, padj], suppressed=hide))
     p_adj = adjust([r["p"] for _, _, r in tests])
     for (name, order, res), padj in zip(tests, p_adj):
         rows = _test_rows(res, table=table, title=title, group=group, variable=name,

@@ -187,14 +187,15 @@ def residents_vs_workers_sentences(S: pd.DataFrame, district: str) -> list[str]:
             shares[who] = s.set_index("category")
         r, w = shares["resident"], shares["worker"]
         mine = rows[rows["variable"] == variable]
-        if r.empty or w.empty or mine["suppressed"].any():
+        if r.empty or w.empty:
             continue
         modal = r[~r["suppressed"]].sort_values(["n", "order"], ascending=[False, True], kind="stable")
         if modal.empty:
             continue
         code = modal.index[0]
         by = mine[mine["category"] == code].set_index("stat")
-        if code not in w.index or bool(w.loc[code, "suppressed"]) or not {"diff", "p_adj"} <= set(by.index):
+        if (code not in w.index or bool(w.loc[code, "suppressed"]) or not {"diff", "p_adj"} <= set(by.index)
+                or by["suppressed"].any()):
             continue
         rr, wr, p = r.loc[code], w.loc[code], by.loc["p_adj"]
         answer, label = rr["category_label"], rr["variable_label"]

@@ -153,6 +153,8 @@ def display_table(S: pd.DataFrame, table: str, group: str,
     order = _variables_in_order(rows, variables)
     rows = rows[rows["variable"].isin(order) & ~rows["stat"].isin(HIDDEN_STATS)]
     by_variable = [rows[rows["variable"] == v].sort_values("order", kind="stable") for v in order]
+    if table == "residents_vs_workers":
+        return _two_groups_layout(S, by_variable, group)
     if set(rows["stat"]) <= FLOW_STATS:
         return _flow_layout(by_variable)
     if all(_is_scale_item(v) for v in by_variable):
@@ -200,6 +202,46 @@ def _figure_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
                             "数值": _cell(row, False), "95%置信区间": _fmt_ci(row, False),
                             "人数": DASH if row["suppressed"] else str(int(row["n"]))})
     return pd.DataFrame(records, columns=["指标", "类别", "数值", "95%置信区间", "人数"])
+
+
+TWO_GROUPS = (("resident_composition", "居民（%）"), ("worker_composition", "社区工作者（%）"))
+
+
+def _two_groups_layout(S: pd.DataFrame, by_variable: list[pd.DataFrame], group: str) -> pd.DataFrame:
+    """Residents against workers, one row per answer: each group's share (from its composition
+    table), the difference with its interval, the two-proportion p and its Holm-adjusted p; then
+    one row per question with its chi-square test."""
+    records = []
+    for vrows in by_variable:
+        variable = vrows["variable"].iloc[0]
+        answers = vrows[vrows["category"] != "test"]
+        for code, arows in answers.groupby("category", sort=False):
+            by = arows.set_index("stat", drop=False)
+            if "diff" not in by.index:
+                continue
+            record = {"指标": vrows["variable_label"].iloc[0], "类别": by.loc["diff", "category_label"]}
+            for table, column in TWO_GROUPS:
+                share = _pick(S, group, table, variable, "share", code)
+                record[column] = DASH if share is None else _fmt(share["value"], "share")
+            diff = by.loc["diff"]
+            record["差值（百分点）"] = _cell(diff, False)
+            record["95%置信区间"] = _fmt_ci(diff, False)
+            for stat, column in (("p", "p值"), ("p_adj", "校正后p值")):
+                present = stat in by.index and (by.loc[stat, "suppressed"] or pd.notna(by.loc[stat, "value"]))
+                record[column] = _cell(by.loc[stat], False) if present else ""     # no test: nobody chose it
+            records.append(record)
+        test = vrows[vrows["category"] == "test"].set_index("stat", drop=False)
+        if {"chi2", "df", "p"} <= set(test.index) and not test["suppressed"].any():
+            record = dict.fromkeys(records[-1] if records else [], "")
+            record.update({"指标": vrows["variable_label"].iloc[0],
+                           "类别": f"整体：卡方={_cell(test.loc['chi2'], False)}，自由度={_cell(test.loc['df'], False)}"
+                                   + (f"，V={_cell(test.loc['cramers_v'], False)}" if "cramers_v" in test.index else ""),
+                           "p值": _cell(test.loc["p"], False),
+                           "校正后p值": _cell(test.loc["p_adj"], False) if "p_adj" in test.index else ""})
+            records.append(record)
+        for text in vrows.loc[vrows["category"] == "warning", "category_label"]:
+            records.append({"指标": vrows["variable_label"].iloc[0], "类别": f"提示：{text}"})
+    return pd.DataFrame(records).fillna("")
 
 
 def _flow_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
@@ -513,6 +555,23 @@ def _column_widths(frame: pd.DataFrame) -> list[float]:
     return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
 
 
+def _break_before_brackets(frame: pd.DataFrame, widths_cm: list[float]) -> pd.DataFrame:
+    """Where a value column is narrower than its text on one line, put the line break before the
+    bracket (“1.78” / “（1.46～2.16）”) instead of leaving Word to break inside the interval;
+    headers alike (“比值比” / “（有序logit）”)."""
+    out, columns = frame.copy(), list(frame.columns)
+    for j, h in enumerate(frame.columns):
+        if h in TEXT_COLUMNS:
+            continue
+        room = widths_cm[j] / CHAR_UNIT_CM - 2                  # less the cell margins
+        if any(_text_width(t) > room for t in frame[h]):
+            out[h] = [re.sub(r"(?<=\S)（", "\n（", str(t)) for t in frame[h]]
+        if _text_width(h) > room:
+            columns[j] = re.sub(r"(?<=\S)（", "\n（", h)
+    out.columns = columns
+    return out
+
+
 def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad: int) -> list[float]:
     """Widths of an overfull table: value columns shrink towards their widest part when broken
     before “（”, in proportion to what each can give; label columns keep their one-line width."""
@@ -540,6 +599,7 @@ def _add_table(document, frame: pd.DataFrame) -> None:
     header_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     text_columns = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS}
     widths = _column_widths(frame)
+    frame = _break_before_brackets(frame, widths)
     style_id = document.styles["表格文字"].style_id     # looked up once: by name it is a search per cell
     for j, cell in enumerate(header_row.cells):
         _fill_cell(cell, frame.columns[j], style_id, bold=True, center=True)
