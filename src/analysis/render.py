@@ -581,11 +581,19 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
             least.append(w)
             continue
         parts = [_text_width(p) for t in frame[h] for p in re.split(r"(?=（)", str(t)) if p]
-        least.append(max(max(parts, default=0), -(-_text_width(h) // 2)) + pad - 1)   # less air
+        header = _text_width(h) if _text_width(h) <= 6 else -(-_text_width(h) // 2)  # 平均值 on one line
+        least.append(max(max(parts, default=0), header) + pad - 1)                     # less air
     give = [w - m for w, m in zip(widths, least)]
     excess = sum(widths) - budget
     if sum(give) <= excess:
         widths = least
+        label = [j for j, h in enumerate(frame.columns) if h in TEXT_COLUMNS]
+        over = sum(widths) - budget                   # still too wide: long labels wrap instead
+        room = sum(widths[j] - 8 - pad for j in label if widths[j] > 8 + pad)
+        if over > 0 and room > 0:
+            cut = min(1.0, over / room)
+            widths = [w - (w - 8 - pad) * cut if j in label and w > 8 + pad else w
+                      for j, w in enumerate(widths)]
     else:
         widths = [w - g * excess / sum(give) for w, g in zip(widths, give)]
     return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
