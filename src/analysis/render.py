@@ -233,15 +233,26 @@ def _two_groups_layout(S: pd.DataFrame, by_variable: list[pd.DataFrame], group: 
         test = vrows[vrows["category"] == "test"].set_index("stat", drop=False)
         if {"chi2", "df", "p"} <= set(test.index) and not test["suppressed"].any():
             record = dict.fromkeys(records[-1] if records else [], "")
-            record.update({"指标": vrows["variable_label"].iloc[0],
-                           "类别": f"整体：卡方={_cell(test.loc['chi2'], False)}，自由度={_cell(test.loc['df'], False)}"
-                                   + (f"，V={_cell(test.loc['cramers_v'], False)}" if "cramers_v" in test.index else ""),
+            record.update({"指标": vrows["variable_label"].iloc[0], "类别": "整体（卡方检验）",
                            "p值": _cell(test.loc["p"], False),
                            "校正后p值": _cell(test.loc["p_adj"], False) if "p_adj" in test.index else ""})
             records.append(record)
-        for text in vrows.loc[vrows["category"] == "warning", "category_label"]:
-            records.append({"指标": vrows["variable_label"].iloc[0], "类别": f"提示：{text}"})
     return pd.DataFrame(records).fillna("")
+
+
+def _chi_square_note(rows: pd.DataFrame) -> list[str]:
+    """“性别：卡方=2.174，自由度=1，克莱姆V=0.103” per question, and the expected-count warnings."""
+    parts = ["各答案一行的p值为两比例检验，“整体”一行为卡方检验"]
+    for _, vrows in rows.groupby("variable", sort=False):
+        test = vrows[vrows["category"] == "test"].set_index("stat", drop=False)
+        if {"chi2", "df"} <= set(test.index) and not test["suppressed"].any():
+            text = (f"{vrows['variable_label'].iloc[0]}：卡方={_cell(test.loc['chi2'], False)}，"
+                    f"自由度={_cell(test.loc['df'], False)}")
+            if "cramers_v" in test.index:
+                text += f"，克莱姆V={_cell(test.loc['cramers_v'], False)}"
+            warning = vrows.loc[vrows["category"] == "warning", "category_label"]
+            parts.append(text + (f"（{warning.iloc[0]}）" if len(warning) else ""))
+    return parts
 
 
 def _flow_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
@@ -341,6 +352,8 @@ def table_note(S: pd.DataFrame, table: str, group: str) -> str:
     if rows["stat"].isin(P_STATS).any():
         parts.append("p值小于0.05表示差异有统计学意义，“<0.001”表示小于0.001"
                      + ("；校正后p值按Holm法对多项检验校正" if (rows["stat"] == "p_adj").any() else ""))
+    if table == "residents_vs_workers":
+        parts += _chi_square_note(rows)
     if rows["suppressed"].astype(bool).any():
         parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
     return "注：" + "；".join(parts) + "。" if parts else ""
@@ -582,7 +595,9 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
             continue
         parts = [_text_width(p) for t in frame[h] for p in re.split(r"(?=（)", str(t)) if p]
         header = _text_width(h) if _text_width(h) <= 6 else -(-_text_width(h) // 2)  # 平均值 on one line
-        least.append(max(max(parts, default=0), header) + pad - 1)                     # less air
+        if "（" in h[1:]:                                                              # 居民 / （%）
+            header = max(header, *(_text_width(p) for p in re.split(r"(?=（)", h) if p))
+        least.append(max(max(parts, default=0) + pad - 1, header + pad))               # values: less air
     give = [w - m for w, m in zip(widths, least)]
     excess = sum(widths) - budget
     if sum(give) <= excess:
