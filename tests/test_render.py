@@ -415,5 +415,5 @@ def test_an_overfull_table_keeps_its_labels_on_one_line_and_breaks_intervals():
     assert sum(widths) == pytest.approx(render.TEXT_WIDTH_CM)
     label_cm = (render._text_width("党组织作用") + 3) * render.CHAR_UNIT_CM
     assert widths[0] >= label_cm - 1e-9                            # 5 characters and the padding
-    ci_cm = (render._text_width("（10.2～20.6）") + 3) * render.CHAR_UNIT_CM
-    assert widths[3] >= ci_cm * 0.95 and widths[3] < (render._text_width("15.4（10.2～20.6）") + 3) * render.CHAR_UNIT_CM
+    ci_cm = (render._text_width("（10.2～20.6）") + 2) * render.CHAR_UNIT_CM    # the interval and the margins
+    assert widths[3] >= ci_cm and widths[3] < (render._text_width("15.4（10.2～20.6）") + 3) * render.CHAR_UNIT_CM
