@@ -297,7 +297,7 @@ def test_index_html_embeds_the_districts_as_charts(tmp_path):
     render.write_index_html(wave_dir, "2026")
     page = (wave_dir / "index.html").read_text(encoding="utf-8")
     images = re.findall(r'<img src="([^"]+)"', page)
-    assert images == ["figures/overview_overall.png", "figures/overview_items.png"]
+    assert images == ["_overview/overview_overall.png", "_overview/overview_items.png"]
     for image in images:
         with Image.open(wave_dir / image) as img:
             assert img.info["dpi"] == pytest.approx((300, 300), abs=0.01)

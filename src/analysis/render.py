@@ -928,7 +928,7 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
     write_text(wave_dir / "index.html", "\n".join(page))
 
 
-OVERVIEW_FIGURES = "figures"      # wave_dir/figures/: the overview's charts (PNG 300 dpi + SVG)
+OVERVIEW_FIGURES = "_overview"    # wave_dir/_overview/: the overview charts; “_”: not a district
 
 
 def _overview_figures(wave_dir: Path, parts: list[pd.DataFrame], wave: str, synthetic: bool) -> list[str]:
