@@ -438,3 +438,17 @@ def test_new_kinds_save_the_same_bytes_twice(stats, stats_all, tmp_path):
         b = charts.save_figure(all_charts(stats, stats_all)[name], tmp_path / "b", name)
         assert a["png"].read_bytes() == b["png"].read_bytes(), name
         assert a["svg"].read_bytes() == b["svg"].read_bytes(), name
+
+
+def test_age_pyramid_of_a_district_without_workers_is_a_placeholder(stats):
+    fig = charts.age_pyramid(stats[stats["table"] != "worker_gender_age"], "worker_gender_age", "桥东区")
+    assert any("没有社区工作者问卷的有效回答" in t.get_text() for t in fig.texts)
+    from analysis.errors import SurveyError
+    with pytest.raises(SurveyError, match="gender_age"):
+        charts.age_pyramid(stats, "no_such_gender_age", "桥东区")
+
+
+def test_district_comparison_without_any_answers_is_a_placeholder(stats_all):
+    none = stats_all[stats_all["table"] != "resident_satisfaction"]
+    fig = charts.district_comparison(none, "resident_satisfaction", "sat_overall", highlight="桥东区")
+    assert any("各区县都没有居民问卷的有效回答" in t.get_text() for t in fig.texts)

@@ -327,6 +327,8 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     the answer for ``stat="share"``. ``highlight`` (the report's district) is drawn in the accent
     colour with a bold name.
     """
+    if table.split("_")[0] in _INSTRUMENT_WORDS and not (S_all["table"] == table).any():
+        return no_data_figure("", "", f"各区县都没有{_what(table)}的有效回答，本图从略。")
     rows = _select(S_all, table)
     scale_item = bool(((rows["variable"] == variable) & (rows["stat"] == "top2")).any())
     rows = rows[(rows["variable"] == variable) & (rows["stat"] == stat)]
@@ -535,14 +537,14 @@ def age_pyramid(S: pd.DataFrame, table: str, group: str, *, source: str = "",
 
     A suppressed cell gets a hatched, outlined stub with “—” instead of a bar, never a bar of 0.
     """
-    if table.split("_")[0] in _INSTRUMENT_WORDS and not (S["table"] == table).any():
+    if table.split("_")[0] not in _INSTRUMENT_WORDS:
         raise SurveyError(f"统计表中没有表 {table}", fix="检查表名（如 worker_gender_age）。")
     rows = S[(S["table"] == table) & S["group"].astype(str).str.startswith(f"{group}·")
              & (S["stat"] == "share")]
     sides = list(dict.fromkeys(rows["group"]))
     if len(sides) != 2:
         if S[(S["table"] == table) & (S["group"] == group)].empty and not len(sides):
-            return no_data_figure(group, _what(table))
+            return no_data_figure(group, _what(table))     # no valid questionnaire of that kind
         raise SurveyError(f"表 {table} 中{group}的性别分组不是两组（{'、'.join(sides) or '没有'}），"
                           "不能画年龄金字塔", fix="年龄金字塔需要按性别（两类）分组的年龄段分布。")
     panels = [rows[rows["group"] == g].sort_values("order", kind="stable") for g in sides]

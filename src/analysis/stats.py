@@ -385,7 +385,10 @@ def view(S: pd.DataFrame, table: str, group: str, empty_ok: bool = False) -> pd.
 
 def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
     """One variable for every district side by side (and the pooled group), as stats rows:
-    a rating item gives its distribution, mean and top-two share; a choice its composition."""
+    a rating item gives its distribution, mean and top-two share; a choice its composition.
+    No rows when the wave has no valid questionnaire of that kind."""
+    if instrument not in wave.frames:
+        return _rows(table=[])
     book = wave.codebooks[instrument]
     df = wave.frames[instrument]
     dvar = book.role("district")
