@@ -597,7 +597,8 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
         header = _text_width(h) if _text_width(h) <= 6 else -(-_text_width(h) // 2)  # 平均值 on one line
         if "（" in h[1:]:                                                              # 居民 / （%）
             header = max(header, *(_text_width(p) for p in re.split(r"(?=（)", h) if p))
-        least.append(max(max(parts, default=0) + pad - 1, header + pad))               # values: less air
+        snug = 1 if header <= 5 else 0                 # “（%）” alone: bold brackets need the room
+        least.append(max(max(parts, default=0) + pad - 1, header + pad + snug))        # values: less air
     give = [w - m for w, m in zip(widths, least)]
     excess = sum(widths) - budget
     if sum(give) <= excess:
@@ -637,6 +638,8 @@ def _add_table(document, frame: pd.DataFrame) -> None:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     _merge_repeats(table, frame)
     _three_line_borders(table)
+    for row in table.rows:                           # a row is never split across two pages
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for row in table.rows[:-1]:                      # keep a table on one page when it fits
         for cell in row.cells:
             cell.paragraphs[0].paragraph_format.keep_with_next = True
