@@ -15,7 +15,7 @@ import pytest
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from analysis import charts
+from analysis import charts, waves
 from analysis.config import MIN_CELL, POOLED_GROUP
 
 SOURCE = "数据来源：2026年社区工作者问卷（示例数据）"
@@ -26,6 +26,7 @@ TITLES = {
     "worker_age": "社区工作者年龄",
     "worker_satisfaction": "社区工作者满意度评价",
     "resident_satisfaction": "居民满意度评价",
+    "worker_gender_age": "社区工作者性别与年龄结构",
 }
 
 
@@ -83,6 +84,13 @@ def likert_rows(table, group, variable, vlabel, counts):
                      clabel="非常满意＋比较满意", order=7, n=top, base=base,
                      value=round(100 * top / base, 1), exact=100 * top / base,
                      ci=_wilson(top, base), suppressed=base < MIN_CELL))
+    # net = (非常满意 + 比较满意 − 不太满意 − 很不满意) / base, hidden when one cell of either box is
+    hidden = [k < MIN_CELL for k in counts]
+    bottom = counts[3] + counts[4]
+    rows.append(_row(table, group, variable, vlabel, "net", category="net",
+                     clabel="净满意度（满意率－不满意率）", order=8, n=base, base=base,
+                     value=round(100 * (top - bottom) / base, 1), exact=100 * (top - bottom) / base,
+                     suppressed=base < MIN_CELL or sum(hidden[:2]) == 1 or sum(hidden[3:]) == 1))
     return rows
 
 
@@ -101,6 +109,10 @@ def make_stats(group: str = "桥东区", shift: int = 0) -> pd.DataFrame:
                         ("4", "复退军人安置", 35), ("5", "选举产生", 3)])
     rows += share_rows(wc, group, "one_shoulder", "书记、主任“一肩挑”",
                        [("1", "是", 36), ("2", "否", 31)], base_label="社区党组织书记")
+    bands = [("1", "35岁以下"), ("2", "35-55岁"), ("3", "55岁以上")]
+    for gender, counts in (("男", [20, 120, 61]), ("女", [43, 189, 61])):
+        rows += share_rows("worker_gender_age", f"{group}·{gender}", "age_band", "年龄段",
+                           [(c, lbl, k) for (c, lbl), k in zip(bands, counts)])
     rows.append(_row("worker_age", group, "age", "年龄", "mean", order=1, n=494, base=494,
                      value=48.8, ci=(48.0, 49.6)))
     rows.append(_row("worker_age", group, "age", "年龄", "median", order=2, n=494, base=494,
@@ -166,7 +178,28 @@ def all_charts(stats, stats_all):
                                                 "sat_overall", source=SOURCE),
         "district_means": charts.district_comparison(stats_all, "worker_satisfaction",
                                                      "sat_pay", stat="mean", source=SOURCE),
+        "diverging": charts.likert_diverging(stats, "worker_satisfaction", "桥东区", source=SOURCE),
+        "pyramid": charts.age_pyramid(stats, "worker_gender_age", "桥东区", source=SOURCE),
+        "waves": charts.wave_change_chart(two_waves(stats), "桥东区", source=SOURCE),
+        "small_multiples": charts.district_small_multiples(stats_all, "resident_satisfaction",
+                                                           source=SOURCE),
+        "highlighted": charts.district_comparison(stats_all, "resident_satisfaction",
+                                                  "sat_overall", source=SOURCE, highlight="桥东区"),
     }
+
+
+def two_waves(now: pd.DataFrame) -> pd.DataFrame:
+    """``now`` with the ``wave_change`` rows of ``analysis.waves`` against a 2023 wave in which
+    社区服务 was much lower (a significant change), 总体满意度 a little lower, 信息化服务 the same,
+    and 环境卫生 too small to publish."""
+    before = now.copy()
+    for var, counts in (("sat_service", [90, 180, 150, 70, 30]), ("sat_overall", [150, 235, 95, 25, 15]),
+                        ("sat_environment", [1, 2, 0, 0, 0])):
+        before = before[~((before["table"] == "resident_satisfaction") & (before["variable"] == var))]
+        label = now.loc[now["variable"] == var, "variable_label"].iloc[0]
+        before = pd.concat([before, pd.DataFrame(likert_rows("resident_satisfaction", "桥东区", var,
+                                                             label, counts))], ignore_index=True)
+    return pd.concat([now, waves.wave_change(now, before, "桥东区", "2026", "2023")], ignore_index=True)
 
 
 def test_chinese_text_renders_without_missing_glyphs(stats, stats_all, tmp_path):
@@ -285,3 +318,137 @@ def test_preview(stats, stats_all):
     for name, fig in all_charts(stats, stats_all).items():
         charts.save_figure(fig, out, name)
     assert (out / "likert.png").exists()
+
+
+# -- the kinds added for the report: diverging bars, pyramid, waves, small multiples ---------------
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_diverging_bars_sorted_by_the_tables_net_negative_left_neutral_centred(stats):
+    fig = charts.likert_diverging(stats, "resident_satisfaction", "桥东区", source=SOURCE)
+    ax = fig.axes[0]
+    net = stats[(stats["table"] == "resident_satisfaction") & (stats["stat"] == "net")]
+    expected = net.sort_values("value", ascending=False)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(expected["variable_label"])
+    printed = [t.get_text() for t in ax.texts if t.get_text().startswith("+")]
+    assert printed == [f"{v:+.1f}" for v in expected["value"]]
+    # 社区服务: 150 230 100 30 10 of 520 → 28.9 44.2 19.2 5.8 1.9 (largest remainder): 一般 centred
+    row = list(expected["variable"]).index("sat_service")
+    bars = sorted(((round(b.get_x(), 2), round(b.get_width(), 2)) for b in ax.patches
+                   if abs(b.get_y() + b.get_height() / 2 - row) < 1e-6))
+    assert bars == [(-17.3, 1.9), (-15.4, 5.8), (-9.6, 19.2), (9.6, 44.2), (53.8, 28.9)]
+    assert "净满意度" in fig.get_supxlabel()
+
+
+def test_diverging_bars_leave_a_suppressed_answer_undrawn_and_marked(stats):
+    fig = charts.likert_diverging(stats, "worker_satisfaction", "桥东区", source=SOURCE)
+    ax = fig.axes[0]
+    shares = stats[(stats["table"] == "worker_satisfaction") & (stats["stat"] == "share")]
+    assert len(ax.patches) == (~shares["suppressed"]).sum()           # 4 很不满意 (twice) undrawn
+    assert not any(b.get_width() == 0 for b in ax.patches)
+    assert _texts(fig).count("—") >= 2 + 2                           # the bar's side and its net
+    assert "样本过少" in fig.get_supxlabel()
+    hidden_net = stats[(stats["table"] == "worker_satisfaction") & (stats["stat"] == "net")
+                       & stats["suppressed"]]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-len(hidden_net):] == sorted(hidden_net["variable_label"], key=labels.index)
+
+
+def test_diverging_bars_need_net_rows(stats):
+    from analysis.errors import SurveyError
+    with pytest.raises(SurveyError, match="net"):
+        charts.likert_diverging(stats[stats["stat"] != "net"], "resident_satisfaction", "桥东区")
+
+
+def test_age_pyramid_draws_each_genders_published_shares_on_its_side(stats):
+    fig = charts.age_pyramid(stats, "worker_gender_age", "桥东区", source=SOURCE)
+    ax = fig.axes[0]
+    widths = sorted(round(b.get_width(), 1) for b in ax.patches)
+    # 男 20 120 61 of 201 → 10.0 59.7 30.3 drawn left; 女 43 189 61 of 293 → 14.7 64.5 20.8 right
+    assert widths == sorted([-10.0, -59.7, -30.3, 14.7, 64.5, 20.8])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["35岁以下", "35-55岁", "55岁以上"]
+    assert fig.get_supxlabel().startswith("男N=201，女N=293，有效回答")
+
+
+def test_age_pyramid_marks_a_suppressed_cell_hatched_never_as_zero(stats):
+    small = stats.copy()
+    hit = (small["table"] == "worker_gender_age") & (small["group"] == "桥东区·男") & (small["category"] == "1")
+    small.loc[hit, ["n", "value", "suppressed"]] = [3, 1.5, True]
+    fig = charts.age_pyramid(small, "worker_gender_age", "桥东区", source=SOURCE)
+    ax = fig.axes[0]
+    hatched = [b for b in ax.patches if b.get_hatch()]
+    assert len(hatched) == 1 and hatched[0].get_y() + hatched[0].get_height() / 2 == pytest.approx(0)
+    assert "1.5%" not in _texts(fig) and "—" in _texts(fig)
+    assert "样本过少" in fig.get_supxlabel()
+
+
+def test_wave_chart_marks_only_what_the_tables_test_says_is_significant(stats):
+    S = two_waves(stats)
+    fig = charts.wave_change_chart(S, "桥东区", source=SOURCE)
+    ax = fig.axes[0]
+    p = S[(S["table"] == "wave_change") & (S["stat"] == "p")
+          & S["category"].str.endswith(":top2")].set_index("variable_label")["value"]
+    assert p["社区服务"] < 0.05 and p["总体满意度"] >= 0.05             # the fixture is what it says
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    marked = [t for t in ax.texts if t.get_text().endswith(charts.SIGNIFICANT_MARK)]
+    assert len(marked) == (p.dropna() < 0.05).sum() == 1
+    assert round(marked[0].get_position()[1]) == labels.index("社区服务")
+    assert "73.1＊" in _texts(fig)                                     # 51.9 → 73.1, the table's values
+    assert "—（样本过少）" in _texts(fig) and "样本过少" in fig.get_supxlabel()
+    assert "53.8（无变化）" in _texts(fig)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2023", "2026"]
+
+
+def test_wave_chart_without_an_earlier_wave_is_a_placeholder(stats):
+    fig = charts.wave_change_chart(stats, "桥东区")
+    assert not fig.axes[0].lines if fig.axes else True
+    assert any("上一轮" in t.get_text() for t in fig.texts)
+
+
+def test_small_multiples_one_panel_per_district_on_the_same_axes(stats_all):
+    fig = charts.district_small_multiples(stats_all, "resident_satisfaction", source=SOURCE)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in shown] == sorted(["桥东区", "桥西区", "新华区", "长安区", "裕华区",
+                                                       "井陉矿区"])
+    assert len({ax.get_xlim() for ax in shown}) == 1
+    tiny = next(ax for ax in shown if ax.get_title() == "井陉矿区")
+    assert "—" in [t.get_text() for t in tiny.texts]                  # its hidden 总体满意度
+    east = next(ax for ax in shown if ax.get_title() == "桥东区")
+    dots = [line.get_xdata()[0] for line in east.lines if line.get_marker() == "o"]
+    top2 = stats_all[(stats_all["group"] == "桥东区") & (stats_all["table"] == "resident_satisfaction")
+                     & (stats_all["stat"] == "top2")]
+    assert sorted(dots) == sorted(top2["value"])
+
+
+def test_district_comparison_highlights_the_reports_district(stats_all):
+    fig = charts.district_comparison(stats_all, "resident_satisfaction", "sat_overall",
+                                     highlight="桥东区")
+    ax = fig.axes[0]
+    label = next(t for t in ax.get_yticklabels() if t.get_text() == "桥东区")
+    assert label.get_color() == charts.HIGHLIGHT_COLOR and label.get_fontweight() == "bold"
+    colors = {line.get_color() for line in ax.lines if line.get_marker() == "o"}
+    assert colors == {charts.HIGHLIGHT_COLOR, charts.BAR_COLOR}
+
+
+def test_new_kinds_save_the_same_bytes_twice(stats, stats_all, tmp_path):
+    for name in ("diverging", "pyramid", "waves", "small_multiples"):
+        a = charts.save_figure(all_charts(stats, stats_all)[name], tmp_path / "a", name)
+        b = charts.save_figure(all_charts(stats, stats_all)[name], tmp_path / "b", name)
+        assert a["png"].read_bytes() == b["png"].read_bytes(), name
+        assert a["svg"].read_bytes() == b["svg"].read_bytes(), name
+
+
+def test_age_pyramid_of_a_district_without_workers_is_a_placeholder(stats):
+    fig = charts.age_pyramid(stats[stats["table"] != "worker_gender_age"], "worker_gender_age", "桥东区")
+    assert any("没有社区工作者问卷的有效回答" in t.get_text() for t in fig.texts)
+    from analysis.errors import SurveyError
+    with pytest.raises(SurveyError, match="gender_age"):
+        charts.age_pyramid(stats, "no_such_gender_age", "桥东区")
+
+
+def test_district_comparison_without_any_answers_is_a_placeholder(stats_all):
+    none = stats_all[stats_all["table"] != "resident_satisfaction"]
+    fig = charts.district_comparison(none, "resident_satisfaction", "sat_overall", highlight="桥东区")
+    assert any("各区县都没有居民问卷的有效回答" in t.get_text() for t in fig.texts)

@@ -138,6 +138,7 @@ def test_every_number_in_the_narrative_is_in_stats_json(built, district):
     text = re.sub(r"\d+-\d+岁|\d+岁以[上下]|\d+岁及以上", "", text)           # category labels
     found = [float(m.group(1)) for m in NUMBER.finditer(text)]
     assert found
+    assert "“社区工作评价主体”这一问题上" in text          # the residents-vs-workers sentence is covered
     missing = [x for x in found if round(x, 2) not in published | fixed]
     assert not missing, missing
 

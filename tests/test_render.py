@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import nbformat
 import openpyxl
 import pandas as pd
+from PIL import Image
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
@@ -289,6 +290,23 @@ def test_index_html(tmp_path):
     assert f"<td></td><td>{POOLED_GROUP}</td>" in page
 
 
+def test_index_html_embeds_the_districts_as_charts(tmp_path):
+    wave_dir = tmp_path / "2026"
+    for name, shift in (("桥东区", 0), ("新华区", 30), ("裕华区", -20)):
+        _district_folder(wave_dir, name, name, shift, ["report.html"])
+    render.write_index_html(wave_dir, "2026")
+    page = (wave_dir / "index.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert images == ["_overview/overview_overall.png", "_overview/overview_items.png"]
+    for image in images:
+        with Image.open(wave_dir / image) as img:
+            assert img.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        assert (wave_dir / image).with_suffix(".svg").exists()
+    first = (wave_dir / images[1]).read_bytes()
+    render.write_index_html(wave_dir, "2026")
+    assert (wave_dir / images[1]).read_bytes() == first                 # same stats, same bytes
+
+
 def test_index_html_missing_values_show_dash(tmp_path):
     wave_dir = tmp_path / "2026"
     _district_folder(wave_dir, "桥东区", "桥东区", 0, [])
@@ -379,3 +397,23 @@ def test_index_shows_pooled_sample_sizes_unassigned_and_codebook_top_box(books, 
     assert re.findall(r"<td>([^<]*)</td>", pooled_row)[:2] == ["586", "745"]   # workers, residents
     assert "另有未填所在区县的问卷（（未填区县））：居民问卷收到6份、有效5份。" in page
     assert "满意率为“很好”与“较好”的占比之和" in page and "非常满意" not in page
+
+
+def test_an_overfull_table_keeps_its_labels_on_one_line_and_breaks_intervals():
+    """The district-vs-rest table (seven columns, two of them value + interval) is wider than the
+    page: 项目 keeps the room its longest label needs, the interval columns give way first."""
+    frame = pd.DataFrame({
+        "项目": ["社区服务", "党组织作用", "信息化服务"],
+        "桥东区满意率": ["75.5", "53.0", "49.6"],
+        "其他区县满意率": ["63.8", "43.4", "34.2"],
+        "桥东区－其他区县": ["11.7（6.9～16.3）", "9.5（4.3～14.7）", "15.4（10.2～20.6）"],
+        "p值": ["<0.001", "<0.001", "<0.001"],
+        "校正后p值（Holm）": ["<0.001", "<0.001", "<0.001"],
+        "比值比（有序logit）": ["1.78（1.46～2.16）", "1.52（1.25～1.84）", "1.86（1.53～2.27）"],
+    })
+    widths = render._column_widths(frame)
+    assert sum(widths) == pytest.approx(render.TEXT_WIDTH_CM)
+    label_cm = (render._text_width("党组织作用") + 3) * render.CHAR_UNIT_CM
+    assert widths[0] >= label_cm - 1e-9                            # 5 characters and the padding
+    ci_cm = (render._text_width("（10.2～20.6）") + 2) * render.CHAR_UNIT_CM    # the interval and the margins
+    assert widths[3] >= ci_cm and widths[3] < (render._text_width("15.4（10.2～20.6）") + 3) * render.CHAR_UNIT_CM

@@ -11,6 +11,7 @@ import subprocess
 import pandas as pd
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
 from analysis import charts, cli, config, narrative, pipeline, render, stats, weights
 from analysis.stats import COLUMNS
@@ -144,3 +145,11 @@ def test_word_report_renders_to_pdf_with_its_headings(sample):
         assert needle in flat, needle
     order = [flat.index(h) for h in ("一、基本情况", "二、满意度评价", "三、存在的问题", "附录样本与方法")]
     assert order == sorted(order)
+
+
+def test_no_table_row_breaks_across_pages(sample):
+    """A long table may continue on the next page, but a row (a value over its interval) stays whole."""
+    document = Document(sample["path"])
+    rows = [row for table in document.tables for row in table.rows]
+    assert rows and all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+                        for row in rows)

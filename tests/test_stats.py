@@ -77,6 +77,24 @@ def test_likert_order_mean_and_top_two(books):
     mean = (5 * 10 + 4 * 20 + 3 * 5 + 2 * 4 + 1) / 40
     assert rows.loc["mean", "exact"] == pytest.approx(mean) and rows.loc["mean", "value"] == round(mean, 2)
     assert rows.loc["top2", "n"] == 30 and rows.loc["top2", "value"] == 75.0 and rows.loc["top2", "base"] == 40
+    # net = (非常满意 + 比较满意 − 不太满意 − 很不满意) / valid: (10 + 20 − 4 − 1) / 40 = 62.5 points
+    assert rows.loc["net", "value"] == 62.5 and rows.loc["net", "base"] == 40 and not rows.loc["net", "suppressed"]
+
+
+def test_likert_net_is_hidden_only_when_it_would_give_a_hidden_cell_away(books):
+    def rows(answers):
+        return stats.likert(pd.DataFrame({"sat_pay": pd.array(answers, dtype="Int64")}), "sat_pay",
+                            books["worker"], "乙区").set_index("category")
+    # 不太满意 3 (hidden) and 很不满意 7 (hidden with it): both inside the bottom box, so the net
+    # gives only their sum away, as the 满意率 gives only the top box's: (30 − 10) / 49 = 40.8
+    both_low = rows([5] * 10 + [4] * 20 + [3] * 9 + [2] * 3 + [1] * 7)
+    assert both_low.loc[["2", "1"], "suppressed"].tolist() == [True, True]
+    assert both_low.loc["net", "value"] == 40.8 and not both_low.loc["net", "suppressed"]
+    # 一般 3 and 不太满意 4 hidden: with the net, 满意率 and 很不满意 published, 不太满意 = 4 would follow
+    one_low = rows([5] * 10 + [4] * 20 + [3] * 3 + [2] * 4 + [1] * 12)
+    assert one_low.loc[["3", "2"], "suppressed"].tolist() == [True, True]
+    assert one_low.loc["net", "suppressed"] and not one_low.loc["top2", "suppressed"]
+    assert one_low.loc["net", "exact"] == pytest.approx((30 - 16) / 49 * 100)
 
 
 def test_lookup_finds_exactly_one_row(books):

@@ -216,15 +216,31 @@ def test_district_vs_rest_rows_and_correction(books):
 
 
 def test_residents_vs_workers_on_shared_questions(books):
-    assert compare.shared_items(books["resident"], books["worker"]) == ["gender", "party"]
-    res = pd.DataFrame({"gender": ints([1] * 30 + [2] * 70), "party": ints([1] * 20 + [5] * 80)})
-    wrk = pd.DataFrame({"gender": ints([1] * 50 + [2] * 50), "party": ints([1] * 50 + [5] * 50)})
+    assert compare.shared_items(books["resident"], books["worker"]) == ["gender", "party", "assessor"]
+    res = pd.DataFrame({"gender": ints([1] * 30 + [2] * 70), "party": ints([1] * 20 + [5] * 80),
+                        "assessor": ints([1] * 40 + [2] * 60)})
+    wrk = pd.DataFrame({"gender": ints([1] * 50 + [2] * 50), "party": ints([1] * 50 + [5] * 50),
+                        "assessor": ints([1] * 45 + [2] * 55)})
     rows = compare.residents_vs_workers(res, wrk, books["resident"], books["worker"], "甲区")
     male = rows[(rows["variable"] == "gender") & (rows["category"] == "1")].iloc[0]
     assert male["exact"] == pytest.approx(30 - 50)
     chi = rows[(rows["variable"] == "gender") & (rows["stat"] == "chi2")].iloc[0]
     assert chi["exact"] == pytest.approx(compare.chi_square([[30, 70], [50, 50]])["chi2"])
     assert chi["exact"] == pytest.approx(200 * (30 * 50 - 70 * 50) ** 2 / (100 * 100 * 80 * 120))
+    # each answer's two-proportion z test (pooled), by hand: 居民代表 40 of 100 against 45 of 100
+    by = rows[(rows["variable"] == "assessor") & (rows["category"] == "1")].set_index("stat")
+    pooled = 85 / 200
+    z = (0.40 - 0.45) / math.sqrt(pooled * (1 - pooled) * (1 / 100 + 1 / 100))
+    assert by.loc["p", "exact"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)))
+    assert by.loc["diff", "value"] == -5.0
+    # Holm over the answers of the three questions someone chose (answers nobody chose have no test:
+    # 2 of gender, 2 of party, 2 of assessor): the smallest p times 6, the next times 5 …
+    answer_p = rows[(rows["stat"] == "p") & (rows["category"] != "test")]
+    assert len(answer_p) == 11 and answer_p["exact"].notna().sum() == 6
+    ps = sorted(answer_p["exact"].dropna())
+    adj = sorted(rows.loc[(rows["stat"] == "p_adj") & (rows["category"] != "test"), "exact"].dropna())
+    assert adj[0] == pytest.approx(min(1.0, ps[0] * 6))
+    assert adj[2] == pytest.approx(min(1.0, max(ps[0] * 6, ps[1] * 5, ps[2] * 4)))
 
 
 def test_subgroup_tests_within_a_district(books):
@@ -422,3 +438,24 @@ def test_ordinal_logit_converges_for_a_district_against_a_national_rest():
     width = lambda r: np.log(r["ci_high"]) - np.log(r["ci_low"])  # noqa: E731
     assert width(big) == pytest.approx(width(small) / np.sqrt(1000), rel=5e-3)   # numerical Hessians
     assert big["n"] == 1000 * (rest.sum() + district.sum())
+
+def test_residents_vs_workers_hides_an_answer_hidden_in_either_group(books):
+    """3 of 43 workers are party members: hidden in the workers' table (and 群众 with it), so the
+    differences, which with the residents' shares would give them back, are hidden too."""
+    from analysis import render
+
+    res = pd.DataFrame({"gender": ints([1] * 30 + [2] * 70), "party": ints([1] * 20 + [5] * 80),
+                        "assessor": ints([1] * 40 + [2] * 60)})
+    wrk = pd.DataFrame({"gender": ints([1] * 13 + [2] * 30), "party": ints([1] * 3 + [5] * 40),
+                        "assessor": ints([1] * 23 + [2] * 20)})
+    rows = compare.residents_vs_workers(res, wrk, books["resident"], books["worker"], "甲区")
+    party = rows[(rows["variable"] == "party") & rows["category"].isin(["1", "5"])]
+    assert len(party) == 6 and party["suppressed"].all()           # diff, p, p_adj of both answers
+    shown = rows[(rows["variable"] == "assessor") & (rows["category"] == "1") & (rows["stat"] == "diff")]
+    assert not shown["suppressed"].iloc[0] and shown["value"].iloc[0] == round(40 - 23 / 43 * 100, 1)
+    S = pd.concat([rows, stats.composition(res, "assessor", books["resident"], "甲区"),
+                   stats.composition(wrk, "assessor", books["worker"], "甲区")], ignore_index=True)
+    table = render.display_table(S, "residents_vs_workers", "甲区").set_index(["指标", "类别"])
+    assert table.loc[("社区工作评价主体", "居民代表"), "居民（%）"] == "40.0"
+    assert table.loc[("社区工作评价主体", "居民代表"), "社区工作者（%）"] == "53.5"
+    assert table.loc[("政治面貌", "中共党员"), "差值（百分点）"] == "—"

@@ -70,3 +70,51 @@ def test_wave_change_reaches_the_narrative(S):
     assert text.startswith("与2023年调查比较：")
     assert "有效社区工作者问卷由122份变为494份" in text and "社区工作者平均年龄由50.3岁变为48.8岁" in text
     assert narrative.wave_sentences(S, "桥东区") == []
+
+
+def test_worker_gender_age_counts_agree_with_a_plain_count(wave, S):
+    """The age pyramid's rows: each gender's workers by age band, counted by hand on the frame."""
+    w = wave.frames["worker"]
+    w = w[w["district"] == "桥东区"]
+    rows = S[(S["table"] == "worker_gender_age") & S["group"].isin(["桥东区·男", "桥东区·女"])
+             & (S["stat"] == "share")]
+    for code, gender in ((1, "男"), (2, "女")):
+        mine = rows[rows["group"] == f"桥东区·{gender}"].set_index("category")
+        people = w[w["gender"] == code]
+        assert int(mine["base"].iloc[0]) == int(people["age_band"].notna().sum())
+        for band in ("1", "2", "3"):
+            assert mine.loc[band, "n"] == int((people["age_band"] == int(band)).sum())
+        assert round(mine["value"].sum(), 1) == 100.0
+    assert rows["n"].sum() == int(w[["gender", "age_band"]].dropna().shape[0])
+    test = S[(S["table"] == "worker_gender_age") & (S["group"] == "桥东区") & (S["stat"] == "chi2")]
+    assert len(test) == 1 and test["n"].iloc[0] == rows["n"].sum()
+
+
+def test_resident_and_worker_answers_on_who_should_assess(wave, S):
+    """Seed 002 篇3's question, asked of both: the difference of the 居民代表 shares by hand."""
+    r = wave.frames["resident"]
+    w = wave.frames["worker"]
+    r, w = r[r["district"] == "桥东区"]["assessor"].dropna(), w[w["district"] == "桥东区"]["assessor"].dropna()
+    row = S[(S["table"] == "residents_vs_workers") & (S["variable"] == "assessor") & (S["category"] == "1")
+            & (S["stat"] == "diff")].iloc[0]
+    assert row["exact"] == pytest.approx(((r == 1).mean() - (w == 1).mean()) * 100)
+    assert row["base"] == len(r) + len(w)
+
+
+def test_residents_vs_workers_sentence_flags_only_a_significant_difference(wave, S):
+    """桥东区: the sentence calls the 居民代表 shares different exactly when the Holm-adjusted
+    two-proportion p of the stats table is below 0.05, and prints the table's values."""
+    from analysis import narrative
+
+    verdicts = set()
+    for district in wave.districts:
+        S_d = S if district == "桥东区" else stats.district_stats(wave, district)
+        (text,) = narrative.residents_vs_workers_sentences(S_d, district)
+        row = stats.lookup(S_d, "residents_vs_workers", "assessor", "1", "p_adj", district)
+        r = stats.lookup(S_d, "resident_composition", "assessor", "1", "share", district)
+        w = stats.lookup(S_d, "worker_composition", "assessor", "1", "share", district)
+        assert f"居民占{r['value']:.1f}%，社区工作者占{w['value']:.1f}%" in text
+        assert ("差异有统计学意义" in text) == (row["value"] < 0.05), district
+        assert ("没有统计学意义" in text) == (row["value"] >= 0.05), district
+        verdicts.add(bool(row["value"] < 0.05))
+    assert verdicts == {True, False}                     # the sample has both kinds of district

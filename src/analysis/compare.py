@@ -22,7 +22,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from . import config
+from . import config, suppression
 from .codebook import Codebook
 from .errors import SurveyError
 from .stats import SHARE_DECIMALS, _groups, _rows, composition, wilson_ci
@@ -344,26 +344,42 @@ def shared_items(book_a: Codebook, book_b: Codebook) -> list[str]:
 def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r: Codebook,
                          book_w: Codebook, group: str = "") -> pd.DataFrame:
     """Seed 002 篇3's paragraph: on each question both answer, the share of residents and of workers
-    choosing each answer, the difference in points (Newcombe interval), chi-square and Cramér's V,
-    Holm-adjusted over the questions."""
+    choosing each answer, the difference in points (Newcombe interval) with its two-proportion test
+    (``p``, Pearson's 2×2 chi-square, the same as the pooled z test; ``p_adj`` Holm-adjusted over every
+    answer of every shared question), then per question chi-square and Cramér's V, Holm-adjusted over
+    the questions."""
     table, title = "residents_vs_workers", "居民与社区工作者的比较"
-    parts, tests = [], []
+    parts, tests, answers = [], [], []
     for order, name in enumerate(shared_items(book_r, book_w)):
         labels = book_r.labels(name)
         cr = residents[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
         cw = workers[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
         nr, nw = int(cr.sum()), int(cw.sum())
+        # an answer hidden in either group's own distribution stays hidden here: its difference
+        # and the other group's share would give it back
+        hidden = (suppression.distribution(cr.to_numpy(), nr) | suppression.distribution(cw.to_numpy(), nw)
+                  | (min(nr, nw) < config.MIN_CELL))
         for j, code in enumerate(labels):
             d, lo, hi = _share_diff(int(cr[code]), nr, int(cw[code]), nw)
+            two = chi_square([[int(cr[code]), nr - int(cr[code])], [int(cw[code]), nw - int(cw[code])]])
+            answers.append((name, order, j, code, labels[code], int(cr[code] + cw[code]), nr, nw, two["p"],
+                            bool(hidden[j])))
             parts.append(_rows(table=table, table_title=title, group=group, variable=name,
                                variable_label=book_r.label(name), category=str(code),
                                category_label=labels[code], order=[order * 100 + j + 1], stat="diff",
                                n=int(cr[code] + cw[code]), base=nr + nw, base_label="居民－社区工作者",
                                value=round(d, SHARE_DECIMALS), exact=d,
                                ci_low=round(lo, SHARE_DECIMALS), ci_high=round(hi, SHARE_DECIMALS),
-                               suppressed=min(nr, nw) < config.MIN_CELL))
+                               suppressed=bool(hidden[j])))
         res = chi_square(np.vstack([cr.to_numpy(), cw.to_numpy()]))
         tests.append((name, order, res))
+    for (name, order, j, code, label, n, nr, nw, p, hide), padj in zip(answers, adjust([a[-2] for a in answers])):
+        parts.append(_rows(table=table, table_title=title, group=group, variable=name,
+                           variable_label=book_r.label(name), category=str(code),
+                           category_label=[f"{label}：p值", f"{label}：校正后p值（Holm）"],
+                           order=[order * 100 + 20 + j, order * 100 + 40 + j], stat=["p", "p_adj"],
+                           n=n, base=nr + nw, base_label="检验样本", value=[round(p, 3), round(padj, 3)],
+                           exact=[p, padj], suppressed=hide))
     p_adj = adjust([r["p"] for _, _, r in tests])
     for (name, order, res), padj in zip(tests, p_adj):
         rows = _test_rows(res, table=table, title=title, group=group, variable=name,

@@ -166,6 +166,53 @@ def comparison_sentences(S: pd.DataFrame, district: str) -> list[str]:
             f"{verdict}（Mann-Whitney检验，Holm校正后{_p_text(rows.loc['p_adj'])}）。"]
 
 
+# Questions both questionnaires ask that describe who answered rather than what they think: the
+# residents-vs-workers sentence (seed 002 篇3) is about opinions, so these are left to the tables.
+BACKGROUND_QUESTIONS = ("gender", "party")
+
+
+def residents_vs_workers_sentences(S: pd.DataFrame, district: str) -> list[str]:
+    """Seed 002 篇3's comparison: on each opinion question both answer, the residents' most chosen
+    answer, its share among residents and among workers, and a difference called notable only when
+    the two-proportion test, Holm-adjusted (``residents_vs_workers`` rows), is below 0.05."""
+    rows = S[(S["table"] == "residents_vs_workers") & (S["group"] == district)]
+    out = []
+    for variable in dict.fromkeys(rows["variable"]):
+        if variable in BACKGROUND_QUESTIONS:
+            continue
+        shares = {}
+        for who in ("resident", "worker"):
+            s = S[(S["table"] == f"{who}_composition") & (S["group"] == district)
+                  & (S["variable"] == variable) & (S["stat"] == "share")]
+            shares[who] = s.set_index("category")
+        r, w = shares["resident"], shares["worker"]
+        mine = rows[rows["variable"] == variable]
+        if r.empty or w.empty:
+            continue
+        modal = r[~r["suppressed"]].sort_values(["n", "order"], ascending=[False, True], kind="stable")
+        if modal.empty:
+            continue
+        code = modal.index[0]
+        by = mine[mine["category"] == code].set_index("stat")
+        if (code not in w.index or bool(w.loc[code, "suppressed"]) or not {"diff", "p_adj"} <= set(by.index)
+                or by["suppressed"].any()):
+            continue
+        rr, wr, p = r.loc[code], w.loc[code], by.loc["p_adj"]
+        answer, label = rr["category_label"], rr["variable_label"]
+        text = (f"在“{label}”这一问题上，回答该题的{int(rr['base'])}名居民和{int(wr['base'])}名社区工作者中，"
+                f"选择“{answer}”的居民占{fmt(rr)}，社区工作者占{fmt(wr)}")
+        if pd.notna(p["value"]) and float(p["value"]) < 0.05:
+            higher = "社区工作者" if float(by.loc["diff", "value"]) < 0 else "居民"
+            text += (f"，{higher}的这一比例明显更高，差异有统计学意义"
+                     f"（两比例检验，Holm校正后{_p_text(p)}）。")
+        elif pd.notna(p["value"]):
+            text += f"，两者的差异没有统计学意义（两比例检验，Holm校正后{_p_text(p)}），不能据此认为两类人群看法不同。"
+        else:
+            text += "。"
+        out.append(text)
+    return out
+
+
 def wave_sentences(S: pd.DataFrame, district: str) -> list[str]:
     """Headline figures against the earlier wave (seed 000's “122 → 75”): questionnaires, mean age,
     overall satisfaction, each as before → now, from the ``wave_change`` table."""
@@ -354,7 +401,8 @@ def district_paragraphs(S: pd.DataFrame, district: str, synthetic: bool) -> dict
         "basic": (no_valid_sentences(S, district) + worker_paragraphs(S, district)
                   + community_paragraphs(S, district) + wave_sentences(S, district)),
         "satisfaction": (resident_paragraphs(S, district) + worker_satisfaction_paragraphs(S, district)
-                         + index_and_driver_sentences(S, district) + comparison_sentences(S, district)),
+                         + index_and_driver_sentences(S, district) + comparison_sentences(S, district)
+                         + residents_vs_workers_sentences(S, district)),
         "problems": problem_paragraphs(S, district),
         "method": method,
     }

@@ -67,7 +67,7 @@ CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt,
 SECTIONS = [
     ("一、基本情况", "basic", ["worker_composition", "worker_age", "worker_leaders",
                             "resident_composition", "resident_age", "community_coverage",
-                            "community_members"]),
+                            "community_members", "wave_change"]),
     ("二、满意度评价", "satisfaction", ["resident_satisfaction", "resident_satisfaction_weighted",
                                "resident_index", "resident_drivers", "resident_vs_rest",
                                "worker_satisfaction", "worker_index", "worker_vs_rest",
@@ -80,7 +80,7 @@ SECTIONS = [
 WHOLE_STATS = {"rank", "n", "n_eff", "df", "count"}
 STAT_DECIMALS = {"alpha": 3, "alpha_if_deleted": 3, "item_total_r": 3, "beta": 3, "r": 3,
                  "cramers_v": 3, "chi2": 3, "deff": 2, "w_ratio": 2, "odds_ratio": 2,
-                 "diff": 1, "rate": 1, "member_share": 1, "u": 1}
+                 "diff": 1, "rate": 1, "member_share": 1, "u": 1, "net": 1}
 P_STATS = {"p", "p_adj"}
 HIDDEN_STATS = {"u"}       # the Mann-Whitney U means nothing to a reader; its p is shown (U is in stats.json)
 PIVOT_MAX_COLUMNS = 7      # a table of statistics with more kinds than this lists them one per row
@@ -154,6 +154,8 @@ def display_table(S: pd.DataFrame, table: str, group: str,
     order = _variables_in_order(rows, variables)
     rows = rows[rows["variable"].isin(order) & ~rows["stat"].isin(HIDDEN_STATS)]
     by_variable = [rows[rows["variable"] == v].sort_values("order", kind="stable") for v in order]
+    if table == "residents_vs_workers":
+        return _two_groups_layout(S, by_variable, group)
     if set(rows["stat"]) <= FLOW_STATS:
         return _flow_layout(by_variable)
     if all(_is_scale_item(v) for v in by_variable):
@@ -203,6 +205,57 @@ def _figure_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["指标", "类别", "数值", "95%置信区间", "人数"])
 
 
+TWO_GROUPS = (("resident_composition", "居民（%）"), ("worker_composition", "社区工作者（%）"))
+
+
+def _two_groups_layout(S: pd.DataFrame, by_variable: list[pd.DataFrame], group: str) -> pd.DataFrame:
+    """Residents against workers, one row per answer: each group's share (from its composition
+    table), the difference with its interval, the two-proportion p and its Holm-adjusted p; then
+    one row per question with its chi-square test."""
+    records = []
+    for vrows in by_variable:
+        variable = vrows["variable"].iloc[0]
+        answers = vrows[vrows["category"] != "test"]
+        for code, arows in answers.groupby("category", sort=False):
+            by = arows.set_index("stat", drop=False)
+            if "diff" not in by.index:
+                continue
+            record = {"指标": vrows["variable_label"].iloc[0], "类别": by.loc["diff", "category_label"]}
+            for table, column in TWO_GROUPS:
+                share = _pick(S, group, table, variable, "share", code)
+                record[column] = DASH if share is None else _fmt(share["value"], "share")
+            diff = by.loc["diff"]
+            record["差值（百分点）"] = _cell(diff, False)
+            record["95%置信区间"] = _fmt_ci(diff, False)
+            for stat, column in (("p", "p值"), ("p_adj", "校正后p值")):
+                present = stat in by.index and (by.loc[stat, "suppressed"] or pd.notna(by.loc[stat, "value"]))
+                record[column] = _cell(by.loc[stat], False) if present else ""     # no test: nobody chose it
+            records.append(record)
+        test = vrows[vrows["category"] == "test"].set_index("stat", drop=False)
+        if {"chi2", "df", "p"} <= set(test.index) and not test["suppressed"].any():
+            record = dict.fromkeys(records[-1] if records else [], "")
+            record.update({"指标": vrows["variable_label"].iloc[0], "类别": "整体（卡方检验）",
+                           "p值": _cell(test.loc["p"], False),
+                           "校正后p值": _cell(test.loc["p_adj"], False) if "p_adj" in test.index else ""})
+            records.append(record)
+    return pd.DataFrame(records).fillna("")
+
+
+def _chi_square_note(rows: pd.DataFrame) -> list[str]:
+    """“性别：卡方=2.174，自由度=1，克莱姆V=0.103” per question, and the expected-count warnings."""
+    parts = ["各答案一行的p值为两比例检验，“整体”一行为卡方检验"]
+    for _, vrows in rows.groupby("variable", sort=False):
+        test = vrows[vrows["category"] == "test"].set_index("stat", drop=False)
+        if {"chi2", "df"} <= set(test.index) and not test["suppressed"].any():
+            text = (f"{vrows['variable_label'].iloc[0]}：卡方={_cell(test.loc['chi2'], False)}，"
+                    f"自由度={_cell(test.loc['df'], False)}")
+            if "cramers_v" in test.index:
+                text += f"，克莱姆V={_cell(test.loc['cramers_v'], False)}"
+            warning = vrows.loc[vrows["category"] == "warning", "category_label"]
+            parts.append(text + (f"（{warning.iloc[0]}）" if len(warning) else ""))
+    return parts
+
+
 def _flow_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
     records = []
     for vrows in by_variable:
@@ -222,6 +275,8 @@ def _likert_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
         for _, row in vrows[vrows["stat"] == "top2"].iterrows():
             record["满意率（%）"] = _cell(row, True)
             record["95%置信区间"] = _fmt_ci(row, True)
+        for _, row in vrows[vrows["stat"] == "net"].iterrows():
+            record["净满意度"] = _cell(row, False)
         for _, row in vrows[vrows["stat"] == "mean"].iterrows():
             record["平均分"] = _cell(row, True)
             record["有效回答"] = DASH if row["suppressed"] else str(int(row["base"]))
@@ -285,6 +340,8 @@ def table_note(S: pd.DataFrame, table: str, group: str) -> str:
     if not top.empty:                     # the top-box answers are named by the codebook, not here
         boxes = "”与“".join(str(top["category_label"].iloc[0]).split("＋"))
         parts.append(f"各档次和满意率均为占基数的百分比（%），满意率为“{boxes}”之和")
+        if (rows["stat"] == "net").any():
+            parts.append("净满意度为满意率减去最低两档的占比（百分点）")
     diff = rows[(rows["stat"] == "diff") & rows["base_label"].str.contains("－", regex=False)]
     if not diff.empty:
         parts.append(f"差值为{diff['base_label'].iloc[0]}的占比之差（百分点）")
@@ -296,6 +353,8 @@ def table_note(S: pd.DataFrame, table: str, group: str) -> str:
     if rows["stat"].isin(P_STATS).any():
         parts.append("p值小于0.05表示差异有统计学意义，“<0.001”表示小于0.001"
                      + ("；校正后p值按Holm法对多项检验校正" if (rows["stat"] == "p_adj").any() else ""))
+    if table == "residents_vs_workers":
+        parts += _chi_square_note(rows)
     if rows["suppressed"].astype(bool).any():
         parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
     return "注：" + "；".join(parts) + "。" if parts else ""
@@ -492,10 +551,14 @@ def _three_line_borders(table) -> None:
 
 def _column_widths(frame: pd.DataFrame) -> list[float]:
     """Widths in cm filling the text width: data cells on one line, headers on at most two;
-    space left over first puts the headers that need least of it on one line."""
+    space left over first puts the headers that need least of it on one line. A table too wide
+    for that keeps its label columns (项目, 类别 …) on one line and lets a value break before its
+    bracketed interval (“1.78” over “（1.46～2.16）”), rather than squeezing every column alike."""
     budget, pad = TEXT_WIDTH_CM / CHAR_UNIT_CM, 3
     data = [max([0] + [_text_width(t) for t in frame[h]]) for h in frame]
     widths = [max(d, -(-_text_width(h) // 2)) + pad for h, d in zip(frame, data)]
+    if sum(widths) > budget:
+        return _wrapped_widths(frame, widths, budget, pad)
     one_line = [max(d, _text_width(h)) + pad for h, d in zip(frame, data)]
     needs = [full - w for full, w in zip(one_line, widths)]
     for need in sorted(set(needs)):                  # alike columns (非常满意, 比较满意) alike
@@ -503,6 +566,53 @@ def _column_widths(frame: pd.DataFrame) -> list[float]:
         if sum(widths) + need * len(group) <= budget:
             for j in group:
                 widths[j] = one_line[j]
+    return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
+
+
+def _break_before_brackets(frame: pd.DataFrame, widths_cm: list[float]) -> pd.DataFrame:
+    """Where a value column is narrower than its text on one line, put the line break before the
+    bracket (“1.78” / “（1.46～2.16）”) instead of leaving Word to break inside the interval;
+    headers alike (“比值比” / “（有序logit）”)."""
+    out, columns = frame.copy(), list(frame.columns)
+    for j, h in enumerate(frame.columns):
+        if h in TEXT_COLUMNS:
+            continue
+        room = widths_cm[j] / CHAR_UNIT_CM - 2                  # less the cell margins
+        if any(_text_width(t) > room for t in frame[h]):
+            out[h] = [re.sub(r"(?<=\S)（", "\n（", str(t)) for t in frame[h]]
+        if _text_width(h) > room:
+            columns[j] = re.sub(r"(?<=\S)（", "\n（", h)
+    out.columns = columns
+    return out
+
+
+def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad: int) -> list[float]:
+    """Widths of an overfull table: value columns shrink towards their widest part when broken
+    before “（”, in proportion to what each can give; label columns keep their one-line width."""
+    least = []
+    for h, w in zip(frame, widths):
+        if h in TEXT_COLUMNS:
+            least.append(w)
+            continue
+        parts = [_text_width(p) for t in frame[h] for p in re.split(r"(?=（)", str(t)) if p]
+        header = _text_width(h) if _text_width(h) <= 6 else -(-_text_width(h) // 2)  # 平均值 on one line
+        if "（" in h[1:]:                                                              # 居民 / （%）
+            header = max(header, *(_text_width(p) for p in re.split(r"(?=（)", h) if p))
+        snug = 1 if header <= 5 else 0                 # “（%）” alone: bold brackets need the room
+        least.append(max(max(parts, default=0) + pad - 1, header + pad + snug))        # values: less air
+    give = [w - m for w, m in zip(widths, least)]
+    excess = sum(widths) - budget
+    if sum(give) <= excess:
+        widths = least
+        label = [j for j, h in enumerate(frame.columns) if h in TEXT_COLUMNS]
+        over = sum(widths) - budget                   # still too wide: long labels wrap instead
+        room = sum(widths[j] - 8 - pad for j in label if widths[j] > 8 + pad)
+        if over > 0 and room > 0:
+            cut = min(1.0, over / room)
+            widths = [w - (w - 8 - pad) * cut if j in label and w > 8 + pad else w
+                      for j, w in enumerate(widths)]
+    else:
+        widths = [w - g * excess / sum(give) for w, g in zip(widths, give)]
     return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
 
 
@@ -514,6 +624,7 @@ def _add_table(document, frame: pd.DataFrame) -> None:
     header_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     text_columns = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS}
     widths = _column_widths(frame)
+    frame = _break_before_brackets(frame, widths)
     style_id = document.styles["表格文字"].style_id     # looked up once: by name it is a search per cell
     grid = [row.cells for row in table.rows]   # row.cells and table.cell() rebuild lists: once per row
     for j, cell in enumerate(grid[0]):
@@ -529,6 +640,8 @@ def _add_table(document, frame: pd.DataFrame) -> None:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     _merge_repeats([cells[0] for cells in grid[1:]], frame)
     _three_line_borders(table)
+    for row in table.rows:                           # a row is never split across two pages
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for row in table.rows[:-1]:                      # keep a table on one page when it fits
         for cell in row.cells:
             cell.paragraphs[0].paragraph_format.keep_with_next = True
@@ -758,6 +871,9 @@ th:nth-child(2), td:nth-child(2), td:last-child { text-align: left; }
 tfoot td { border-top: 1px solid #333; font-weight: bold; }
 a { color: #1f5fa8; margin-right: .8em; }
 .note { color: #555; font-size: .9em; }
+figure { margin: 2em 0 0; }
+figure img { width: 100%; max-width: 60em; height: auto; display: block; }
+figcaption { color: #555; font-size: .9em; margin-top: .3em; }
 """
 INDEX_HEADERS = ["排名", "区县", "工作者样本量", "居民样本量", "专职占比", "35岁以下占比",
                  "大专及以上占比", "居民总体满意率（95%置信区间）", "报告"]
@@ -788,13 +904,16 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
     overall satisfaction, with relative links to the district's reports that exist."""
     wave_dir = Path(wave_dir)
     entries, pooled, synthetic, unassigned = [], None, False, ""
+    charted: list[pd.DataFrame] = []
     for stats_path in sorted(wave_dir.glob("*/stats.json")):
         meta, S = _read_stats(stats_path)
         synthetic |= bool(meta.get("synthetic"))
         entries.append((meta["district"], stats_path.parent, _summary(S, meta["district"])))
+        charted.append(S[S["group"] == meta["district"]])
         if pooled is None and (S["group"] == POOLED_GROUP).any():
             pooled = _summary(S, POOLED_GROUP)
             unassigned = _unassigned_line(S)
+            charted.append(S[S["group"] == POOLED_GROUP])
     ranks = _ranks([summary["sort"] for _, _, summary in entries])
     ranked = sorted(zip(ranks, entries), key=lambda item: (
         item[1][2]["sort"] is None, -(item[1][2]["sort"] or 0), item[1][0]))
@@ -817,11 +936,44 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
     boxes = "”与“".join(labels[0].split("＋")) if labels else ""
     page += ["</table>",
              f'<p class="note">{html.escape(unassigned)}</p>' if unassigned else "",
+             *_overview_figures(wave_dir, charted, wave, synthetic),
              '<p class="note">'
              + (html.escape(f"满意率为“{boxes}”的占比之和（%），") if boxes else "")
              + f"括号内为95%置信区间；“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
              "</body>", "</html>", ""]
     write_text(wave_dir / "index.html", "\n".join(page))
+
+
+OVERVIEW_FIGURES = "_overview"    # wave_dir/_overview/: the overview charts; “_”: not a district
+
+
+def _overview_figures(wave_dir: Path, parts: list[pd.DataFrame], wave: str, synthetic: bool) -> list[str]:
+    """The districts side by side as charts under the table: overall satisfaction as dots with
+    their 95% CI, and small multiples (one panel per district, the same axes) of every rating item.
+    Drawn from the same stats.json rows as the table; absent when no district has resident ratings."""
+    from . import charts
+
+    S_all = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if S_all.empty:
+        return []
+    rated = S_all[(S_all["table"] == "resident_satisfaction") & (S_all["stat"] == "top2")]
+    if rated.empty or not (rated["group"] != POOLED_GROUP).any():
+        return []
+    source = f"数据来源：{wave}年居民问卷" + (f"（{SAMPLE_NOTE}）" if synthetic else "")
+    out, folder = [], wave_dir / OVERVIEW_FIGURES
+    figures = []
+    overall = rated[rated["variable"] == "sat_overall"]
+    if len(overall) and not overall.duplicated("group").any():
+        figures.append(("overview_overall", charts.district_comparison(
+            S_all, "resident_satisfaction", "sat_overall", source=source),
+            "各区县居民总体满意率及其95%置信区间"))
+    figures.append(("overview_items", charts.district_small_multiples(
+        S_all, "resident_satisfaction", source=source), "各区县居民各项满意率（每区县一图，坐标相同）"))
+    for name, fig, alt in figures:
+        charts.save_figure(fig, folder, name)
+        out.append(f'<figure><img src="{OVERVIEW_FIGURES}/{name}.png" alt="{html.escape(alt)}">'
+                   f"<figcaption>{html.escape(alt)}</figcaption></figure>")
+    return out
 
 
 def _figures(summary: dict) -> list[str]:

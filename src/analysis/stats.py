@@ -214,7 +214,9 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: 
            table_title: str = "", *, by: str | None = None,
            exempt_base: int | None = config.SUPPRESSION_EXEMPT_BASE) -> pd.DataFrame:
     """A rating item: share of each answer (best first), mean score 1–5 with t interval, top-two-box
-    share with Wilson interval; for the whole frame or each level of ``by``."""
+    share with Wilson interval, and the net share (``stat="net"``: top box minus the as many lowest
+    answers, 满意率 − 不满意率, in points, what a diverging chart sorts by); for the whole frame or
+    each level of ``by``."""
     if by is not None:
         return pd.concat([likert(rows, item, book, name, table, table_title, exempt_base=exempt_base)
                           for name, rows in _groups(df, by, book, group)], ignore_index=True)
@@ -230,17 +232,24 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: 
     top_n = int(df[item].isin(var.top_box).sum())
     tlo, thi = wilson_ci(np.array([top_n]), base)
     top_label = "＋".join(var.values[c] for c in var.top_box)
-    hide_mean, hide_top = suppression.summaries(order, shares["suppressed"].to_numpy(), var.top_box)
+    bottom_box = sorted(var.values)[:len(var.top_box)]          # 不太满意, 很不满意
+    bottom_n = int(df[item].isin(bottom_box).sum())
+    net = (top_n - bottom_n) / base * 100 if base else np.nan
+    hidden = shares["suppressed"].to_numpy()
+    hide_mean, hide_top = suppression.summaries(order, hidden, var.top_box)
+    hide_bottom = suppression.summaries(order, hidden, bottom_box)[1]
     small = base < config.MIN_CELL
     summary = _rows(table=table, table_title=table_title, group=group, variable=item,
-                    variable_label=var.label, category=["", "top2"], category_label=["平均分", top_label],
-                    order=[len(order) + 1, len(order) + 2], stat=["mean", "top2"], n=[base, top_n],
-                    base=base, base_label=VALID_BASE,
-                    value=[round(m, 2), round(top_n / base * 100, SHARE_DECIMALS) if base else np.nan],
-                    exact=[m, top_n / base * 100 if base else np.nan],
-                    ci_low=[round(lo, 2), round(float(tlo[0]), SHARE_DECIMALS)],
-                    ci_high=[round(hi, 2), round(float(thi[0]), SHARE_DECIMALS)],
-                    suppressed=[small or hide_mean, small or hide_top])
+                    variable_label=var.label, category=["", "top2", "net"],
+                    category_label=["平均分", top_label, "净满意度（满意率－不满意率）"],
+                    order=[len(order) + 1, len(order) + 2, len(order) + 3], stat=["mean", "top2", "net"],
+                    n=[base, top_n, base], base=base, base_label=VALID_BASE,
+                    value=[round(m, 2), round(top_n / base * 100, SHARE_DECIMALS) if base else np.nan,
+                           round(net, SHARE_DECIMALS)],
+                    exact=[m, top_n / base * 100 if base else np.nan, net],
+                    ci_low=[round(lo, 2), round(float(tlo[0]), SHARE_DECIMALS), np.nan],
+                    ci_high=[round(hi, 2), round(float(thi[0]), SHARE_DECIMALS), np.nan],
+                    suppressed=[small or hide_mean, small or hide_top, small or hide_top or hide_bottom])
     return pd.concat([shares, summary], ignore_index=True)
 
 
@@ -295,7 +304,7 @@ def instrument_tables(df: pd.DataFrame, book: Codebook, group: str) -> list[pd.D
 def group_tables(rows: pd.DataFrame, book: Codebook, group: str) -> list[pd.DataFrame]:
     """One group's descriptive tables of one questionnaire: composition, ages (with the leaders'
     subgroup means and 一肩挑), satisfaction, its index and reliability, the community sheet."""
-    from . import community, reliability
+    from . import community, compare, reliability
 
     instrument = book.instrument
     parts = instrument_tables(rows, book, group)
@@ -304,6 +313,9 @@ def group_tables(rows: pd.DataFrame, book: Codebook, group: str) -> list[pd.Data
         if "one_shoulder" in rows:
             parts.append(composition(rows, "one_shoulder", book, group, f"{instrument}_leaders",
                                      f"{book.respondent or book.title}中的负责人"))
+        if {"gender", "age_band"} <= set(rows):         # the age pyramid's rows (groups 桥东区·男 …)
+            parts.append(compare.crosstab(rows, "gender", "age_band", book, group, f"{instrument}_gender_age",
+                                          f"{book.respondent or book.title}性别与年龄结构"))
     if len(reliability.index_items(book)) >= 2:
         parts.append(reliability.satisfaction_index(rows, book, group))
     if instrument == "community":
@@ -374,7 +386,7 @@ def district_stats(wave: Wave, district: str) -> pd.DataFrame:
 STAT_LABELS = {"share": "占比（%）", "top2": "满意率（%）", "rate": "建成率（%）", "member_share": "占党员总数（%）",
                "mean": "平均值", "median": "中位数", "count": "数量", "total": "合计", "alpha": "α系数",
                "item_total_r": "校正的项目与总分相关", "alpha_if_deleted": "删除该题后的α系数",
-               "before": "上一轮", "now": "本轮", "change": "变化"}
+               "before": "上一轮", "now": "本轮", "change": "变化", "net": "净满意度（百分点）"}
 
 
 def view(S: pd.DataFrame, table: str, group: str, empty_ok: bool = False) -> pd.DataFrame:
@@ -404,7 +416,10 @@ def view(S: pd.DataFrame, table: str, group: str, empty_ok: bool = False) -> pd.
 
 def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
     """One variable for every district side by side (and the pooled group), as stats rows:
-    a rating item gives its distribution, mean and top-two share; a choice its composition."""
+    a rating item gives its distribution, mean and top-two share; a choice its composition.
+    No rows when the wave has no valid questionnaire of that kind."""
+    if instrument not in wave.frames:
+        return _rows(table=[])
     book = wave.codebooks[instrument]
     df = wave.frames[instrument]
     dvar = book.role("district")

@@ -461,6 +461,19 @@ _WORKER_SAT = {"sat_pay": -0.6, "sat_workload": -0.5, "sat_training": 0.1, "sat_
                "sat_recognition": 0.5}
 
 
+# Questions added to a questionnaire after the sample was first published, per instrument. They are
+# answered from a second random stream (``later``), and left out of the draws that plant mess and
+# vary headers, so adding one leaves every earlier answer, header and file name as it was.
+_LATER_ITEMS = {"worker": ("assessor",)}
+
+
+def _later_answers(people: list[dict], later: np.random.Generator) -> None:
+    """社区工作评价主体, the residents' question asked of workers too (seed 002 篇3 compares them):
+    workers name 居民代表 somewhat more often than residents do (0.5 in ``_resident``)."""
+    for p in people:
+        p["assessor"] = _pick(later, [1, 2, 3, 4], p=(0.58, 0.17, 0.13, 0.12))
+
+
 def _worker_details(p: dict, mood: float, rng: np.random.Generator) -> dict:
     """Everything but district, community, post, employment, age and education."""
     ft, leader = p["employment"] == 1, p["post"] in (1, 2)
@@ -670,7 +683,8 @@ _SPACED = ("  {} ", " {}", "{} ", "{}\u3000")
 def _plant_common(rows: list[_Row], book: dict, rng: np.random.Generator) -> None:
     """Mess any district may have: variants, traditional characters, blanks, age formats, spaces."""
     sat_vars = [v["name"] for v in book["variables"] if v.get("scale") == "sat5"]
-    singles = [v["name"] for v in book["variables"] if v["type"] == "single"]
+    later = _LATER_ITEMS.get(book["instrument"], ())
+    singles = [v["name"] for v in book["variables"] if v["type"] == "single" and v["name"] not in later]
     worker = book["instrument"] == "worker"
     for row in rows:
         for var in sat_vars:
@@ -795,7 +809,8 @@ def _submissions(rows: list[_Row], originals: list[int], book: dict, year: int, 
 def _headers(book: dict, rng: np.random.Generator) -> list[str]:
     """``k、question``; two or three of them with a trailing space or ``：`` as real downloads have."""
     questions = [v["question"] for v in book["variables"]]
-    odd = set(int(i) for i in rng.choice(len(questions), size=int(rng.integers(2, 4)), replace=False))
+    earlier = sum(v["name"] not in _LATER_ITEMS.get(book["instrument"], ()) for v in book["variables"])
+    odd = set(int(i) for i in rng.choice(earlier, size=int(rng.integers(2, 4)), replace=False))
     return list(META_COLUMNS) + [f"{k}、{q}" + (_pick(rng, (" ", "：")) if k - 1 in odd else "")
                                  for k, q in enumerate(questions, start=1)]
 
@@ -990,6 +1005,7 @@ def make_sample(out_dir: Path, wave: str = DEFAULT_WAVE, seed: int = DEFAULT_SEE
     folder.mkdir(parents=True, exist_ok=True)
     year = int(wave) if str(wave).isdigit() else 2026
     rng = np.random.default_rng(seed)
+    later = np.random.default_rng([seed, 1])        # answers to _LATER_ITEMS
     ids = _Identities(rng)
     taken: set[str] = set()
     outcomes: dict[tuple[str, str], FileOutcome] = {}
@@ -1002,6 +1018,7 @@ def make_sample(out_dir: Path, wave: str = DEFAULT_WAVE, seed: int = DEFAULT_SEE
         figures.update(_figures(plan.name, workers))
         n_fast = int(rng.integers(3, 7))
         fast = [_speeding_worker(plan, communities, ids, rng) for _ in range(n_fast)]
+        _later_answers(workers + fast, later)
         exports = [_export(plan, "worker", books["worker"], workers + fast, n_fast, workers, ids, year, rng)]
         n_fast = int(rng.integers(3, 7))
         residents = _residents(plan, communities, plan.n_residents + n_fast, ids, rng)
