@@ -119,17 +119,10 @@ def test_stats_json_publishes_suppressed_cells_without_numbers(secrets, district
         assert r["value"] is None and r["n"] is None and r["ci_low"] is None and r["ci_high"] is None, r
 
 
-LEAK = ("the residents−workers difference over 政治面貌 中共预备党员, whose worker cell is suppressed, is "
-        "published with its interval −5.9～0.8: with residents at 0.0% the lower bound is minus the hidden "
-        "worker share's upper bound 5.9 (see test_no_published_comparison_recovers_a_suppressed_cell)")
-
-
 def _cases():
     for district in DISTRICTS:
         for form in FORMS:
-            leaks = district == "新华区" and form != "figures/*.svg"
-            yield pytest.param(district, form, id=f"{district}-{form}",
-                               marks=[pytest.mark.xfail(strict=True, reason=LEAK)] if leaks else [])
+            yield pytest.param(district, form, id=f"{district}-{form}")
 
 
 @pytest.mark.parametrize("district,form", list(_cases()))
@@ -159,15 +152,7 @@ def test_the_search_finds_a_suppressed_number_written_into_an_output(built, secr
 COMPARISONS = ("residents_vs_workers", "district_vs_rest")
 
 
-@pytest.mark.parametrize("district", [
-    "桥东区", "桥西区",
-    pytest.param("新华区", marks=pytest.mark.xfail(strict=True, reason=(
-        "compare.residents_vs_workers publishes the residents−workers difference of a category whose "
-        "worker cell is suppressed (政治面貌 中共预备党员: residents 0.0% of 220 published, difference −1.1 "
-        "with n 1, so the hidden worker share 1.1% = 1 of 92 is recovered); owner of compare.py to fix"))),
-    pytest.param("裕华区", marks=pytest.mark.xfail(strict=True, reason=(
-        "same leak as 新华区 through compare.residents_vs_workers (two difference rows over suppressed cells)"))),
-    "长安区"])
+@pytest.mark.parametrize("district", DISTRICTS)
 def test_no_published_comparison_recovers_a_suppressed_cell(secrets, district):
     """A difference (residents − workers, district − rest) over a category whose share is suppressed
     gives the hidden share back (the other side is published): it must be suppressed as well."""
