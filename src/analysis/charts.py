@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from .config import ALPHA, MIN_CELL, POOLED_GROUP
 from .errors import SurveyError
-from .fileio import atomic_path
+from .fileio import atomic_path, write_bytes
 
 PAGE_WIDTH_IN = 16 / 2.54            # text width of an A4 page with 2.5 cm margins
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -92,9 +92,12 @@ def _show_figures_in_notebooks(dpi: int = 130) -> None:
     if shell is None:
         return
 
-    def png(fig: Figure) -> bytes:
+    def png(fig: Figure):
         import io
 
+        saved = getattr(fig, "_survey_png", None)
+        if saved is not None:      # saved by save_figure: the same 300-dpi PNG, shown at screen size
+            return saved, {"width": round(fig.get_figwidth() * dpi)}
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi)
         return buf.getvalue()
@@ -345,11 +348,17 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     districts = districts.sort_values(["sort_key", "group"], ascending=[False, True],
                                       kind="stable")
     percent = stat in PERCENT_STATS
-    fig = _new_figure(0.32 * len(districts) + 1.5)
-    ax = fig.subplots()
     shown = districts[~districts["suppressed"].astype(bool)]
     span = _value_span(pd.concat([shown, pooled]), percent)
+    total = len(districts)
+    districts, gaps, unlisted = _rows_to_draw(districts, highlight)
+    fig = _new_figure(0.32 * len(districts) + 1.5)
+    ax = fig.subplots()
     for yi, (_, row) in enumerate(districts.iterrows()):
+        if yi in gaps:
+            ax.text(sum(span) / 2, yi, f"⋯ 另有 {gaps[yi]} 个区县 ⋯", va="center", ha="center",
+                    color=CAPTION_COLOR, fontsize=8)
+            continue
         if row["suppressed"]:
             ax.text(span[0], yi, SUPPRESSED_TEXT, va="center", ha="left", color=CAPTION_COLOR)
             continue
@@ -361,9 +370,11 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
         ax.text(value, -0.7, f"{POOLED_GROUP} {_fmt_value(value, stat, scale_item)}",
                 color=POOLED_COLOR, ha="center", va="bottom", fontsize=8,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
-    ax.set_yticks(range(len(districts)), list(districts["group"]))
-    for label in ax.get_yticklabels():
-        if label.get_text() == highlight:
+    names = ["" if yi in gaps else (f"{g}（第{int(r)}名）" if total > MAX_DOT_ROWS and r > 0 else g)
+             for yi, (g, r) in enumerate(zip(districts["group"], districts["rank"]))]
+    ax.set_yticks(range(len(districts)), names)
+    for label, group in zip(ax.get_yticklabels(), districts["group"]):
+        if group == highlight:
             label.set_fontweight("bold")
             label.set_color(HIGHLIGHT_COLOR)
     ax.set_ylim(len(districts) - 0.5, -1.2)
@@ -375,8 +386,47 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     sns.despine(ax=ax, left=True)
     ax.tick_params(axis="y", length=0)
     _title(fig, title, f"各区县{measure}比较")
-    _caption(fig, _base_text(districts), source, bool(districts["suppressed"].any()))
+    base = _base_text(districts.iloc[[yi for yi in range(len(districts)) if yi not in gaps]])
+    if gaps:
+        base = (f"共{total}个区县，列出前{DOT_ENDS}名、后{DOT_ENDS}名" + ("及本区县前后" if highlight else "")
+                + (f"，另有{unlisted}个区县样本过少、未列出" if unlisted else "") + "；" + base)
+    _caption(fig, base, source, bool(districts["suppressed"].any()))
     return fig
+
+
+MAX_PANELS = 36         # small multiples beyond this many districts are no longer readable on a page
+MAX_DOT_ROWS = 30        # more districts than this (a national survey): the ends and the report's own
+DOT_ENDS = 10
+
+
+def _rows_to_draw(districts: pd.DataFrame, highlight: str | None) -> tuple[pd.DataFrame, dict[int, int], int]:
+    """All districts (sorted, best first) when they fit on a page; else, of those with a published
+    value, the first and last ``DOT_ENDS``, the highlighted district with two on either side, and
+    one gap row (a copy of its neighbour, not drawn) for each run left out: ``{row position:
+    districts left out}``; and how many suppressed districts were not listed."""
+    # rank among published values, ties sharing the better rank (1, 2, 2, 4); suppressed: none (0)
+    published = ~districts["suppressed"].astype(bool)
+    rank = districts["value"].where(published).rank(method="min", ascending=False)
+    districts = districts.assign(rank=rank.fillna(0).astype(int))
+    if len(districts) <= MAX_DOT_ROWS:
+        return districts, {}, 0
+    # too many to list: the suppressed ones (no value, no rank) are counted in the caption instead
+    listed = published | (districts["group"] == highlight)
+    unlisted = int((~listed).sum())
+    districts = districts[listed]
+    n = len(districts)
+    keep = set(range(DOT_ENDS)) | set(range(n - DOT_ENDS, n))
+    if highlight is not None and (districts["group"] == highlight).any():
+        at = int(np.flatnonzero(districts["group"].to_numpy() == highlight)[0])
+        keep |= set(range(max(0, at - 2), min(n, at + 3)))
+    order, gaps, previous = [], {}, -1
+    for i in sorted(keep):
+        if i > previous + 1:
+            gaps[len(order)] = i - previous - 1
+            order.append(i)               # placeholder row: the next kept district's data, not drawn
+        order.append(i)
+        previous = i
+    return districts.iloc[order], gaps, unlisted
 
 
 def _measure_name(what: str, stat: str) -> str:
@@ -757,12 +807,16 @@ def save_figure(fig: Figure, folder: str | Path, name: str) -> dict[str, Path]:
     Both are written atomically; the SVG carries no date and fixed ids, the PNG no timestamp,
     so the same figure gives the same bytes.
     """
+    import io
+
     folder = Path(folder)
     paths = {"png": folder / f"{name}.png", "svg": folder / f"{name}.svg"}
+    buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-        with atomic_path(paths["png"]) as tmp:
-            fig.savefig(tmp, format="png", dpi=300, metadata={"Software": None})
+        fig.savefig(buffer, format="png", dpi=300, metadata={"Software": None})
+        write_bytes(paths["png"], buffer.getvalue())
         with atomic_path(paths["svg"]) as tmp:
             fig.savefig(tmp, format="svg", metadata={"Date": None})
+    fig._survey_png = buffer.getvalue()     # shown as is in the notebook: no third rendering
     plt.close(fig)
     return paths

@@ -967,12 +967,17 @@ def _overview_figures(wave_dir: Path, parts: list[pd.DataFrame], wave: str, synt
         figures.append(("overview_overall", charts.district_comparison(
             S_all, "resident_satisfaction", "sat_overall", source=source),
             "各区县居民总体满意率及其95%置信区间"))
-    figures.append(("overview_items", charts.district_small_multiples(
-        S_all, "resident_satisfaction", source=source), "各区县居民各项满意率（每区县一图，坐标相同）"))
+    n_districts = rated.loc[rated["group"] != POOLED_GROUP, "group"].nunique()
+    if n_districts <= charts.MAX_PANELS:
+        figures.append(("overview_items", charts.district_small_multiples(
+            S_all, "resident_satisfaction", source=source), "各区县居民各项满意率（每区县一图，坐标相同）"))
     for name, fig, alt in figures:
         charts.save_figure(fig, folder, name)
         out.append(f'<figure><img src="{OVERVIEW_FIGURES}/{name}.png" alt="{html.escape(alt)}">'
                    f"<figcaption>{html.escape(alt)}</figcaption></figure>")
+    if n_districts > charts.MAX_PANELS:
+        out.append(f'<p class="note">共{n_districts}个区县，超过{charts.MAX_PANELS}个，各项满意率的分区县小图从略；'
+                   "各区县的各项满意率见上表与各区县报告的 tables.xlsx。</p>")
     return out
 
 

@@ -327,7 +327,7 @@ def group_tables(rows: pd.DataFrame, book: Codebook, group: str) -> list[pd.Data
 # many reports in turn, so they are kept per process, keyed by the frame's content hash (a tenth of
 # the cost of the tables for a national wave) and checked against the codebook they were made with:
 # a frame filtered or edited in a notebook, or a changed codebook, gets its own tables.
-_POOLED: dict[tuple[str, int], tuple[Codebook, list[pd.DataFrame]]] = {}
+_POOLED: dict[tuple, tuple[Codebook, list[pd.DataFrame]]] = {}
 
 
 def pooled_tables(df: pd.DataFrame, book: Codebook) -> list[pd.DataFrame]:
@@ -427,9 +427,17 @@ def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
     table = f"{instrument}_{'satisfaction' if is_item else 'composition'}"
     title = f"{book.respondent or book.title}{'满意度评价' if is_item else '基本构成'}"
     make = likert if is_item else composition
-    groups = [(d, df[df[dvar] == d]) for d in sorted(df[dvar].dropna().unique())]
+    key = ("by_district", book.instrument, variable, int(pd.util.hash_pandas_object(df, index=False).sum()))
+    hit = _POOLED.get(key)
+    if hit is not None and hit[0] == book:          # every district's report draws the same chart
+        return hit[1][0].copy()
+    groups = [(str(d), g) for d, g in df[df[dvar].notna()].groupby(dvar, sort=True)]  # one pass, not one per district
     groups.append((config.POOLED_GROUP, df))
-    return pd.concat([make(g, variable, book, name, table, title) for name, g in groups], ignore_index=True)
+    out = pd.concat([make(g, variable, book, name, table, title) for name, g in groups], ignore_index=True)
+    if len(_POOLED) >= 8:
+        _POOLED.pop(next(iter(_POOLED)))
+    _POOLED[key] = (book, [out])
+    return out.copy()
 
 
 def lookup(S: pd.DataFrame, table: str, variable: str, category: str = "", stat: str | None = None,
