@@ -133,7 +133,7 @@ def test_hostile_build_succeeds_and_every_report_is_in_its_own_folder(hostile_bu
     # nothing escaped the reports folder: no etc/ beside it, no file outside reports/<wave>/
     root = hostile_build["root"]
     assert sorted(p.name for p in root.iterdir()) == ["processed", "raw", "reports"]
-    assert sorted(p.name for p in (root / "reports").iterdir()) == ["w"]
+    assert sorted(p.name for p in (root / "reports").iterdir()) == [".w.lock", "w"]   # and the wave's run lock
     districts = sorted(p.name for p in wave.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
     assert districts == sorted(folder_name(d) for d in HOSTILE_BUILD)
 
