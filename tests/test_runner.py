@@ -109,21 +109,18 @@ INTERRUPTED = textwrap.dedent('''
 ''')
 
 
-def test_ctrl_c_stops_cleanly(tmp_path):
-    body = ('import os, time\nfrom pathlib import Path\n'
-            'Path(output_dir, "partial.txt").write_text("half", encoding="utf-8")\n'
-            'if district == "慢区":\n'
-            '    Path(processed_dir, "started").write_text(str(os.getpid()), encoding="utf-8")\n'
-            '    time.sleep(600)\n'
-            'Path(output_dir, "marker.txt").write_text(f"{district} {os.getpid()}", encoding="utf-8")')
+def interrupted_run(tmp_path, body: str, script: str, *args: str):
+    """Start ``script`` (a run of the slow district 慢区, whose previous report exists) in a
+    subprocess, wait until the district's cell has started, and send Ctrl-C. Returns the exit code,
+    the reports folder, the previous report's folder and the pid of the kernel that ran the cell."""
     nb = tiny_notebook(tmp_path / "t.ipynb", body)
     reports = tmp_path / "reports"
     previous = reports / "2026" / "慢区"
     previous.mkdir(parents=True)
     (previous / "report.html").write_text("上一次成功的报告", encoding="utf-8")
-    script = tmp_path / "run.py"
-    script.write_text(INTERRUPTED, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(script), str(nb), str(reports)])
+    path = tmp_path / "run.py"
+    path.write_text(script, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(path), str(nb), str(reports), *args])
     started = tmp_path / "started"
     deadline = time.monotonic() + 120
     while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -131,7 +128,18 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     assert started.exists(), "the slow district never started"
     kernel_pid = int(started.read_text(encoding="utf-8"))
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) == 130
+    return proc.wait(timeout=120), reports, previous, kernel_pid
+
+
+def test_ctrl_c_stops_cleanly(tmp_path):
+    body = ('import os, time\nfrom pathlib import Path\n'
+            'Path(output_dir, "partial.txt").write_text("half", encoding="utf-8")\n'
+            'if district == "慢区":\n'
+            '    Path(processed_dir, "started").write_text(str(os.getpid()), encoding="utf-8")\n'
+            '    time.sleep(600)\n'
+            'Path(output_dir, "marker.txt").write_text(f"{district} {os.getpid()}", encoding="utf-8")')
+    code, reports, previous, kernel_pid = interrupted_run(tmp_path, body, INTERRUPTED)
+    assert code == 130
     wave = reports / "2026"
     assert (previous / "report.html").read_text(encoding="utf-8") == "上一次成功的报告"
     assert not (previous / "partial.txt").exists()

@@ -11,7 +11,7 @@ from distributed import Client, LocalCluster
 from analysis import runner
 from analysis.errors import SurveyError
 
-from test_runner import marker, tiny_notebook
+from test_runner import interrupted_run, marker, tiny_notebook
 
 
 @pytest.fixture(scope="module")
@@ -74,31 +74,14 @@ sys.exit(0)
 def test_ctrl_c_interrupts_the_districts_running_on_the_cluster(cluster, tmp_path):
     """Cancelling a Dask future does not stop a task already running: without interrupting its
     kernel, the district would go on and publish a report after the user stopped the run."""
-    import signal
-    import subprocess
-    import sys
     import time
 
     body = ('import os, time\nfrom pathlib import Path\n'
             'Path(processed_dir, "started").write_text(str(os.getpid()), encoding="utf-8")\n'
             'time.sleep(600)\n'
             'Path(output_dir, "marker.txt").write_text(district, encoding="utf-8")')
-    nb = tiny_notebook(tmp_path / "t.ipynb", body)
-    reports = tmp_path / "reports"
-    previous = reports / "2026" / "慢区"
-    previous.mkdir(parents=True)
-    (previous / "report.html").write_text("上一次成功的报告", encoding="utf-8")
-    script = tmp_path / "run.py"
-    script.write_text(STOPPED, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(script), str(nb), str(reports), cluster.scheduler_address])
-    started = tmp_path / "started"
-    deadline = time.monotonic() + 120
-    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert started.exists(), "the slow district never started"
-    kernel_pid = int(started.read_text(encoding="utf-8"))
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) == 130
+    code, reports, previous, kernel_pid = interrupted_run(tmp_path, body, STOPPED, cluster.scheduler_address)
+    assert code == 130
     wave = reports / "2026"
     deadline = time.monotonic() + 60           # the worker's district ends (interrupted), not in 600 s
     while list(wave.glob(".慢区.*")) and time.monotonic() < deadline:

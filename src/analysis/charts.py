@@ -259,12 +259,8 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
     if _no_rows_for_district(S, table, group):
         return no_data_figure(group, _what(table))
     rows = _select(S, table, group)
-    top2 = rows[rows["stat"] == "top2"].copy()
-    if top2.empty:
-        raise SurveyError(f"统计表 {table} 中没有满意率（top2）数据，不能画满意度图",
-                          fix="换用五级量表的满意度统计表。")
-    top2["sort_key"] = top2["value"].where(~top2["suppressed"].astype(bool), -1.0)
-    items = top2.sort_values(["sort_key", "order"], ascending=[False, True], kind="stable")
+    items = _items_by(rows, "top2", f"统计表 {table} 中没有满意率（top2）数据，不能画满意度图",
+                      "换用五级量表的满意度统计表。")
     shares = rows[rows["stat"] == "share"]
     categories = (shares.drop_duplicates("category").set_index("category")
                   .reindex(LIKERT_ORDER)["category_label"])
@@ -292,6 +288,15 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
     _caption(fig, _base_text(items), source,
              any_suppressed or bool(items["suppressed"].any()))
     return fig
+
+
+def _items_by(rows: pd.DataFrame, stat: str, missing: str, fix: str) -> pd.DataFrame:
+    """The items' ``stat`` rows, best first (suppressed last, then questionnaire order)."""
+    items = rows[rows["stat"] == stat].copy()
+    if items.empty:
+        raise SurveyError(missing, fix=fix)
+    items["sort_key"] = items["value"].where(~items["suppressed"].astype(bool), -np.inf)
+    return items.sort_values(["sort_key", "order"], ascending=[False, True], kind="stable")
 
 
 def _draw_likert_row(ax, yi: int, cells: pd.DataFrame, colors) -> bool:
@@ -481,12 +486,8 @@ def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
     if _no_rows_for_district(S, table, group):
         return no_data_figure(group, _what(table))
     rows = _select(S, table, group)
-    net = rows[rows["stat"] == "net"].copy()
-    if net.empty:
-        raise SurveyError(f"统计表 {table} 中没有净满意度（net）数据，不能画分向满意度图",
-                          fix="用 analysis.stats.likert 重新生成该表（它给出 net 行）。")
-    net["sort_key"] = net["value"].where(~net["suppressed"].astype(bool), -np.inf)
-    items = net.sort_values(["sort_key", "order"], ascending=[False, True], kind="stable")
+    items = _items_by(rows, "net", f"统计表 {table} 中没有净满意度（net）数据，不能画分向满意度图",
+                      "用 analysis.stats.likert 重新生成该表（它给出 net 行）。")
     shares = rows[rows["stat"] == "share"]
     labels = shares.drop_duplicates("category").set_index("category")["category_label"]
     palette = list(sns.color_palette("RdBu", 5))       # red (很不满意) … blue (非常满意)
