@@ -258,10 +258,8 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
     """
     if _no_rows_for_district(S, table, group):
         return no_data_figure(group, _what(table))
-    rows = _select(S, table, group)
-    items = _items_by(rows, "top2", f"统计表 {table} 中没有满意率（top2）数据，不能画满意度图",
-                      "换用五级量表的满意度统计表。")
-    shares = rows[rows["stat"] == "share"]
+    rows, items, shares = _items_by(S, table, group, "top2", "满意率（top2）数据，不能画满意度图",
+                                    "换用五级量表的满意度统计表。")
     categories = (shares.drop_duplicates("category").set_index("category")
                   .reindex(LIKERT_ORDER)["category_label"])
     colors = list(sns.color_palette("RdBu", 5))[::-1]
@@ -290,13 +288,18 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
     return fig
 
 
-def _items_by(rows: pd.DataFrame, stat: str, missing: str, fix: str) -> pd.DataFrame:
-    """The items' ``stat`` rows, best first (suppressed last, then questionnaire order)."""
+def _items_by(S: pd.DataFrame, table: str, group: str, stat: str, missing: str,
+              fix: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A Likert chart's rows of ``table`` for ``group``: all of them, the items' ``stat`` rows best
+    first (suppressed last, then questionnaire order), and the answer shares. Without ``stat``
+    rows: SurveyError “统计表 … 中没有 {missing}”."""
+    rows = _select(S, table, group)
     items = rows[rows["stat"] == stat].copy()
     if items.empty:
-        raise SurveyError(missing, fix=fix)
+        raise SurveyError(f"统计表 {table} 中没有{missing}", fix=fix)
     items["sort_key"] = items["value"].where(~items["suppressed"].astype(bool), -np.inf)
-    return items.sort_values(["sort_key", "order"], ascending=[False, True], kind="stable")
+    items = items.sort_values(["sort_key", "order"], ascending=[False, True], kind="stable")
+    return rows, items, rows[rows["stat"] == "share"]
 
 
 def _draw_likert_row(ax, yi: int, cells: pd.DataFrame, colors) -> bool:
@@ -485,10 +488,8 @@ def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
     """
     if _no_rows_for_district(S, table, group):
         return no_data_figure(group, _what(table))
-    rows = _select(S, table, group)
-    items = _items_by(rows, "net", f"统计表 {table} 中没有净满意度（net）数据，不能画分向满意度图",
-                      "用 analysis.stats.likert 重新生成该表（它给出 net 行）。")
-    shares = rows[rows["stat"] == "share"]
+    rows, items, shares = _items_by(S, table, group, "net", "净满意度（net）数据，不能画分向满意度图",
+                                    "用 analysis.stats.likert 重新生成该表（它给出 net 行）。")
     labels = shares.drop_duplicates("category").set_index("category")["category_label"]
     palette = list(sns.color_palette("RdBu", 5))       # red (很不满意) … blue (非常满意)
     colors = {"1": palette[0], "2": palette[1], NEUTRAL: (0.80, 0.80, 0.80), "4": palette[3],
