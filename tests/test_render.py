@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote
@@ -18,7 +19,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from analysis import charts, render
+from analysis import charts, notebook_html, render
 from analysis.config import POOLED_GROUP, SAMPLE_NOTE
 from analysis.errors import SurveyError
 from test_charts import SOURCE, make_stats
@@ -249,12 +250,62 @@ def test_notebook_to_html_hides_code_and_escapes_text(tmp_path):
         execution_count=1)]
     notebook.cells = [nbformat.v4.new_markdown_cell("# 桥东区报告"), cell]
     nbformat.write(notebook, tmp_path / "report.ipynb")
-    render.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "桥东区调研报告")
+    notebook_html.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "桥东区调研报告")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<title>桥东区调研报告</title>" in page
     assert "secret_code_line" not in page and "In&nbsp;[" not in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page
     assert "<script src=" not in page and "cdnjs" not in page          # opens offline
+
+
+def test_report_page_figures_have_their_titles_as_alt_text(tmp_path):
+    """The figure's alternative text is the chart's title (from the notebook formatter's metadata),
+    a figure without one gets a Chinese word, never nbconvert's English placeholder; outputs and
+    cells are focusable as nbconvert makes them."""
+    import base64
+    import io
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    charts.use_house_style()
+    charts._show_figures_in_notebooks()
+    fig = charts.Figure(figsize=(3, 2))
+    fig.suptitle("居民满意度：\"各项\" <比较>")
+    charts.save_figure(fig, tmp_path, "chart")        # as a notebook cell does, then shows it
+    data, meta = shell.display_formatter.format(fig)
+    assert meta["image/png"]["alt"] == "居民满意度：\"各项\" <比较>"
+    plain = io.BytesIO()
+    charts.Figure(figsize=(1, 1)).savefig(plain, format="png")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# 报告"), nbformat.v4.new_code_cell("fig")]
+    notebook.cells[1].outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(data["image/png"]).decode()},
+                               metadata={"image/png": meta["image/png"]}),
+        nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(plain.getvalue()).decode()})]
+    nbformat.write(notebook, tmp_path / "report.ipynb")
+    notebook_html.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "报告")
+    body = (tmp_path / "report.html").read_text(encoding="utf-8")
+    body = body[body.index("<body"):]
+    assert body.count("<img ") == 2
+    assert 'alt="居民满意度：&quot;各项&quot; &lt;比较&gt;"' in body
+    assert f'alt="{notebook_html.FIGURE_ALT}"' in body and "No description" not in body
+    assert f'width={meta["image/png"]["width"]}' in body
+    outputs = re.findall(r'<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*>', body)
+    assert len(outputs) == 2 and all('tabindex="0"' in o for o in outputs)
+    assert re.search(r'<div class="jp-Cell-inputWrapper" tabindex="0"', body)
+
+
+def test_kernel_modules_do_not_import_nbconvert():
+    """A warm kernel imports what the notebook uses; nbconvert (with nbformat's validator and
+    jsonschema, 1.7 s) is the runner's business."""
+    from analysis.kernels import DEFAULT_PRELOAD
+
+    code = ("import importlib, sys\n"
+            f"for m in {DEFAULT_PRELOAD!r}: importlib.import_module(m)\n"
+            "print(sorted(m for m in ('nbconvert', 'nbformat', 'jsonschema', 'bs4') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 # ---------------------------------------------------------------- index.html
@@ -338,7 +389,7 @@ def test_report_html_escapes_names_labels_and_paragraphs_from_data(stats, tmp_pa
         nbformat.v4.new_output("display_data", data={"text/markdown": outputs[0].data}),
         nbformat.v4.new_output("display_data", data={"text/html": outputs[1].to_html()})]
     nbformat.write(notebook, tmp_path / "report.ipynb")
-    render.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "报告")
+    notebook_html.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "报告")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     body = page[page.index("<body"):]
     for raw in ("<script>alert(1)", "<img src=x", 'href="javascript', "<b>粗体"):

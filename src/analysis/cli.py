@@ -140,7 +140,7 @@ def _flow_lines(w) -> list[str]:
 
 
 def _report(args, data) -> int:
-    from . import render, runner
+    from . import runner
 
     districts_available = data.districts
     wanted = list(dict.fromkeys(args.district or districts_available))
@@ -157,8 +157,7 @@ def _report(args, data) -> int:
     runs = runner.run_all(wanted, args.wave, processed_dir=args.processed_dir,
                           codebook_dir=args.codebooks, reports_dir=args.reports_dir, jobs=args.jobs,
                           show_progress=not args.quiet, keys=keys, force=args.force,
-                          dask_scheduler=args.dask_scheduler)
-    render.write_index_html(Path(args.reports_dir) / args.wave, args.wave)
+                          dask_scheduler=args.dask_scheduler, overview=True)
     print("\n".join(runner.summary_lines(runs)))
     print(f"\n总览页：{Path(args.reports_dir) / args.wave / 'index.html'}")
     return 0 if all(r.ok for r in runs) else 1

@@ -1,4 +1,5 @@
-"""Writers for the deliverables: Word report, Excel tables, HTML report and the overview page.
+"""Writers for the deliverables: Word report, Excel tables, the notebook's tables and text, and the
+overview page (the executed notebook becomes the HTML report in ``analysis.notebook_html``).
 
 Every number comes from the tidy stats table ``S`` built by ``analysis.stats`` and is printed as
 published there (``value``, ``n``, ``ci_low``/``ci_high``): nothing here computes or re-rounds.
@@ -11,32 +12,29 @@ written atomically with ``analysis.fileio``.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
 import re
-import threading
 import zipfile
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-import nbformat
 import pandas as pd
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from jinja2 import DictLoader
-from nbconvert import HTMLExporter
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from . import wordtable
 from .clean import NO_DISTRICT
 from .config import MIN_CELL, POOLED_GROUP, SAMPLE_NOTE
 from .errors import SurveyError
@@ -141,6 +139,35 @@ def _cell(row: pd.Series, scale_item: bool) -> str:
     return DASH if row["suppressed"] else _fmt(row["value"], row["stat"], scale_item)
 
 
+# The display tables and notes of the last stats table seen, by its content: the notebook shows a
+# table, the Word report and the workbook print it again; each is laid out once per district.
+_MADE: dict = {"key": None, "made": {}}
+
+
+def _content_key(S: pd.DataFrame) -> tuple:
+    return tuple(S.columns), hashlib.sha256(pd.util.hash_pandas_object(S).values.tobytes()).digest()
+
+
+def _made_once(S: pd.DataFrame, what: tuple, make, key: tuple | None = None):
+    key = key or _content_key(S)
+    if _MADE["key"] != key:
+        _MADE["key"], _MADE["made"] = key, {}
+    if what not in _MADE["made"]:
+        _MADE["made"][what] = make()
+    return _MADE["made"][what]
+
+
+def _published(S: pd.DataFrame, group: str) -> dict[str, tuple[str, pd.DataFrame, str]]:
+    """Every table of ``group`` in report order: its title, display table and note (the contents
+    of ``S`` hashed once for all of them)."""
+    key = _content_key(S)
+    return {table: (title,
+                    _made_once(S, ("table", table, group, None),
+                               lambda: _display_table(S, table, group, None), key).copy(),
+                    _made_once(S, ("note", table, group), lambda: _table_note(S, table, group), key))
+            for table, title in _tables_in_order(S, group)}
+
+
 def display_table(S: pd.DataFrame, table: str, group: str,
                   variables: list[str] | None = None) -> pd.DataFrame:
     """The published table for ``group``: Chinese headers, formatted text cells, “—” if suppressed.
@@ -150,6 +177,11 @@ def display_table(S: pd.DataFrame, table: str, group: str,
     everything else one row per category (指标, 类别, 人数, 占比（%）, 平均值, 95%置信区间 …,
     columns that would be empty everywhere left out).
     """
+    what = ("table", table, group, None if variables is None else tuple(variables))
+    return _made_once(S, what, lambda: _display_table(S, table, group, variables)).copy()
+
+
+def _display_table(S: pd.DataFrame, table: str, group: str, variables: list[str] | None) -> pd.DataFrame:
     rows = _select(S, table, group)
     order = _variables_in_order(rows, variables)
     rows = rows[rows["variable"].isin(order) & ~rows["stat"].isin(HIDDEN_STATS)]
@@ -315,6 +347,10 @@ def _n_range(bases: pd.Series) -> str:
 def table_note(S: pd.DataFrame, table: str, group: str) -> str:
     """“注：N=494，基数为有效回答。…” — the base(s) of a table, what the brackets, the differences
     and the p values mean, and what “—” means."""
+    return _made_once(S, ("note", table, group), lambda: _table_note(S, table, group))
+
+
+def _table_note(S: pd.DataFrame, table: str, group: str) -> str:
     rows = _select(S, table, group)
     based = rows[rows["stat"].isin(["share", "top2", "mean", "median", "rate", "member_share"])]
     if based.empty:                       # a table of statistics: the base of its first figures
@@ -417,12 +453,11 @@ def write_tables_xlsx(S: pd.DataFrame, path: str | Path, meta: dict) -> None:
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
-    for table, title in _tables_in_order(S, district):
+    for title, frame, note in _published(S, district).values():
         sheet = workbook.create_sheet(_sheet_name(title, used))
-        note = table_note(S, table, district)
         if meta.get("synthetic"):
             note = f"{note}{SAMPLE_NOTE}：由合成数据生成，仅用于演示。"
-        _fill_sheet(sheet, display_table(S, table, district), f"{title}。{note}")
+        _fill_sheet(sheet, frame, f"{title}。{note}")
     props = workbook.properties
     props.creator, props.lastModifiedBy = None, None
     props.created = props.modified = FIXED_TIME
@@ -528,27 +563,6 @@ def _setup_document(title: str):
     return document
 
 
-def _three_line_borders(table) -> None:
-    """The 三线表 of Chinese reports: heavy top and bottom rules, a thin rule under the header."""
-    borders = OxmlElement("w:tblBorders")
-    for edge, size in (("top", "12"), ("bottom", "12"), ("left", None), ("right", None),
-                       ("insideH", None), ("insideV", None)):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:val"), "single" if size else "nil")
-        if size:
-            el.set(qn("w:sz"), size)
-            el.set(qn("w:color"), "000000")
-        borders.append(el)
-    table._tbl.tblPr.append(borders)
-    for cell in table.rows[0].cells:
-        tc_borders = OxmlElement("w:tcBorders")
-        bottom = OxmlElement("w:bottom")
-        for key, val in (("w:val", "single"), ("w:sz", "6"), ("w:color", "000000")):
-            bottom.set(qn(key), val)
-        tc_borders.append(bottom)
-        cell._tc.get_or_add_tcPr().append(tc_borders)
-
-
 def _column_widths(frame: pd.DataFrame) -> list[float]:
     """Widths in cm filling the text width: data cells on one line, headers on at most two;
     space left over first puts the headers that need least of it on one line. A table too wide
@@ -617,57 +631,14 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
 
 
 def _add_table(document, frame: pd.DataFrame) -> None:
-    table = document.add_table(rows=len(frame) + 1, cols=len(frame.columns))
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    header_row = table.rows[0]
-    header_row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    text_columns = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS}
+    """``frame`` as a 三线表 (:mod:`analysis.wordtable`): label columns left-aligned, the rest
+    centred, widths from :func:`_column_widths`, lines broken before intervals where needed."""
     widths = _column_widths(frame)
+    left = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS}
     frame = _break_before_brackets(frame, widths)
-    style_id = document.styles["表格文字"].style_id     # looked up once: by name it is a search per cell
-    grid = [row.cells for row in table.rows]   # row.cells and table.cell() rebuild lists: once per row
-    for j, cell in enumerate(grid[0]):
-        _fill_cell(cell, frame.columns[j], style_id, bold=True, center=True)
-    for cells, record in zip(grid[1:], frame.itertuples(index=False)):
-        for j, (cell, text) in enumerate(zip(cells, record)):
-            _fill_cell(cell, str(text), style_id, center=j not in text_columns)
-    for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
-        grid_col.w = Cm(width)
-    for cells in grid:
-        for j, cell in enumerate(cells):
-            cell.width = Cm(widths[j])
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    _merge_repeats([cells[0] for cells in grid[1:]], frame)
-    _three_line_borders(table)
-    for row in table.rows:                           # a row is never split across two pages
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-    for row in table.rows[:-1]:                      # keep a table on one page when it fits
-        for cell in row.cells:
-            cell.paragraphs[0].paragraph_format.keep_with_next = True
-
-
-def _fill_cell(cell, text: str, style_id: str, *, bold: bool = False, center: bool = False) -> None:
-    paragraph = cell.paragraphs[0]
-    paragraph._p.get_or_add_pPr().style = style_id
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if center else WD_ALIGN_PARAGRAPH.LEFT
-    paragraph.add_run(text).bold = bold or None
-
-
-def _merge_repeats(column: list, frame: pd.DataFrame) -> None:
-    """Merge runs of the same 指标/问卷 in the first column (``column``: its body cells, taken
-    before any merge), as printed tables do."""
-    first = list(frame.iloc[:, 0])
-    start = 0
-    for i in range(1, len(first) + 1):
-        if i == len(first) or first[i] != first[start]:
-            if i - start > 1:
-                for k in range(start + 1, i):
-                    column[k].paragraphs[0].clear()
-                merged = column[start].merge(column[i - 1])
-                for extra in merged.paragraphs[1:]:
-                    extra._element.getparent().remove(extra._element)
-            start = i
+    wordtable.add_table(document, [str(h) for h in frame.columns],
+                        [[str(t) for t in record] for record in frame.itertuples(index=False)],
+                        widths, document.styles["表格文字"].style_id, left)
 
 
 def write_district_docx(path: str | Path, *, S: pd.DataFrame, district: str, wave: str,
@@ -684,16 +655,17 @@ def write_district_docx(path: str | Path, *, S: pd.DataFrame, district: str, wav
     document.add_paragraph(title, style="Title")
     if meta.get("synthetic"):
         document.add_paragraph(SYNTHETIC_LINE, style="示例说明")
-    present = dict(_tables_in_order(S, district))
+    present = _published(S, district)
     counters = {"表": 0, "图": 0}
     for heading, key, tables in SECTIONS:
         document.add_heading(heading, level=1)
         for text in paragraphs.get(key, []):
             document.add_paragraph(text)
         for table in (t for t in tables if t in present):
-            _add_numbered_table(document, S, table, present[table], district, counters)
+            title, frame, note = present[table]
+            _add_numbered_table(document, title, frame, note, counters)
             if table in figures:
-                _add_numbered_figure(document, figures[table], present[table], counters)
+                _add_numbered_figure(document, figures[table], title, counters)
     data = io.BytesIO()
     document.save(data)
     _write_zip_deterministic(data.getvalue(), path)
@@ -706,12 +678,11 @@ def _check_keys(what: str, given: dict, known: list[str]) -> None:
                           fix=f"{what}的键只能是：{'、'.join(known)}。")
 
 
-def _add_numbered_table(document, S, table: str, title: str, district: str, counters) -> None:
+def _add_numbered_table(document, title: str, frame: pd.DataFrame, note: str, counters) -> None:
     counters["表"] += 1
     caption = document.add_paragraph(f"表{counters['表']}　{title}", style="Caption")
     caption.paragraph_format.keep_with_next = True
-    _add_table(document, display_table(S, table, district))
-    note = table_note(S, table, district)
+    _add_table(document, frame)
     if note:
         document.add_paragraph(note, style="表注")
 
@@ -726,15 +697,6 @@ def _add_numbered_figure(document, image: Path, title: str, counters) -> None:
 
 
 # ================================================================ HTML
-
-# The lab template without the scripts it loads from a CDN (require.js, MathJax, mermaid):
-# a report page opens offline, on an office intranet, without calling out.
-OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-
 
 NOTEBOOK_ONLY_TAG = "notebook-only"   # cells for the researcher in JupyterLab, not for the report's reader
 
@@ -771,37 +733,6 @@ def show_table(S: pd.DataFrame, table: str, group: str, variables: list[str] | N
             .hide(axis="index")
             .set_properties(subset=text, **{"text-align": "left"})
             .set_table_styles([{"selector": "th", "props": [("text-align", "center")]}]))
-
-
-def notebook_to_html(ipynb_path: str | Path, html_path: str | Path, title: str) -> None:
-    """The executed notebook as a report page: code and prompts hidden, figures embedded,
-    no scripts fetched from the internet.
-
-    Respondent text stays escaped: nbconvert escapes ``text/plain`` outputs, the ``text/html``
-    outputs come from ``show_table`` (Styler told to escape) or from DataFrames (escaped by
-    default), and the narrative goes through ``show_paragraphs``.
-    """
-    notebook = nbformat.read(str(ipynb_path), as_version=4)
-    notebook.metadata["title"] = title
-    notebook.cells = [c for c in notebook.cells if NOTEBOOK_ONLY_TAG not in c.metadata.get("tags", [])]
-    for i, cell in enumerate(notebook.cells):     # papermill gives its injected cell a random id
-        cell["id"] = f"cell-{i:02d}"
-    body, _ = _html_exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
-    write_text(html_path, body)
-
-
-_EXPORTERS = threading.local()
-
-
-def _html_exporter() -> HTMLExporter:
-    """One exporter per thread (the runner converts districts on several threads): building one
-    compiles its Jinja templates again, a fifth of the conversion's time."""
-    exporter = getattr(_EXPORTERS, "html", None)
-    if exporter is None:
-        exporter = _EXPORTERS.html = HTMLExporter(
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
-            extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})], template_file="offline.html.j2")
-    return exporter
 
 
 def _pick(S: pd.DataFrame, group: str, table: str, variable: str, stat: str,

@@ -50,6 +50,7 @@ from .textnorm import pad
 MANIFEST = "manifest.json"          # in each district's report folder
 PACKAGE = "community-survey-analysis"
 DASK_CONNECT_TIMEOUT = "30s"
+OVERVIEW_TIMEOUT = 3600          # seconds: reading thousands of stats.json files
 
 
 @dataclasses.dataclass
@@ -173,7 +174,7 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
     without, papermill starts and stops a new kernel as usual."""
     import papermill as pm
 
-    from . import render
+    from . import notebook_html
     from .engine import ENGINE_NAME
 
     start = time.monotonic()
@@ -192,7 +193,7 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
             pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
                                 progress_bar=False, log_output=False, report_mode=False,
                                 stderr_file=stderr_file, **engine)
-        render.notebook_to_html(executed, tmp / "report.html", title=f"{district}调研报告（{wave}）")
+        notebook_html.notebook_to_html(executed, tmp / "report.html", title=f"{district}调研报告（{wave}）")
         manifest = {"district": district, "wave": wave, "notebook": Path(notebook).name, "inputs": key,
                     "parameters": {k: v for k, v in params.items() if k != "output_dir"}}
         write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
@@ -223,12 +224,14 @@ def run_all(districts: list[str], wave: str, *, notebook: Path = config.DISTRICT
             processed_dir: Path = config.PROCESSED_DIR, codebook_dir: Path = config.CODEBOOK_DIR,
             reports_dir: Path = config.REPORTS_DIR, jobs: int | None = None, show_progress: bool = True,
             keys: dict[str, dict] | None = None, force: bool = False, dask_scheduler: str | None = None,
-            preload: tuple[str, ...] = DEFAULT_PRELOAD) -> list[DistrictRun]:
+            preload: tuple[str, ...] = DEFAULT_PRELOAD, overview: bool = False) -> list[DistrictRun]:
     """Run every district with a progress bar; results in input order.
 
     ``keys`` (from :func:`input_keys`) turns on skipping of up-to-date districts unless ``force``;
     they are also recorded in each report's manifest. ``jobs`` warm kernels run at once (default:
     one per core). ``dask_scheduler`` sends the districts to that Dask cluster instead.
+    ``overview`` also brings the wave's overview page up to date (:func:`write_overview`), drawn in
+    a warm kernel when the districts ran in local ones.
     """
     from tqdm import tqdm
 
@@ -255,22 +258,33 @@ def run_all(districts: list[str], wave: str, *, notebook: Path = config.DISTRICT
         bar.update(1)
         bar.set_postfix_str(f"失败 {failures}")
 
+    finish = None
+    if overview:
+        def finish(kernel: WarmKernel | None) -> None:
+            write_overview(wave_dir, wave, kernel=kernel, force=force)
+
     try:
         if todo and dask_scheduler:
             _run_on_dask(todo, dask_scheduler, kwargs, keys or {}, preload, done)
         elif todo:
             n = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-            _run_local(todo, n, kwargs, keys or {}, preload, wave_dir / "_logs", done)
+            _run_local(todo, n, kwargs, keys or {}, preload, wave_dir / "_logs", done, finish)
+            finish = None
     finally:
         bar.close()
     runs = [results[d] for d in districts]
     _write_run_record(wave_dir, runs)
+    if finish is not None:
+        finish(None)
     return runs
 
 
 def _run_local(todo: list[str], jobs: int, kwargs: dict, keys: dict, preload: tuple[str, ...],
-               log_dir: Path, done: Callable[[DistrictRun], None]) -> None:
-    """``jobs`` threads, each with its own warm kernel, taking districts from a queue."""
+               log_dir: Path, done: Callable[[DistrictRun], None],
+               finish: Callable[[WarmKernel], None] | None = None) -> None:
+    """``jobs`` threads, each with its own warm kernel, taking districts from a queue; then
+    ``finish`` called once, on one of those threads with its kernel (a kernel is used from the
+    thread that started it), before the kernels shut down."""
     tasks: queue.Queue = queue.Queue()
     for d in todo:
         tasks.put(d)
@@ -284,33 +298,42 @@ def _run_local(todo: list[str], jobs: int, kwargs: dict, keys: dict, preload: tu
         try:
             kernel.start()
             while not stop.is_set():
-                try:
-                    d = tasks.get_nowait()
-                except queue.Empty:
+                item = tasks.get()
+                if item is None or stop.is_set():
                     return
-                results.put(run_district(d, key=keys.get(d), kernel=kernel, **kwargs))
+                if isinstance(item, str):
+                    results.put(run_district(item, key=keys.get(item), kernel=kernel, **kwargs))
+                else:
+                    item(kernel)
+                    results.put(_FINISHED)
         except BaseException as e:      # a kernel that cannot start is not a district's failure
             results.put(e)
         finally:
             kernel.shutdown()
+
+    def receive():
+        while True:
+            try:
+                return results.get(timeout=0.2)
+            except queue.Empty:
+                if not any(t.is_alive() for t in threads) and results.empty():
+                    raise RuntimeError("所有内核线程都已退出，但仍有区县没有运行。") from None
 
     threads = [threading.Thread(target=work, args=(i,), name=f"survey-kernel-{i + 1}", daemon=True)
                for i in range(jobs)]
     for t in threads:
         t.start()
     try:
-        received = 0
-        while received < len(todo):
-            try:
-                item = results.get(timeout=0.2)
-            except queue.Empty:
-                if not any(t.is_alive() for t in threads) and results.empty():
-                    raise RuntimeError("所有内核线程都已退出，但仍有区县没有运行。")
-                continue
+        for _ in todo:
+            item = receive()
             if isinstance(item, BaseException):
                 raise item
-            received += 1
             done(item)
+        if finish is not None:
+            tasks.put(finish)
+            item = receive()
+            if isinstance(item, BaseException):
+                raise item
     except BaseException:
         stop.set()
         for kernel in kernels:          # running districts end now; their temp folders are removed
@@ -318,8 +341,13 @@ def _run_local(todo: list[str], jobs: int, kwargs: dict, keys: dict, preload: tu
         raise
     finally:
         stop.set()
+        for _ in threads:
+            tasks.put(None)
         for t in threads:
             t.join()
+
+
+_FINISHED = object()
 
 
 # On a Dask worker: the kernels now running districts of each run (by the run's token), so that a
@@ -384,6 +412,54 @@ def _run_on_dask(todo: list[str], address: str, kwargs: dict, keys: dict, preloa
         raise
     finally:
         client.close()
+
+
+# ─── the overview page ───────────────────────────────────────────────────────────────────────
+
+OVERVIEW_RECORD = "overview.json"       # in reports/<wave>/_logs/: what the overview was made from
+
+
+def overview_key(wave_dir: Path) -> dict:
+    """What ``index.html`` and its charts are made from: every district folder's stats.json and
+    which of its linked files exist, and the package that draws them."""
+    from .render import LINKS
+
+    h = hashlib.sha256()
+    for stats in sorted(Path(wave_dir).glob("*/stats.json")):
+        present = "".join("1" if (stats.parent / name).exists() else "0" for name, _ in LINKS)
+        h.update(f"{stats.parent.name}\0{sha256_file(stats)}\0{present}\n".encode())
+    return {"districts": h.hexdigest(), "package": _package_version()}
+
+
+def write_overview(wave_dir: Path, wave: str, *, kernel: WarmKernel | None = None,
+                   force: bool = False) -> bool:
+    """Write ``index.html`` and its charts unless they were made from the same inputs; returns
+    whether it did. Drawn in ``kernel`` when given (a warm kernel has charting imported already:
+    3 s saved), else, or if that fails, in this process (where an error is reported as usual)."""
+    wave_dir = Path(wave_dir)
+    key, record = overview_key(wave_dir), wave_dir / "_logs" / OVERVIEW_RECORD
+    if not force and (wave_dir / "index.html").is_file():
+        try:
+            if json.loads(record.read_text(encoding="utf-8")) == key:
+                return False
+        except (OSError, ValueError):
+            pass
+    drawn = False
+    if kernel is not None:
+        try:
+            kernel.run_silently(f"__import__('analysis.kernels', fromlist=['_']).reset_kernel({os.getcwd()!r})")
+            kernel.run_silently(f"from analysis import render\nrender.write_index_html("
+                                f"__import__('pathlib').Path({str(wave_dir.resolve())!r}), {wave!r})",
+                                timeout=OVERVIEW_TIMEOUT)
+            drawn = True
+        except Exception:       # a dead kernel, or an error: drawn here, where it is reported as usual
+            pass
+    if not drawn:
+        from .render import write_index_html
+
+        write_index_html(wave_dir, wave)
+    write_text(record, json.dumps(key, indent=1))
+    return True
 
 
 def _write_run_record(wave_dir: Path, runs: list[DistrictRun]) -> None:
