@@ -13,6 +13,7 @@ import nbformat
 import papermill as pm
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
+from jupyter_core.utils import run_sync
 from papermill.engines import papermill_engines
 
 from analysis.engine import ENGINE_NAME, WarmKernelEngine
@@ -132,3 +133,18 @@ def test_a_dead_kernel_is_noticed_and_replaced(kernel, tmp_path):
     probe = notebook(tmp_path / "probe.ipynb", PROBE)
     out = pm.execute_notebook(probe, None, engine_name=ENGINE_NAME, kernel=kernel, progress_bar=False)
     assert last_json(out)["secret"] is False
+
+
+def test_another_client_of_the_kernel_does_not_silence_its_own(kernel, tmp_path):
+    """The warm kernel keeps one client for every notebook; a client made from the same kernel
+    manager (JupyterLab attached to it, papermill's own engine) must not take its replies."""
+    other = kernel.km.client()
+    other.start_channels()
+    try:
+        run_sync(other.wait_for_ready)(timeout=30)        # connected, and answered once
+        path = notebook(tmp_path / "p.ipynb", "print(6 * 7)")
+        out = pm.execute_notebook(path, None, engine_name=ENGINE_NAME, kernel=kernel, progress_bar=False,
+                                  execution_timeout=60)     # silenced, it would wait for ever
+        assert out.cells[0].outputs[0]["text"] == "42\n"
+    finally:
+        other.stop_channels()

@@ -12,7 +12,12 @@ that is the point.
 Only this module's top level is imported inside the kernel (the two ``*_kernel`` functions run
 there); it therefore imports nothing heavy at module level.
 
-A kernel belongs to the thread that started it (its sockets live on that thread's event loop);
+After the imports the kernel freezes its garbage collector's view of them (``gc.freeze``): they
+live as long as the kernel, and IPython's reset collects garbage before each district, which
+otherwise walks every imported object again (about 0.1 s of each district).
+
+A kernel, and its one client, belong to the thread that started it (their sockets live on that
+thread's event loop);
 :func:`thread_kernel` keeps one per thread, which is how both the local pool and Dask workers hold
 their kernels.
 """
@@ -40,6 +45,7 @@ class KernelError(RuntimeError):
 
 def warm_up_kernel(modules: tuple[str, ...]) -> None:
     """Import ``modules`` and remember the state that :func:`reset_kernel` restores."""
+    import gc
     import importlib
     import sys
     import warnings
@@ -53,6 +59,8 @@ def warm_up_kernel(modules: tuple[str, ...]) -> None:
     _STATE["environ"] = dict(os.environ)
     _STATE["warnings"] = list(warnings.filters)
     _STATE["sys_path"] = list(sys.path)
+    gc.collect()
+    gc.freeze()         # the imports stay for the kernel's life: later collections skip them
 
 
 def reset_kernel(cwd: str) -> None:
@@ -99,6 +107,7 @@ class WarmKernel:
         self.log_path = Path(log_path) if log_path else None
         self.startup_timeout = startup_timeout
         self.km = None
+        self.kc = None                  # the one client of this kernel, for every notebook it runs
         self.starts = 0                 # how many kernels this object has started (1 + replacements)
         self._log = None
 
@@ -109,6 +118,7 @@ class WarmKernel:
 
     def start(self) -> "WarmKernel":
         from jupyter_client.manager import AsyncKernelManager
+        from jupyter_client.session import Session
         from jupyter_core.utils import run_sync
 
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
@@ -122,6 +132,17 @@ class WarmKernel:
         self.starts += 1
         code = f"__import__('analysis.kernels', fromlist=['_']).warm_up_kernel({self.preload!r})"
         try:
+            # One client for the kernel's life: a new one per notebook costs about 0.3 s (its
+            # kernel_info handshake waits for IOPub to connect), and nbclient leaves the client of a
+            # kernel it does not own open, so clients made per notebook would have to be closed
+            # after each one. This one is closed with the kernel (shutdown).
+            # its own session id, hence its own socket identity at the kernel: a client made from
+            # the manager shares the manager's, and the kernel sends replies to the newest socket
+            # with an identity, so any other client of this kernel would silence this one
+            self.kc = self.km.client(session=Session(key=self.km.session.key,
+                                                     signature_scheme=self.km.session.signature_scheme))
+            self.kc.start_channels()
+            run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
             self.run_silently(code, timeout=self.startup_timeout)
         except BaseException:
             self.shutdown()
@@ -135,17 +156,11 @@ class WarmKernel:
         run_sync(self._run_silently)(code, timeout)
 
     async def _run_silently(self, code: str, timeout: float) -> None:
-        kc = self.km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=timeout)
-            msg_id = kc.execute(code, silent=True, store_history=False)
-            while True:
-                reply = await kc.get_shell_msg(timeout=timeout)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    break
-        finally:
-            kc.stop_channels()
+        msg_id = self.kc.execute(code, silent=True, store_history=False)
+        while True:                     # replies to earlier requests, if any, are passed over
+            reply = await self.kc.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
         content = reply["content"]
         if content["status"] != "ok":
             raise KernelError(f"内核准备失败：{content.get('ename')}: {content.get('evalue')}")
@@ -173,6 +188,9 @@ class WarmKernel:
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
+        kc, self.kc = self.kc, None
+        if kc is not None:
+            kc.stop_channels()
         km, self.km = self.km, None
         if km is not None:
             try:
