@@ -108,3 +108,24 @@ def test_unknown_columns_are_listed_as_a_warning(books, tmp_path, capsys):
                      "--processed-dir", str(tmp_path / "processed")])
     out = capsys.readouterr().out
     assert code == 0 and "a.xlsx 中未使用的列：99、您家养宠物吗" in out
+
+
+def test_a_codebook_changed_after_prepare_asks_for_prepare_again(tmp_path, capsys):
+    """A question added to a codebook after `survey prepare`: `survey report` says to prepare again,
+    naming the codebook, instead of failing inside a district's notebook; after prepare it runs."""
+    import shutil
+
+    from analysis import config
+
+    cbs, processed = tmp_path / "codebooks", tmp_path / "processed"
+    shutil.copytree(config.CODEBOOK_DIR, cbs)
+    assert cli.main(["prepare", "--codebooks", str(cbs), "--processed-dir", str(processed)]) == 0
+    text = (cbs / "resident.yaml").read_text(encoding="utf-8")
+    (cbs / "resident.yaml").write_text(text + "\n# 新增一题前的备注\n", encoding="utf-8")
+    capsys.readouterr()
+    args = ["report", "--codebooks", str(cbs), "--processed-dir", str(processed),
+            "--reports-dir", str(tmp_path / "reports"), "--district", "桥东区", "--quiet"]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert "resident.yaml" in err and "survey prepare" in err and "Traceback" not in err
+    assert not (tmp_path / "reports" / config.DEFAULT_WAVE / "桥东区").exists()

@@ -254,6 +254,8 @@ def load_wave(wave: str = config.DEFAULT_WAVE, processed_dir: Path = config.PROC
                           fix=f"先运行 `survey prepare --wave {wave}`（或 make reports）。")
     books = cb.load_all(codebook_dir)
     manifest_bytes = manifest_path.read_bytes()
+    manifest = json.loads(manifest_bytes.decode("utf-8"))
+    _check_codebooks_unchanged(manifest, books, folder, wave)
     names = [name for name in books if (folder / f"{name}.parquet").is_file()] + ["flow", "unmapped"]
     signature = hashlib.sha256(manifest_bytes + repr([
         (n, (folder / f"{n}.parquet").stat().st_size, (folder / f"{n}.parquet").stat().st_mtime_ns)
@@ -268,7 +270,20 @@ def load_wave(wave: str = config.DEFAULT_WAVE, processed_dir: Path = config.PROC
     tables = {n: df.copy() for n, df in cached[1].items()}   # a caller may change its copy freely
     flow, unmapped = tables.pop("flow"), tables.pop("unmapped")
     return Wave(wave, tables, folder / "exclusions.parquet", folder / "changes.parquet", flow, unmapped,
-                books, json.loads(manifest_bytes.decode("utf-8")))
+                books, manifest)
+
+
+def _check_codebooks_unchanged(manifest: dict, books: dict[str, cb.Codebook], folder: Path, wave: str) -> None:
+    """The cleaned data were made with these very codebooks: a question added, a code or a rule
+    changed since ``survey prepare`` would otherwise surface as a puzzling error deep in a report."""
+    made_with = {i: c["sha256"] for i, c in manifest.get("codebooks", {}).items()}
+    now = {i: sha256_file(b.path) for i, b in books.items()}
+    if made_with == now:
+        return
+    changed = sorted(set(made_with) ^ set(now) | {i for i in set(made_with) & set(now) if made_with[i] != now[i]})
+    names = [books[i].path.name if i in books else manifest["codebooks"][i]["file"] for i in changed]
+    raise SurveyError(f"问卷说明 {'、'.join(names)} 在清洗之后改过（或新增、删除），清洗好的数据已过期。",
+                      file=str(folder), fix=f"重新运行 `survey prepare --wave {wave}`（或 make reports），再生成报告。")
 
 
 # A warm kernel makes one district's report after another from the same wave: its frames are read
