@@ -256,6 +256,23 @@ def test_notebook_to_html_hides_code_and_escapes_text(tmp_path):
     assert "secret_code_line" not in page and "In&nbsp;[" not in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page
     assert "<script src=" not in page and "cdnjs" not in page          # opens offline
+    assert '<html lang="zh">' in page
+    assert re.search(r"<h1[^>]*>桥东区报告<a ", page)                    # a heading as text, not &#26725;…
+
+
+def test_report_page_keeps_a_typed_character_reference_literal(tmp_path):
+    """Chinese written back from numeric references is nbconvert's own markup; a respondent who
+    typed “&#19968;” still sees those characters, not 一."""
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/markdown": render.show_paragraphs(["意见：&#19968; &lt; &#60;"], heading="一、基本情况").data})]
+    notebook.cells = [cell]
+    nbformat.write(notebook, tmp_path / "report.ipynb")
+    notebook_html.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "报告")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<p>意见：&amp;#19968; &amp;lt; &amp;#60;</p>" in page
+    assert ">一、基本情况<a " in page
 
 
 def test_report_page_figures_have_their_titles_as_alt_text(tmp_path):

@@ -44,6 +44,16 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 # nbconvert makes cells and outputs focusable (tabindex) in a BeautifulSoup pass over the whole
 # page; these are the template's own divs, so one substitution does the same.
 FOCUSABLE = re.compile(r'<div class="(jp-Cell-inputWrapper|[^"<>]*\bjp-OutputArea-output\b[^"<>]*)"')
+# Headings come out of nbconvert's anchor filter as ASCII, every Chinese character a numeric
+# reference (&#19968;); the soup pass wrote them back as characters, and so does this: the page
+# then reads as text (search, copy, the tests' checks) as before. Only non-ASCII code points are
+# written back, which mean nothing to HTML (an escaped “&lt;” or “&amp;” stays as it is).
+CHARACTER_REFERENCE = re.compile(r"&#(\d{3,7});")
+
+
+def _as_character(match: re.Match) -> str:
+    code = int(match.group(1))
+    return chr(code) if 127 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
 
 
 class ReportExporter(HTMLExporter):
@@ -60,6 +70,7 @@ class ReportExporter(HTMLExporter):
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources))
         page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        page = CHARACTER_REFERENCE.sub(_as_character, page)
         return FOCUSABLE.sub(r'<div class="\1" tabindex="0"', page), resources
 
 
@@ -89,6 +100,7 @@ def _exporter() -> ReportExporter:
     exporter = getattr(_EXPORTERS, "html", None)
     if exporter is None:
         exporter = _EXPORTERS.html = ReportExporter(
+            language_code="zh",          # <html lang="zh">: a Chinese page to browsers and screen readers
             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
             extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})], template_file="offline.html.j2")
     return exporter
