@@ -805,6 +805,9 @@ def district_small_multiples(S_all: pd.DataFrame, table: str, stat: str = "top2"
 
 # ---------------------------------------------------------------- saving
 
+PNG_COMPRESS_LEVEL = 3
+
+
 def save_figure(fig: Figure, folder: str | Path, name: str) -> dict[str, Path]:
     """Write ``name.png`` (300 dpi) and ``name.svg`` into ``folder``; close the figure.
 
@@ -817,7 +820,10 @@ def save_figure(fig: Figure, folder: str | Path, name: str) -> dict[str, Path]:
     paths = {"png": folder / f"{name}.png", "svg": folder / f"{name}.svg"}
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-        fig.savefig(buffer, format="png", dpi=300, metadata={"Software": None})
+        # zlib level 3 instead of PIL's 6: a third less time encoding (some 0.1 s per report), files
+        # about 10% larger, the same pixels
+        fig.savefig(buffer, format="png", dpi=300, metadata={"Software": None},
+                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
         write_bytes(paths["png"], buffer.getvalue())
         # the layout the PNG was drawn with, kept for the SVG: constrained layout is not run a
         # second time (a tenth of a second per chart) and both files show the same placement

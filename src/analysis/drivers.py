@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from . import config
 from .codebook import Codebook
@@ -48,7 +49,7 @@ def key_drivers(df: pd.DataFrame, book: Codebook, group: str = "", overall: str 
         raise SurveyError(f"{'、'.join(book.label(c) for c in constant)}的回答全部相同，无法分析。",
                           variable=constant[0], fix="去掉这道题后再分析。")
     z = (data - data.mean()) / sd
-    ols = sm.OLS(z[overall], sm.add_constant(z[items])).fit()
+    ols = OLS(z[overall], add_constant(z[items])).fit()
     ci = ols.conf_int(alpha=config.ALPHA)
     ordl = ordinal_logit(pd.concat([data[overall], z[items]], axis=1), overall, items).set_index("term")
     r = data[items].corrwith(data[overall])

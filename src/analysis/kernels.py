@@ -30,9 +30,9 @@ import threading
 from pathlib import Path
 
 # What the district notebook imports; done once per kernel.
-DEFAULT_PRELOAD = ("IPython.display", "analysis.charts", "analysis.narrative", "analysis.pipeline",
-                   "analysis.render", "analysis.report", "analysis.stats", "analysis.weights",
-                   "matplotlib.pyplot")
+DEFAULT_PRELOAD = ("IPython.display", "analysis.charts", "analysis.compare", "analysis.drivers",
+                   "analysis.narrative", "analysis.pipeline", "analysis.render", "analysis.report",
+                   "analysis.stats", "analysis.weights", "matplotlib.pyplot")
 
 _STATE: dict = {}          # inside a kernel: what reset_kernel restores
 
