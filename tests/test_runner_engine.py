@@ -148,3 +148,16 @@ def test_another_client_of_the_kernel_does_not_silence_its_own(kernel, tmp_path)
         assert out.cells[0].outputs[0]["text"] == "42\n"
     finally:
         other.stop_channels()
+
+
+def test_a_kernel_dying_in_a_silent_run_is_reported_not_waited_for(kernel):
+    """Warm-up and the overview run code silently in the kernel; if it dies meanwhile, that is an
+    error at once (nothing else would ever answer), not a wait for the time limit."""
+    from analysis.kernels import KernelError
+
+    with pytest.raises(KernelError, match="意外退出"):
+        kernel.run_silently("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", timeout=300)
+    kernel.replace()
+    with pytest.raises(KernelError, match="没有完成"):
+        kernel.run_silently("import time\ntime.sleep(3)", timeout=0.5)
+    kernel.run_silently("x = 1")            # the late reply of the slow run is passed over

@@ -136,9 +136,10 @@ class WarmKernel:
             # kernel_info handshake waits for IOPub to connect), and nbclient leaves the client of a
             # kernel it does not own open, so clients made per notebook would have to be closed
             # after each one. This one is closed with the kernel (shutdown).
-            # its own session id, hence its own socket identity at the kernel: a client made from
-            # the manager shares the manager's, and the kernel sends replies to the newest socket
-            # with an identity, so any other client of this kernel would silence this one
+            #
+            # It has a session id of its own, hence its own socket identity at the kernel: a client
+            # made from the manager shares the manager's, and the kernel sends a reply to the newest
+            # socket with that identity, so any other client of this kernel would silence this one.
             self.kc = self.km.client(session=Session(key=self.km.session.key,
                                                      signature_scheme=self.km.session.signature_scheme))
             self.kc.start_channels()
@@ -156,9 +157,20 @@ class WarmKernel:
         run_sync(self._run_silently)(code, timeout)
 
     async def _run_silently(self, code: str, timeout: float) -> None:
+        import queue
+        import time
+
         msg_id = self.kc.execute(code, silent=True, store_history=False)
+        deadline = time.monotonic() + timeout
         while True:                     # replies to earlier requests, if any, are passed over
-            reply = await self.kc.get_shell_msg(timeout=timeout)
+            try:
+                reply = await self.kc.get_shell_msg(timeout=min(2.0, max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                if not await self.km.is_alive():
+                    raise KernelError("内核意外退出。") from None
+                if time.monotonic() >= deadline:
+                    raise KernelError(f"内核在 {timeout:.0f} 秒内没有完成。") from None
+                continue
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         content = reply["content"]
