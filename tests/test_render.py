@@ -485,3 +485,18 @@ def test_an_overfull_table_keeps_its_labels_on_one_line_and_breaks_intervals():
     assert widths[0] >= label_cm - 1e-9                            # 5 characters and the padding
     ci_cm = (render._text_width("（10.2～20.6）") + 2) * render.CHAR_UNIT_CM    # the interval and the margins
     assert widths[3] >= ci_cm and widths[3] < (render._text_width("15.4（10.2～20.6）") + 3) * render.CHAR_UNIT_CM
+
+
+def test_a_header_with_a_half_width_lead_breaks_after_it():
+    """“95%置信区间” too wide for its column (the report's 负责人 table) reads “95%” over “置信区间”,
+    and the column is wide enough for “置信区间” on one line; bracketed headers break as before."""
+    frame = pd.DataFrame({"指标": ["年龄", "年龄", "书记、主任“一肩挑”"],
+                          "类别": ["社区党组织书记", "社区居委会主任（含“一肩挑”书记）", "是"],
+                          "人数": ["14", "15", "8"], "占比（%）": ["", "", "57.1"], "平均值": ["42.4", "41.9", ""],
+                          "中位数": ["42.0", "42.0", ""], "95%置信区间": ["36.3～48.5", "37.1～46.6", "32.6～78.6"]})
+    widths = render._column_widths(frame)
+    broken = list(render._break_before_brackets(frame, widths).columns)
+    assert broken[-1] == "95%\n置信区间" and broken[3] == "占比\n（%）"
+    assert widths[-1] >= (render._text_width("置信区间") + 3) * render.CHAR_UNIT_CM - 1e-9
+    assert render._two_line_width("95%置信区间") == 8 and render._two_line_width("标准化回归系数") == 7
+    assert render._lead_split("比值比（有序logit）") is None and render._lead_split("项目") is None

@@ -570,7 +570,7 @@ def _column_widths(frame: pd.DataFrame) -> list[float]:
     bracketed interval (“1.78” over “（1.46～2.16）”), rather than squeezing every column alike."""
     budget, pad = TEXT_WIDTH_CM / CHAR_UNIT_CM, 3
     data = [max([0] + [_text_width(t) for t in frame[h]]) for h in frame]
-    widths = [max(d, -(-_text_width(h) // 2)) + pad for h, d in zip(frame, data)]
+    widths = [max(d, _two_line_width(h)) + pad for h, d in zip(frame, data)]
     if sum(widths) > budget:
         return _wrapped_widths(frame, widths, budget, pad)
     one_line = [max(d, _text_width(h)) + pad for h, d in zip(frame, data)]
@@ -583,10 +583,26 @@ def _column_widths(frame: pd.DataFrame) -> list[float]:
     return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
 
 
+# “95%置信区间” on two lines reads “95%” over “置信区间”, not “95%置信区” over “间” (Word breaks
+# Chinese anywhere): a header opening with half-width text breaks after it.
+HALF_WIDTH_LEAD = re.compile(r"^[!-~]+(?=[^\x00-\x7f])")
+
+
+def _lead_split(header: str) -> tuple[str, str] | None:
+    match = HALF_WIDTH_LEAD.match(header)
+    return (header[:match.end()], header[match.end():]) if match and "（" not in header else None
+
+
+def _two_line_width(header: str) -> int:
+    """The width a header needs on two lines: its two parts after a half-width lead, else half."""
+    split = _lead_split(header)
+    return max(map(_text_width, split)) if split else -(-_text_width(header) // 2)
+
+
 def _break_before_brackets(frame: pd.DataFrame, widths_cm: list[float]) -> pd.DataFrame:
     """Where a value column is narrower than its text on one line, put the line break before the
     bracket (“1.78” / “（1.46～2.16）”) instead of leaving Word to break inside the interval;
-    headers alike (“比值比” / “（有序logit）”)."""
+    headers alike (“比值比” / “（有序logit）”), and after a half-width lead (“95%” / “置信区间”)."""
     out, columns = frame.copy(), list(frame.columns)
     for j, h in enumerate(frame.columns):
         if h in TEXT_COLUMNS:
@@ -595,7 +611,8 @@ def _break_before_brackets(frame: pd.DataFrame, widths_cm: list[float]) -> pd.Da
         if any(_text_width(t) > room for t in frame[h]):
             out[h] = [re.sub(r"(?<=\S)（", "\n（", str(t)) for t in frame[h]]
         if _text_width(h) > room:
-            columns[j] = re.sub(r"(?<=\S)（", "\n（", h)
+            split = _lead_split(h)
+            columns[j] = "\n".join(split) if split else re.sub(r"(?<=\S)（", "\n（", h)
     out.columns = columns
     return out
 
@@ -609,7 +626,7 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
             least.append(w)
             continue
         parts = [_text_width(p) for t in frame[h] for p in re.split(r"(?=（)", str(t)) if p]
-        header = _text_width(h) if _text_width(h) <= 6 else -(-_text_width(h) // 2)  # 平均值 on one line
+        header = _text_width(h) if _text_width(h) <= 6 else _two_line_width(h)     # 平均值 on one line
         if "（" in h[1:]:                                                              # 居民 / （%）
             header = max(header, *(_text_width(p) for p in re.split(r"(?=（)", h) if p))
         snug = 1 if header <= 5 else 0                 # “（%）” alone: bold brackets need the room
