@@ -500,3 +500,18 @@ def test_a_header_with_a_half_width_lead_breaks_after_it():
     assert widths[-1] >= (render._text_width("置信区间") + 3) * render.CHAR_UNIT_CM - 1e-9
     assert render._two_line_width("95%置信区间") == 8 and render._two_line_width("标准化回归系数") == 7
     assert render._lead_split("比值比（有序logit）") is None and render._lead_split("项目") is None
+
+
+def test_display_tables_follow_the_stats_table_they_are_given(stats):
+    """Laid out once per stats table's contents: the same table gives equal frames (copies a caller
+    may change), an edited table its own, and one that cannot be hashed still works."""
+    first = render.display_table(stats, "worker_composition", DISTRICT)
+    first.iloc[0, 0] = "改动"
+    again = render.display_table(stats, "worker_composition", DISTRICT)
+    assert again.iloc[0, 0] != "改动"
+    edited = stats.copy()
+    edited.loc[edited["variable_label"] == again.iloc[0, 0], "variable_label"] = "新的标签"
+    assert render.display_table(edited, "worker_composition", DISTRICT).iloc[0, 0] == "新的标签"
+    odd = edited.assign(extra=[[1]] * len(edited))          # a column of lists: not hashable
+    assert render.display_table(odd, "worker_composition", DISTRICT).equals(
+        render.display_table(edited, "worker_composition", DISTRICT))

@@ -144,12 +144,19 @@ def _cell(row: pd.Series, scale_item: bool) -> str:
 _MADE: dict = {"key": None, "made": {}}
 
 
-def _content_key(S: pd.DataFrame) -> tuple:
-    return tuple(S.columns), hashlib.sha256(pd.util.hash_pandas_object(S).values.tobytes()).digest()
+def _content_key(S: pd.DataFrame) -> tuple | None:
+    """The stats table's contents as a key; None for a table that cannot be hashed (a column of
+    lists a researcher added in a notebook): it is then laid out afresh each time."""
+    try:
+        return tuple(S.columns), hashlib.sha256(pd.util.hash_pandas_object(S).values.tobytes()).digest()
+    except TypeError:
+        return None
 
 
 def _made_once(S: pd.DataFrame, what: tuple, make, key: tuple | None = None):
     key = key or _content_key(S)
+    if key is None:
+        return make()
     if _MADE["key"] != key:
         _MADE["key"], _MADE["made"] = key, {}
     if what not in _MADE["made"]:
