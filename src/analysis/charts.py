@@ -244,7 +244,7 @@ def _draw_share_panel(ax, panel: pd.DataFrame, xlim: float, slots: int) -> None:
     ax.set_yticks(y, labels)
     ax.set_ylim(max(slots, len(panel)) - 0.5, -0.5)   # first category on top, equal bar heights
     ax.set_xlim(0, xlim)
-    ax.set_title(panel["variable_label"].iloc[0], loc="left", fontweight="bold")
+    ax.set_title(panel["variable_label"].iloc[0], loc="left")
     _clean_axes(ax)
 
 
@@ -338,7 +338,7 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     ``S_all`` is the concatenation of several districts' stats; the pooled group (全部区县),
     when present, is drawn as a dashed reference line rather than a dot. ``category`` picks
     the answer for ``stat="share"``. ``highlight`` (the report's district) is drawn in the accent
-    colour with a bold name.
+    colour, its name in that colour too.
     """
     if table.split("_")[0] in _INSTRUMENT_WORDS and not (S_all["table"] == table).any():
         return no_data_figure("", "", f"各区县都没有{_what(table)}的有效回答，本图从略。")
@@ -385,7 +385,6 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     ax.set_yticks(range(len(districts)), names)
     for label, group in zip(ax.get_yticklabels(), districts["group"]):
         if group == highlight:
-            label.set_fontweight("bold")
             label.set_color(HIGHLIGHT_COLOR)
     ax.set_ylim(len(districts) - 0.5, -1.2)
     ax.set_xlim(*span)
@@ -625,7 +624,7 @@ def age_pyramid(S: pd.DataFrame, table: str, group: str, *, source: str = "",
         name = str(panel["group"].iloc[0]).split("·", 1)[1]
         n = int(panel["base"].iloc[0])
         ax.text(sign * limit * 0.5, len(bands) - 0.35, f"{name}（{n}人）", ha="center",
-                va="bottom", fontweight="bold", color=color)
+                va="bottom", color=color)
     ax.axvline(0, color="0.3", linewidth=0.8, zorder=0.5)
     ax.set_xlim(-limit, limit)
     _symmetric_ticks(ax, limit, limit)
@@ -783,7 +782,7 @@ def district_small_multiples(S_all: pd.DataFrame, table: str, stat: str = "top2"
                         color=CAPTION_COLOR)
                 continue
             _draw_dot(ax, yi, mine.loc[v], "", span, size=4)
-        ax.set_title(district, fontsize=9, fontweight="bold")
+        ax.set_title(district, fontsize=9)
         ax.xaxis.set_tick_params(labelbottom=True)    # also under a panel with none below it
         ax.set_yticks(range(len(variables)), labels)
         ax.set_ylim(len(variables) - 0.5, -0.5)
