@@ -33,8 +33,15 @@ lock: ## 重新生成 requirements.lock (修改 pyproject.toml 的依赖之后)
 reports: $(STAMP) ## 清洗 data/raw/<批次>/ 的问卷并为每个区县生成报告 → reports/<批次>/index.html (批次默认 2026，可用 WAVE=2027)
 	@$(VENV)/bin/survey build --wave $(WAVE)
 
-test: $(STAMP) ## 运行全部测试
+test: lint ## 运行全部测试（先做代码检查）
 	@$(PY) -m pytest
+
+lint: $(STAMP) ## 代码检查 (ruff：pyflakes、导入顺序、bugbear)
+	@$(VENV)/bin/ruff check src tests benchmarks
+
+format: $(STAMP) ## 按 ruff 的格式整理指定文件：make format FILES="src/analysis/x.py"
+	@test -n "$(FILES)" || { echo "用 FILES=… 指定要整理的文件（整个代码库不做一次性重排）"; exit 2; }
+	@$(VENV)/bin/ruff format $(FILES)
 
 prepare: $(STAMP) ## 只清洗数据 → data/processed/<批次>/
 	@$(VENV)/bin/survey prepare --wave $(WAVE)
@@ -49,4 +56,4 @@ sample: $(STAMP) ## 重新生成 data/raw/ 中的示例数据 (确定性的合�
 clean: ## 删除生成的文件 (data/processed/, reports/)，不动 data/raw/
 	rm -rf data/processed/$(WAVE) reports/$(WAVE)
 
-.PHONY: help install lock prepare reports test lab sample clean
+.PHONY: help install lock prepare reports test lint format lab sample clean

@@ -72,18 +72,17 @@ def main() -> None:
     p.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
     args = p.parse_args()
     sys.path.insert(0, str(HERE))
+    from analysis import clean, config
     from many_districts import make_raw
-
-    from analysis import config, pipeline
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-runner-"))
     raw, processed, codebooks = work / "raw", work / "processed", config.CODEBOOK_DIR
     try:
         if not (processed / WAVE / "manifest.json").is_file():
             made = make_raw(raw, WAVE, args.districts)
-            pipeline.prepare_wave(WAVE, raw, processed, codebooks)
+            clean.prepare_wave(WAVE, raw, processed, codebooks)
             print(f"数据：{made['districts']} 个合成区县，{made['responses']} 份问卷（已清洗）")
-        districts = pipeline.load_wave(WAVE, processed, codebooks).districts
+        districts = clean.load_wave(WAVE, processed, codebooks).districts
         n = len(districts)
         cores = os.cpu_count()
         print(f"机器：{cores} 核，负载 {os.getloadavg()[0]:.1f}（开始时）")

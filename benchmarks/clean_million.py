@@ -29,7 +29,7 @@ CODEBOOKS = ROOT / "config" / "codebooks"
 
 
 def make_frame(rows: int, seed: int = 1) -> pd.DataFrame:
-    from analysis import codebook
+    from analysis.spec import codebook
 
     book = codebook.load(CODEBOOKS / "resident.yaml")
     rng = np.random.default_rng(seed)
@@ -72,7 +72,9 @@ def make_frame(rows: int, seed: int = 1) -> pd.DataFrame:
 
 
 def _clean(path: str, queue) -> None:
-    from analysis import clean, codebook, ingest
+    from analysis import clean
+    from analysis.read import ingest
+    from analysis.spec import codebook
 
     _warm_imports()
     book = codebook.load(CODEBOOKS / "resident.yaml")
@@ -118,7 +120,7 @@ def _in_child(target, path: str) -> dict:
             break
         except Exception:  # queue.Empty: still working, unless the child died
             if not p.is_alive():
-                raise SystemExit(f"{target.__name__} failed on {path} (exit code {p.exitcode}); see above")
+                raise SystemExit(f"{target.__name__} failed on {path} (exit code {p.exitcode}); see above") from None
     p.join()
     return result
 

@@ -2,7 +2,7 @@
 
 ``make_raw(out_dir, wave, n_districts, n_responses)`` writes 问卷星-style CSV exports of the
 社区工作者问卷 and the 居民问卷 for ``n_districts`` districts named 合成区0001, 合成区0002, …: it
-generates the bundled 5-district sample (``analysis.synth.make_sample``), reads its exports with
+generates the bundled 5-district sample (``analysis.sample.synth.make_sample``), reads its exports with
 the project's own reader, and gives each new district the rows of one template district (cycling
 through them), under the new district name, so the files carry the same mess the sample does and
 the cleaner does the same work on them. With ``n_responses`` each district gets a random subset of
@@ -19,10 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import codebook as cb
-from analysis import config, ingest, synth
+from analysis import config
 from analysis.clean import map_columns
-from analysis.pipeline import identify
+from analysis.clean.wave import identify
+from analysis.read import ingest
+from analysis.sample import synth
+from analysis.spec import codebook as cb
 
 
 def district_name(i: int, n: int) -> str:

@@ -75,9 +75,9 @@ def main() -> int:
                         "(the data are still the full wave, so each district's cost is the national one)")
     args = p.parse_args()
     sys.path.insert(0, str(HERE))
+    from analysis import clean, config
+    from analysis.run import runner
     from many_districts import make_raw
-
-    from analysis import config, pipeline, runner
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="national-"))
     raw, processed, reports = work / "raw", work / "processed", work / "reports"
@@ -90,13 +90,13 @@ def main() -> int:
               f"{t_make:.0f}s", flush=True)
 
         t0 = time.perf_counter()
-        pipeline.prepare_wave(wave, raw, processed, config.CODEBOOK_DIR)
+        clean.prepare_wave(wave, raw, processed, config.CODEBOOK_DIR)
         t_clean = time.perf_counter() - t0
         print(f"清洗：{t_clean:.0f}s（{made['responses'] / t_clean:,.0f} 份/秒），"
               f"本进程峰值内存 {_peak_mb():,.0f} MB", flush=True)
 
         t0 = time.perf_counter()
-        data = pipeline.load_wave(wave, processed, config.CODEBOOK_DIR)
+        data = clean.load_wave(wave, processed, config.CODEBOOK_DIR)
         keys = runner.input_keys(data, data.districts)
         t_keys = time.perf_counter() - t0
         districts = data.districts

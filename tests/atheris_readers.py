@@ -19,8 +19,8 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from analysis import ingest
     from analysis.errors import SurveyError
+    from analysis.read import ingest
 
 SUFFIXES = list(ingest.SUPPORTED)
 TMP = Path(tempfile.mkdtemp(prefix="atheris-readers-"))

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import codebook, config
+from analysis import config
+from analysis.spec import codebook
 
 WJX_LEAD = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
 
@@ -54,7 +55,7 @@ def by_number(book, text_frame: pd.DataFrame) -> pd.DataFrame:
         col = text_frame[f"{k}、{var.question}"]
         if var.type == "single":
             position = {label: str(i) for i, label in enumerate(var.values.values(), 1)}
-            out[f"{k}、{var.question}"] = col.map(lambda a: marker.get(a) or position[a])
+            out[f"{k}、{var.question}"] = col.map(lambda a, position=position: marker.get(a) or position[a])
         elif var.type == "multi":
             for label in var.values.values():
                 out[f"第{k}题({label})"] = col.map(
@@ -76,7 +77,7 @@ def fixture() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def fx_margins():
     """Its population: district × gender × age band, as the weighting code takes margins."""
-    from analysis import margins as MG
+    from analysis.spec import margins as MG
 
     return MG.InstrumentMargins.from_joint(pd.read_csv(R_SURVEY / "fixture_margins.csv"),
                                           ["gender", "age_band"], "worker")
@@ -96,6 +97,6 @@ def built(tmp_path_factory):
 @pytest.fixture(scope="session")
 def planted(tmp_path_factory):
     """What the generator put in the sample (rows, duplicates, speeders, PII), regenerated independently."""
-    from analysis import synth
+    from analysis.sample import synth
 
     return synth.make_sample(tmp_path_factory.mktemp("sample"))

@@ -15,8 +15,9 @@ import pytest
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from analysis import charts, waves
 from analysis.config import MIN_CELL, POOLED_GROUP
+from analysis.publish import charts
+from analysis.stats import waves
 
 SOURCE = "数据来源：2026年社区工作者问卷（示例数据）"
 LIKERT = [("5", "非常满意"), ("4", "比较满意"), ("3", "一般"), ("2", "不太满意"), ("1", "很不满意")]

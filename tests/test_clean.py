@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import clean, ingest
+from analysis import clean
 from analysis.clean import clean_table, parse_number, parse_seconds, split_multi
 from analysis.errors import SurveyError
+from analysis.read import ingest
 
 
 def worker(**answers):

@@ -7,9 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import ingest
 from analysis.clean import clean_table
-
+from analysis.read import ingest
 from conftest import by_number, wjx_frame
 
 ANSWERS = [
@@ -64,7 +63,7 @@ def test_option_column_the_codebook_lacks_is_logged_not_lost(books, tmp_path):
 
 
 def test_option_text_with_parentheses_is_split_on_the_outermost_pair(books, tmp_path):
-    from analysis.clean import _OPTION_COLUMN
+    from analysis.clean.table import _OPTION_COLUMN
     from analysis.textnorm import canon
 
     assert _OPTION_COLUMN.match(canon("第8题(ACG文化(动漫、游戏等))")).group(2) == "ACG文化(动漫、游戏等)"

@@ -11,8 +11,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import codebook, config, ingest
+from analysis import config
 from analysis.clean import clean_table
+from analysis.read import ingest
+from analysis.spec import codebook
 
 BOOK = codebook.load(Path(config.CODEBOOK_DIR) / "worker.yaml")
 HEADERS = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"] + [

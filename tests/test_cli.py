@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import cli, pipeline
+from analysis import clean, cli
 
 
 def test_help_explains_in_chinese(capsys):
@@ -32,7 +32,7 @@ def test_bad_input_is_one_message_and_exit_2(tmp_path, capsys, argv, expect):
 def test_internal_error_is_logged_not_dumped(monkeypatch, tmp_path, capsys):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("程序缺陷")
-    monkeypatch.setattr(pipeline, "prepare_wave", broken)
+    monkeypatch.setattr(clean, "prepare_wave", broken)
     monkeypatch.setattr(cli.tempfile, "gettempdir", lambda: str(tmp_path))
     code = cli.main(["prepare", "--processed-dir", str(tmp_path / "out")])
     err = capsys.readouterr().err

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from analysis import codebook
 from analysis.errors import SurveyError
+from analysis.spec import codebook
 
 
 def test_bundled_codebooks_load(books):

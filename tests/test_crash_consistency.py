@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import config, locks, pipeline
+from analysis import clean, config
+from analysis.run import locks
 
 SURVEY = str(Path(sys.executable).parent / "survey")
 DISTRICTS = ["桥西区", "新华区", "裕华区"]
@@ -28,7 +29,7 @@ VARYING = {"report.ipynb"}
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("processed")
-    pipeline.prepare_wave(config.DEFAULT_WAVE, processed_dir=folder)
+    clean.prepare_wave(config.DEFAULT_WAVE, processed_dir=folder)
     return folder
 
 

@@ -12,9 +12,12 @@ import pyreadstat
 import pytest
 import yaml
 
-from analysis import cli, codebook, draft, ingest, synth
+from analysis import cli
 from analysis.clean import clean_table
 from analysis.errors import SurveyError
+from analysis.read import ingest
+from analysis.sample import synth
+from analysis.spec import codebook, draft
 
 DATE = dt.date(2026, 9, 15)
 

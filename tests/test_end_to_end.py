@@ -14,7 +14,7 @@ import docx
 import pytest
 from PIL import Image
 
-from analysis import cli, config, pipeline
+from analysis import clean, cli, config
 
 DISTRICTS = ["桥东区", "桥西区", "新华区", "裕华区", "长安区"]
 
@@ -44,7 +44,7 @@ def test_every_output_exists(built, district):
 
 
 def test_flow_reconciles_with_what_was_planted(built, planted):
-    w = pipeline.load_wave(config.DEFAULT_WAVE, built["processed"])
+    w = clean.load_wave(config.DEFAULT_WAVE, built["processed"])
     flow = w.flow.set_index(["instrument", "district"])
     assert (flow["received"] == flow["excluded"] + flow["valid"]).all()
     assert len(planted.outcomes) == len(flow) == 15
@@ -122,9 +122,10 @@ NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)(%?)")          # signed: a difference's 
 @pytest.mark.parametrize("district", DISTRICTS)
 def test_every_number_in_the_narrative_is_in_stats_json(built, district):
     """Each number a sentence prints is the published value (or n, base, CI) of some stats row."""
-    from analysis import narrative, stats
+    from analysis import stats
+    from analysis.publish import narrative
 
-    w = pipeline.load_wave(config.DEFAULT_WAVE, built["processed"])
+    w = clean.load_wave(config.DEFAULT_WAVE, built["processed"])
     S = stats.district_stats(w, district)
     _, rows = stats_rows(built, district)
     published = set()

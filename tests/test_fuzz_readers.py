@@ -25,10 +25,12 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import codebook, config, ingest
+from analysis import config
 from analysis.clean import clean_table
+from analysis.clean.wave import identify
 from analysis.errors import SurveyError
-from analysis.pipeline import identify
+from analysis.read import ingest
+from analysis.spec import codebook
 
 BOOKS = codebook.load_all(config.CODEBOOK_DIR)
 WORKER = BOOKS["worker"]

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from analysis import cli, pipeline
+from analysis import clean, cli
 from hostile_corpus import CASES
 
 IDS = [c.name for c in CASES]
@@ -55,7 +55,7 @@ def test_hostile_input(case, books, tmp_path, capsys):
     for f in inputs:                                                       # per file
         assert f["received"] == f["valid"] + sum(f["excluded"].values()), f
     assert sum(f["received"] for f in inputs) == case.rows                 # rows lost: 0
-    w = pipeline.load_wave("w", tmp_path / "processed")
+    w = clean.load_wave("w", tmp_path / "processed")
     flow = w.flow
     if len(flow):
         assert (flow["received"] == flow["valid"] + flow["excluded"]).all()
@@ -74,7 +74,7 @@ def test_hostile_input(case, books, tmp_path, capsys):
 
 def test_200000_character_cell_is_kept_whole(books, tmp_path):
     """The long cell is read as one cell of the right row, not split and not cut."""
-    from analysis import ingest
+    from analysis.read import ingest
     from hostile_corpus import _long_cell
 
     path = tmp_path / "long.csv"
@@ -110,6 +110,6 @@ def test_traditional_and_fullwidth_district_variants_are_one_district(books, tmp
     _district_file("ABC新区", 1)(raw / "d.xlsx", books)
     _district_file("裕华区\x07\u200b", 2, "csv")(raw / "e.csv", books)
     _district_file("裕华区", 2)(raw / "f.xlsx", books)
-    w = pipeline.prepare_wave("w", tmp_path / "raw", tmp_path / "processed")
+    w = clean.prepare_wave("w", tmp_path / "raw", tmp_path / "processed")
     counts = w.flow.set_index("district")["received"].to_dict()
     assert counts == {"桥东区": 7, "ABC新区": 3, "裕华区": 4}

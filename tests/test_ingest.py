@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import ingest
 from analysis.errors import SurveyError
+from analysis.read import ingest
 
 HEAD = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、您的性别", "2、您的年龄 "]
 ROWS = [[1, "2026/09/03 12:00:00", "125秒", "微信", "N/A", "1.2.3.4(河北-石家庄)", "男", "35岁"],

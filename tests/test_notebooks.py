@@ -10,7 +10,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from analysis import config, pipeline
+from analysis import clean, config
 
 NOTEBOOKS = sorted(config.NOTEBOOK_DIR.glob("*.ipynb"))
 
@@ -39,7 +39,7 @@ def test_cells_stay_thin():
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
     processed = tmp_path_factory.mktemp("processed")
-    pipeline.prepare_wave(config.DEFAULT_WAVE, processed_dir=processed)
+    clean.prepare_wave(config.DEFAULT_WAVE, processed_dir=processed)
     return processed
 
 
@@ -72,7 +72,7 @@ def test_a_district_with_no_valid_responses_gets_a_report_that_says_so(tmp_path,
     rows = [{"district": "甲区", "gender": "男", "age": str(30 + i), "sat_pay": "一般"} for i in range(6)]
     rows.append({"district": "乙区", "gender": "女", "age": "41"})
     wjx_frame(books["worker"], rows, seconds=[300] * 6 + [5]).to_excel(raw / "a.xlsx", index=False)
-    w = pipeline.prepare_wave("w", tmp_path / "raw", tmp_path / "processed", config.CODEBOOK_DIR)
+    w = clean.prepare_wave("w", tmp_path / "raw", tmp_path / "processed", config.CODEBOOK_DIR)
     assert w.districts == ["乙区", "甲区"]
     out = tmp_path / "out"
     pm.execute_notebook(str(config.DISTRICT_NOTEBOOK), str(tmp_path / "run.ipynb"), kernel_name="python3",

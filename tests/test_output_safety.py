@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pii_scan
-from analysis import cli, config, pipeline
+from analysis import clean, cli, config
 from analysis.safenames import HASH_CHARS, folder_name, folder_names
 from hostile_corpus import FORMULA, HOSTILE_DISTRICTS, SCRIPT
 
@@ -258,7 +258,7 @@ def test_the_scan_finds_a_planted_value(built, pii_examples, tmp_path, kind, pat
 
 
 def test_processed_data_has_no_pii_columns(built):
-    w = pipeline.load_wave(config.DEFAULT_WAVE, built["processed"])
+    w = clean.load_wave(config.DEFAULT_WAVE, built["processed"])
     for instrument, df in w.frames.items():
         book = w.codebooks[instrument]
         hidden = {n for n, v in book.variables.items() if v.pii or v.private}

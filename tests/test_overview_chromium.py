@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from analysis import render
+from analysis.publish import overview as publish_overview
 from test_render import _district_folder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -34,7 +34,7 @@ def overview(tmp_path_factory) -> Path:
     _district_folder(wave_dir, "桥东区", "桥东区", 0, ["report.html", "report.docx", "tables.xlsx"])
     _district_folder(wave_dir, "新华区", "新华区", 30, ["report.html", "report.docx"])
     _district_folder(wave_dir, "裕华区", "裕华区", -20, ["report.html"])
-    render.write_index_html(wave_dir, "2026")
+    publish_overview.write_index_html(wave_dir, "2026")
     return wave_dir / "index.html"
 
 

@@ -8,8 +8,10 @@ import shutil
 
 import pytest
 
-from analysis import cli, config, render, runner
-from analysis.kernels import WarmKernel
+from analysis import cli, config
+from analysis.publish import overview
+from analysis.run import runner
+from analysis.run.kernels import WarmKernel
 
 OUTPUTS = ["index.html", "_overview/overview_overall.png", "_overview/overview_overall.svg",
            "_overview/overview_items.png", "_overview/overview_items.svg"]
@@ -22,7 +24,7 @@ def wave(built, tmp_path):
     wave_dir = tmp_path / "reports" / config.DEFAULT_WAVE
     shutil.copytree(built["reports"], wave_dir)
     (wave_dir / "index.html").unlink()
-    shutil.rmtree(wave_dir / render.OVERVIEW_FIGURES)
+    shutil.rmtree(wave_dir / overview.OVERVIEW_FIGURES)
     (wave_dir / "_logs" / runner.OVERVIEW_RECORD).unlink(missing_ok=True)
     return wave_dir
 
@@ -30,7 +32,7 @@ def wave(built, tmp_path):
 def test_overview_drawn_in_a_warm_kernel_is_the_one_drawn_here(wave, tmp_path):
     here = tmp_path / "here"
     shutil.copytree(wave, here)
-    render.write_index_html(here, config.DEFAULT_WAVE)
+    overview.write_index_html(here, config.DEFAULT_WAVE)
     kernel = WarmKernel().start()
     try:
         assert runner.write_overview(wave, config.DEFAULT_WAVE, kernel=kernel)

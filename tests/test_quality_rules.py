@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import textwrap
 
-import pandas as pd
 import pytest
 
-from analysis import codebook, ingest
 from analysis.clean import clean_table
 from analysis.errors import SurveyError
-
+from analysis.read import ingest
+from analysis.spec import codebook
 from conftest import wjx_frame
 
 BOOK = """

@@ -14,14 +14,15 @@ from urllib.parse import unquote
 import nbformat
 import openpyxl
 import pandas as pd
-from PIL import Image
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from PIL import Image
 
-from analysis import charts, notebook_html, render
 from analysis.config import POOLED_GROUP, SAMPLE_NOTE
 from analysis.errors import SurveyError
+from analysis.publish import charts, excel, notebook_html, overview, tables, word
+from analysis.publish import page as publish_page
 from test_charts import SOURCE, make_stats
 
 DISTRICT = "桥东区"
@@ -51,14 +52,14 @@ def figures(tmp_path_factory) -> dict[str, Path]:
 
 
 def write_docx(path, S, figures):
-    render.write_district_docx(path, S=S, district=DISTRICT, wave="2026", paragraphs=PARAGRAPHS,
+    word.write_district_docx(path, S=S, district=DISTRICT, wave="2026", paragraphs=PARAGRAPHS,
                                figures=figures, meta={"synthetic": True})
 
 
 # ---------------------------------------------------------------- display_table
 
 def test_display_table_prints_published_values(stats):
-    table = render.display_table(stats, "worker_composition", DISTRICT, ["age_band", "recruit"])
+    table = tables.display_table(stats, "worker_composition", DISTRICT, ["age_band", "recruit"])
     assert list(table.columns) == ["指标", "类别", "人数", "占比（%）", "95%置信区间"]
     ages = table[table["指标"] == "年龄段"]
     assert list(ages["占比（%）"]) == ["12.8", "62.5", "24.7"]
@@ -68,28 +69,28 @@ def test_display_table_prints_published_values(stats):
 
 
 def test_display_table_likert_and_flow_layouts(stats):
-    likert = render.display_table(stats, "worker_satisfaction", DISTRICT)
+    likert = tables.display_table(stats, "worker_satisfaction", DISTRICT)
     assert list(likert.columns[:6]) == ["项目", "非常满意", "比较满意", "一般", "不太满意", "很不满意"]
     assert likert.set_index("项目").loc["薪酬待遇", "平均分"] == "3.23"
-    flow = render.display_table(stats, "flow", DISTRICT)
+    flow = tables.display_table(stats, "flow", DISTRICT)
     assert list(flow["环节"][:4]) == ["收到答卷", "剔除：答题过快", "剔除", "有效答卷"]
     assert list(flow["份数"][:4]) == ["503", "7", "—", "494"]
 
 
 def test_display_table_unknown_table_or_variable(stats):
     with pytest.raises(SurveyError, match="no_table"):
-        render.display_table(stats, "no_table", DISTRICT)
+        tables.display_table(stats, "no_table", DISTRICT)
     with pytest.raises(SurveyError, match="no_variable"):
-        render.display_table(stats, "worker_composition", DISTRICT, ["no_variable"])
+        tables.display_table(stats, "worker_composition", DISTRICT, ["no_variable"])
 
 
 def test_table_note_states_bases(stats):
-    note = render.table_note(stats, "worker_composition", DISTRICT)
+    note = tables.table_note(stats, "worker_composition", DISTRICT)
     assert note.startswith("注：N=494，基数为有效回答；")
     assert "社区党组织书记，N=67" in note and "不予公布" in note
     varied = stats.copy()
     varied.loc[varied["variable"] == "sat_pay", "base"] = 480
-    assert render.table_note(varied, "worker_satisfaction", DISTRICT).startswith(
+    assert tables.table_note(varied, "worker_satisfaction", DISTRICT).startswith(
         "注：N=480～494，基数为有效回答；")
 
 
@@ -108,7 +109,7 @@ def _hostile_stats(stats: pd.DataFrame) -> pd.DataFrame:
 
 def test_xlsx_neutralises_formulas_keeps_negative_numbers(stats, tmp_path):
     path = tmp_path / "tables.xlsx"
-    render.write_tables_xlsx(_hostile_stats(stats), path, {"district": DISTRICT,
+    excel.write_tables_xlsx(_hostile_stats(stats), path, {"district": DISTRICT,
                                                            "synthetic": True})
     sheet = openpyxl.load_workbook(path)["注入测试"]
     values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
@@ -122,8 +123,8 @@ def test_xlsx_neutralises_formulas_keeps_negative_numbers(stats, tmp_path):
 
 def test_xlsx_layout_and_determinism(stats, tmp_path):
     meta = {"district": DISTRICT, "synthetic": True}
-    render.write_tables_xlsx(stats, tmp_path / "a.xlsx", meta)
-    render.write_tables_xlsx(stats, tmp_path / "b.xlsx", meta)
+    excel.write_tables_xlsx(stats, tmp_path / "a.xlsx", meta)
+    excel.write_tables_xlsx(stats, tmp_path / "b.xlsx", meta)
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     book = openpyxl.load_workbook(tmp_path / "a.xlsx")
     assert book.sheetnames == ["社区工作者基本构成", "社区工作者年龄", "社区工作者满意度评价",
@@ -144,7 +145,7 @@ def test_xlsx_layout_and_determinism(stats, tmp_path):
 def test_sheet_names_are_valid_and_unique():
     used: set[str] = set()
     long_title = "社区工作者满意度" * 5
-    names = [render._sheet_name(t, used) for t in (long_title, long_title, "a/b:c?")]
+    names = [excel._sheet_name(t, used) for t in (long_title, long_title, "a/b:c?")]
     assert all(len(n) <= 31 for n in names) and len(set(names)) == 3
     assert names[2] == "a_b_c_"
 
@@ -189,10 +190,10 @@ def _published_texts(S: pd.DataFrame) -> set[str]:
     texts = set()
     for _, row in S.iterrows():
         scale = row["table"].endswith("satisfaction")
-        texts.add(render._fmt(row["value"], row["stat"], scale))
+        texts.add(tables._fmt(row["value"], row["stat"], scale))
         texts.update({str(int(row["n"])), str(int(row["base"]))})
         if pd.notna(row["ci_low"]):
-            texts.update(render._fmt_ci(row, scale).split("～"))
+            texts.update(tables._fmt_ci(row, scale).split("～"))
     return texts
 
 
@@ -224,7 +225,7 @@ def test_docx_rejects_unknown_keys(stats, figures, tmp_path):
     with pytest.raises(SurveyError, match="no_such_figure"):
         write_docx(tmp_path / "x.docx", stats, {**figures, "no_such_figure": Path("x.png")})
     with pytest.raises(SurveyError, match="suggestion"):
-        render.write_district_docx(tmp_path / "x.docx", S=stats, district=DISTRICT, wave="2026",
+        word.write_district_docx(tmp_path / "x.docx", S=stats, district=DISTRICT, wave="2026",
                                    paragraphs={"suggestion": ["x"]}, figures={}, meta={})
     assert not (tmp_path / "x.docx").exists()
 
@@ -266,7 +267,7 @@ def test_report_page_keeps_a_typed_character_reference_literal(tmp_path):
     notebook = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")
     cell.outputs = [nbformat.v4.new_output("display_data", data={
-        "text/markdown": render.show_paragraphs(["意见：&#19968; &lt; &#60;"], heading="一、基本情况").data})]
+        "text/markdown": publish_page.show_paragraphs(["意见：&#19968; &lt; &#60;"], heading="一、基本情况").data})]
     notebook.cells = [cell]
     nbformat.write(notebook, tmp_path / "report.ipynb")
     notebook_html.notebook_to_html(tmp_path / "report.ipynb", tmp_path / "report.html", "报告")
@@ -316,7 +317,7 @@ def test_report_page_figures_have_their_titles_as_alt_text(tmp_path):
 def test_kernel_modules_do_not_import_nbconvert():
     """A warm kernel imports what the notebook uses; nbconvert (with nbformat's validator and
     jsonschema, 1.7 s) is the runner's business."""
-    from analysis.kernels import DEFAULT_PRELOAD
+    from analysis.run.kernels import DEFAULT_PRELOAD
 
     code = ("import importlib, sys\n"
             f"for m in {DEFAULT_PRELOAD!r}: importlib.import_module(m)\n"
@@ -343,7 +344,7 @@ def test_index_html(tmp_path):
     _district_folder(wave_dir, "桥东区", "桥东区", 0, ["report.html", "report.docx", "tables.xlsx"])
     _district_folder(wave_dir, "新华区", "新华区", 30, ["report.html"])
     _district_folder(wave_dir, "<script>x", "<script>x</script>", -40, ["report.docx"])
-    render.write_index_html(wave_dir, "2026")
+    overview.write_index_html(wave_dir, "2026")
     page = (wave_dir / "index.html").read_text(encoding="utf-8")
     assert "<title>2026年社区调研 · 各区县报告总览</title>" in page
     assert "<script" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
@@ -362,7 +363,7 @@ def test_index_html_embeds_the_districts_as_charts(tmp_path):
     wave_dir = tmp_path / "2026"
     for name, shift in (("桥东区", 0), ("新华区", 30), ("裕华区", -20)):
         _district_folder(wave_dir, name, name, shift, ["report.html"])
-    render.write_index_html(wave_dir, "2026")
+    overview.write_index_html(wave_dir, "2026")
     page = (wave_dir / "index.html").read_text(encoding="utf-8")
     images = re.findall(r'<img src="([^"]+)"', page)
     assert images == ["_overview/overview_overall.png", "_overview/overview_items.png"]
@@ -371,7 +372,7 @@ def test_index_html_embeds_the_districts_as_charts(tmp_path):
             assert img.info["dpi"] == pytest.approx((300, 300), abs=0.01)
         assert (wave_dir / image).with_suffix(".svg").exists()
     first = (wave_dir / images[1]).read_bytes()
-    render.write_index_html(wave_dir, "2026")
+    overview.write_index_html(wave_dir, "2026")
     assert (wave_dir / images[1]).read_bytes() == first                 # same stats, same bytes
 
 
@@ -382,7 +383,7 @@ def test_index_html_missing_values_show_dash(tmp_path):
     data = json.loads(stats_path.read_text(encoding="utf-8"))
     data["rows"] = [r for r in data["rows"] if r["table"] != "resident_satisfaction"]
     stats_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    render.write_index_html(wave_dir, "2026")
+    overview.write_index_html(wave_dir, "2026")
     page = (wave_dir / "index.html").read_text(encoding="utf-8")
     assert "<tr><td>—</td><td>桥东区</td>" in page and "href" not in page
 
@@ -390,14 +391,15 @@ def test_index_html_missing_values_show_dash(tmp_path):
 def test_report_html_escapes_names_labels_and_paragraphs_from_data(stats, tmp_path):
     """What the notebook displays — heading, narrative, tables — carries names and labels from the
     data; none of it may become markup, a link or a script in report.html."""
-    from analysis import report
+    from analysis import stats
+    from analysis.publish import report
 
     hostile = "<script>alert(1)</script>[点我](javascript:alert(2))<img src=x onerror=alert(3)>"
     S = stats.copy()
     S.loc[S["variable"] == "employment", "category_label"] = hostile
     S.loc[S["variable"] == "employment", "variable_label"] = "<b>粗体</b>"
-    outputs = [render.show_paragraphs([f"居民意见：{hostile}"], heading="一、基本情况"),
-               render.show_table(S, "worker_composition", DISTRICT)]
+    outputs = [publish_page.show_paragraphs([f"居民意见：{hostile}"], heading="一、基本情况"),
+               publish_page.show_table(S, "worker_composition", DISTRICT)]
     heading = report.heading({"district": hostile, "title": "2026年社区调研", "synthetic": False})
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell("x")]
@@ -428,9 +430,9 @@ def _flow_frame() -> pd.DataFrame:
 def test_wave_flow_adds_up_districts_and_keeps_the_unassigned(books):
     from types import SimpleNamespace
 
-    from analysis import report
+    from analysis import stats
 
-    rows = report.wave_flow(SimpleNamespace(flow=_flow_frame(), codebooks=books))
+    rows = stats.wave_flow(SimpleNamespace(flow=_flow_frame(), codebooks=books))
     pooled = rows[rows["group"] == POOLED_GROUP].set_index(["variable", "category"])["value"]
     # by hand: 527 + 230 + 6, 520 + 220 + 5, 3 + 4 + 1; 502 + 99, 494 + 92
     assert pooled[("resident", "received")] == 763 and pooled[("resident", "valid")] == 745
@@ -439,27 +441,27 @@ def test_wave_flow_adds_up_districts_and_keeps_the_unassigned(books):
     unassigned = rows[rows["group"] == "（未填区县）"].set_index(["variable", "category"])["value"]
     assert unassigned.to_dict() == {("resident", "received"): 6, ("resident", "excluded:duplicate"): 1,
                                     ("resident", "valid"): 5}
-    alone = report.wave_flow(SimpleNamespace(flow=_flow_frame().iloc[[0, 1, 3, 4]], codebooks=books))
+    alone = stats.wave_flow(SimpleNamespace(flow=_flow_frame().iloc[[0, 1, 3, 4]], codebooks=books))
     assert set(alone["group"]) == {POOLED_GROUP}
 
 
 def test_index_shows_pooled_sample_sizes_unassigned_and_codebook_top_box(books, tmp_path):
     from types import SimpleNamespace
 
-    from analysis import report
+    from analysis import stats
 
     wave_dir = tmp_path / "2026"
     _district_folder(wave_dir, "桥东区", "桥东区", 0, ["report.html"])
     stats_path = wave_dir / "桥东区" / "stats.json"
     data = json.loads(stats_path.read_text(encoding="utf-8"))
-    flow = report.wave_flow(SimpleNamespace(flow=_flow_frame(), codebooks=books))
+    flow = stats.wave_flow(SimpleNamespace(flow=_flow_frame(), codebooks=books))
     data["rows"] = [r for r in data["rows"] if r["table"] != "flow" or r["group"] != POOLED_GROUP]
     data["rows"] += json.loads(flow.to_json(orient="records", force_ascii=False))
     for row in data["rows"]:
         if row["stat"] == "top2":
             row["category_label"] = "很好＋较好"
     stats_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    render.write_index_html(wave_dir, "2026")
+    overview.write_index_html(wave_dir, "2026")
     page = (wave_dir / "index.html").read_text(encoding="utf-8")
     pooled_row = re.search(rf"<tr><td></td><td>{POOLED_GROUP}</td>(.*?)</tr>", page).group(1)
     assert re.findall(r"<td>([^<]*)</td>", pooled_row)[:2] == ["586", "745"]   # workers, residents
@@ -479,12 +481,12 @@ def test_an_overfull_table_keeps_its_labels_on_one_line_and_breaks_intervals():
         "校正后p值（Holm）": ["<0.001", "<0.001", "<0.001"],
         "比值比（有序logit）": ["1.78（1.46～2.16）", "1.52（1.25～1.84）", "1.86（1.53～2.27）"],
     })
-    widths = render._column_widths(frame)
-    assert sum(widths) == pytest.approx(render.TEXT_WIDTH_CM)
-    label_cm = (render._text_width("党组织作用") + 3) * render.CHAR_UNIT_CM
+    widths = word._column_widths(frame)
+    assert sum(widths) == pytest.approx(word.TEXT_WIDTH_CM)
+    label_cm = (tables._text_width("党组织作用") + 3) * word.CHAR_UNIT_CM
     assert widths[0] >= label_cm - 1e-9                            # 5 characters and the padding
-    ci_cm = (render._text_width("（10.2～20.6）") + 2) * render.CHAR_UNIT_CM    # the interval and the margins
-    assert widths[3] >= ci_cm and widths[3] < (render._text_width("15.4（10.2～20.6）") + 3) * render.CHAR_UNIT_CM
+    ci_cm = (tables._text_width("（10.2～20.6）") + 2) * word.CHAR_UNIT_CM    # the interval and the margins
+    assert widths[3] >= ci_cm and widths[3] < (tables._text_width("15.4（10.2～20.6）") + 3) * word.CHAR_UNIT_CM
 
 
 def test_a_header_with_a_half_width_lead_breaks_after_it():
@@ -494,24 +496,24 @@ def test_a_header_with_a_half_width_lead_breaks_after_it():
                           "类别": ["社区党组织书记", "社区居委会主任（含“一肩挑”书记）", "是"],
                           "人数": ["14", "15", "8"], "占比（%）": ["", "", "57.1"], "平均值": ["42.4", "41.9", ""],
                           "中位数": ["42.0", "42.0", ""], "95%置信区间": ["36.3～48.5", "37.1～46.6", "32.6～78.6"]})
-    widths = render._column_widths(frame)
-    broken = list(render._break_before_brackets(frame, widths).columns)
+    widths = word._column_widths(frame)
+    broken = list(word._break_before_brackets(frame, widths).columns)
     assert broken[-1] == "95%\n置信区间" and broken[3] == "占比\n（%）"
-    assert widths[-1] >= (render._text_width("置信区间") + 3) * render.CHAR_UNIT_CM - 1e-9
-    assert render._two_line_width("95%置信区间") == 8 and render._two_line_width("标准化回归系数") == 7
-    assert render._lead_split("比值比（有序logit）") is None and render._lead_split("项目") is None
+    assert widths[-1] >= (tables._text_width("置信区间") + 3) * word.CHAR_UNIT_CM - 1e-9
+    assert word._two_line_width("95%置信区间") == 8 and word._two_line_width("标准化回归系数") == 7
+    assert word._lead_split("比值比（有序logit）") is None and word._lead_split("项目") is None
 
 
 def test_display_tables_follow_the_stats_table_they_are_given(stats):
     """Laid out once per stats table's contents: the same table gives equal frames (copies a caller
     may change), an edited table its own, and one that cannot be hashed still works."""
-    first = render.display_table(stats, "worker_composition", DISTRICT)
+    first = tables.display_table(stats, "worker_composition", DISTRICT)
     first.iloc[0, 0] = "改动"
-    again = render.display_table(stats, "worker_composition", DISTRICT)
+    again = tables.display_table(stats, "worker_composition", DISTRICT)
     assert again.iloc[0, 0] != "改动"
     edited = stats.copy()
     edited.loc[edited["variable_label"] == again.iloc[0, 0], "variable_label"] = "新的标签"
-    assert render.display_table(edited, "worker_composition", DISTRICT).iloc[0, 0] == "新的标签"
+    assert tables.display_table(edited, "worker_composition", DISTRICT).iloc[0, 0] == "新的标签"
     odd = edited.assign(extra=[[1]] * len(edited))          # a column of lists: not hashable
-    assert render.display_table(odd, "worker_composition", DISTRICT).equals(
-        render.display_table(edited, "worker_composition", DISTRICT))
+    assert tables.display_table(odd, "worker_composition", DISTRICT).equals(
+        tables.display_table(edited, "worker_composition", DISTRICT))

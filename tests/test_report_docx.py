@@ -13,8 +13,11 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from analysis import charts, cli, config, narrative, pipeline, render, stats, weights
+from analysis import clean, cli, config, stats
+from analysis.publish import charts, narrative, word
+from analysis.publish import tables as publish_tables
 from analysis.stats import COLUMNS
+from analysis.weighting import weights
 
 DISTRICT = "桥东区"
 
@@ -24,7 +27,7 @@ def sample(tmp_path_factory):
     """桥东区 of the bundled sample: its stats (with the weighted rows) and the written report."""
     root = tmp_path_factory.mktemp("docx")
     assert cli.main(["prepare", "--processed-dir", str(root / "processed")]) == 0
-    data = pipeline.load_wave(config.DEFAULT_WAVE, root / "processed")
+    data = clean.load_wave(config.DEFAULT_WAVE, root / "processed")
     S = pd.concat([stats.district_stats(data, DISTRICT), weights.district_weighted(data, DISTRICT)],
                   ignore_index=True)
     figures = {
@@ -35,7 +38,7 @@ def sample(tmp_path_factory):
             S, "resident_satisfaction", DISTRICT, source="数据来源"), root / "figures", "likert")["png"],
     }
     path = root / "report.docx"
-    render.write_district_docx(path, S=S, district=DISTRICT, wave=config.DEFAULT_WAVE,
+    word.write_district_docx(path, S=S, district=DISTRICT, wave=config.DEFAULT_WAVE,
                                paragraphs=narrative.district_paragraphs(S, DISTRICT, synthetic=True),
                                figures=figures, meta={"synthetic": True})
     return {"S": S, "path": path, "root": root}
@@ -60,11 +63,11 @@ def test_statistics_table_is_one_row_per_item():
                ("b", "社区服务", "rank", "重要性排序", "rank", 2.0, nan, nan),
                ("b", "社区服务", "beta", "标准化回归系数", "beta", 0.07, -0.012, 0.15),
                ("b", "社区服务", "p", "p值", "p", 0.0431, nan, nan)])
-    table = render.display_table(S, "t", DISTRICT)
+    table = publish_tables.display_table(S, "t", DISTRICT)
     assert list(table.columns) == ["项目", "重要性排序", "标准化回归系数", "p值"]
     assert table.values.tolist() == [["办事便利", "1", "0.234（0.171～0.296）", "<0.001"],
                                      ["社区服务", "2", "0.070（-0.012～0.150）", "0.043"]]
-    note = render.table_note(S, "t", DISTRICT)
+    note = publish_tables.table_note(S, "t", DISTRICT)
     assert note.startswith("注：N=447，基数为各题均有效回答；括号内为95%置信区间；p值小于0.05")
 
 
@@ -76,7 +79,7 @@ def test_many_kinds_of_statistic_list_one_per_row():
                  ("克莱姆V系数", "cramers_v", 0.154), ("校正后p值", "p_adj", 0.0),
                  ("x", "chi2", 1.5))]
     S = _rows(records)
-    table = render.display_table(S, "t", DISTRICT)
+    table = publish_tables.display_table(S, "t", DISTRICT)
     assert list(table.columns) == ["指标", "类别", "数值", "95%置信区间", "人数"]
     assert table.iloc[1].tolist() == ["性别", "女", "-15.0", "-20.8～-9.0", "447"]
     assert table["数值"].tolist()[2:6] == ["24.082", "1", "<0.001", "0.154"]
@@ -90,7 +93,7 @@ def test_sections_hold_every_new_table_numbered_with_notes(sample):
     S = sample["S"]
     titles = dict(zip(S["table"], S["table_title"]))
     captions = [t for t in texts if re.match(r"^表\d+　", t)]
-    expected = [t for _, _, tables in render.SECTIONS for t in tables
+    expected = [t for _, _, tables in word.SECTIONS for t in tables
                 if ((S["table"] == t) & (S["group"] == DISTRICT)).any()]
     assert captions == [f"表{i}　{titles[t]}" for i, t in enumerate(expected, 1)]
     for table in ("worker_leaders", "community_coverage", "resident_index", "resident_drivers",
@@ -108,10 +111,10 @@ def _published(S: pd.DataFrame) -> set[str]:
     texts = set()
     for _, row in S.iterrows():
         scale = row["table"].endswith(("satisfaction", "satisfaction_weighted"))
-        texts.add(render._fmt(row["value"], row["stat"], scale))
+        texts.add(publish_tables._fmt(row["value"], row["stat"], scale))
         texts.update({str(int(row["n"])), str(int(row["base"]))})
         if pd.notna(row["ci_low"]):
-            texts.update(render._fmt_ci(row, scale).split("～"))
+            texts.update(publish_tables._fmt_ci(row, scale).split("～"))
     return texts
 
 

@@ -14,7 +14,7 @@ import time
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from analysis import runner
+from analysis.run import runner
 
 FAST = ("pathlib",)          # tiny notebooks need no heavy imports in their warm kernels
 
@@ -98,7 +98,7 @@ def test_summary_with_many_districts_lists_only_failures():
 INTERRUPTED = textwrap.dedent('''
     import sys
     from pathlib import Path
-    from analysis import runner
+    from analysis.run import runner
     nb, reports = Path(sys.argv[1]), Path(sys.argv[2])
     try:
         runner.run_all(["快区", "慢区"], "2026", notebook=nb, processed_dir=nb.parent, codebook_dir=nb.parent,

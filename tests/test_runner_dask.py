@@ -8,9 +8,8 @@ import os
 import pytest
 from distributed import Client, LocalCluster
 
-from analysis import runner
 from analysis.errors import SurveyError
-
+from analysis.run import runner
 from test_runner import interrupted_run, marker, tiny_notebook
 
 
@@ -60,7 +59,7 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
 STOPPED = '''
 import sys
 from pathlib import Path
-from analysis import runner
+from analysis.run import runner
 nb, reports, address = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 try:
     runner.run_all(["慢区"], "2026", notebook=nb, processed_dir=nb.parent, codebook_dir=nb.parent,

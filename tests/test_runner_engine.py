@@ -12,12 +12,12 @@ import threading
 import nbformat
 import papermill as pm
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 from jupyter_core.utils import run_sync
+from nbformat.v4 import new_code_cell, new_notebook
 from papermill.engines import papermill_engines
 
-from analysis.engine import ENGINE_NAME, WarmKernelEngine
-from analysis.kernels import WarmKernel
+from analysis.run.engine import ENGINE_NAME, WarmKernelEngine
+from analysis.run.kernels import WarmKernel
 
 KERNELSPEC = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
 
@@ -153,7 +153,7 @@ def test_another_client_of_the_kernel_does_not_silence_its_own(kernel, tmp_path)
 def test_a_kernel_dying_in_a_silent_run_is_reported_not_waited_for(kernel):
     """Warm-up and the overview run code silently in the kernel; if it dies meanwhile, that is an
     error at once (nothing else would ever answer), not a wait for the time limit."""
-    from analysis.kernels import KernelError
+    from analysis.run.kernels import KernelError
 
     with pytest.raises(KernelError, match="意外退出"):
         kernel.run_silently("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", timeout=300)

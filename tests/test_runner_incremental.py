@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import cli, config, pipeline, runner
-from analysis.kernels import WarmKernel
-
+from analysis import clean, cli, config
+from analysis.run import runner
+from analysis.run.kernels import WarmKernel
 from test_runner import tiny_notebook
 
 
@@ -22,12 +22,12 @@ def prepared(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     processed, books = root / "processed", root / "codebooks"
     shutil.copytree(config.CODEBOOK_DIR, books)
-    pipeline.prepare_wave(config.DEFAULT_WAVE, processed_dir=processed, codebook_dir=books)
+    clean.prepare_wave(config.DEFAULT_WAVE, processed_dir=processed, codebook_dir=books)
     return {"processed": processed, "codebooks": books}
 
 
 def load(p):
-    return pipeline.load_wave(config.DEFAULT_WAVE, p["processed"], p["codebooks"])
+    return clean.load_wave(config.DEFAULT_WAVE, p["processed"], p["codebooks"])
 
 
 def keys_of(p, notebook=config.DISTRICT_NOTEBOOK):

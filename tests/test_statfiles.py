@@ -14,9 +14,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from analysis import ingest, statfiles
 from analysis.clean import clean_table
 from analysis.errors import SurveyError
+from analysis.read import ingest, statfiles
 from conftest import wjx_frame
 
 SAT_SAV = {1: "非常满意", 2: "比较满意", 3: "一般", 4: "不太满意", 5: "很不满意", 9: "不回答"}
@@ -211,7 +211,7 @@ def test_sav_and_xlsx_of_the_same_answers_clean_identically(tmp_path, books):
 def test_prepare_reads_a_sav_in_the_wave_folder(tmp_path, books):
     """``survey prepare`` finds the .sav, recognises the questionnaire from its labels, and accounts
     for every case: 3 received, 3 valid (2 in 桥东区, 1 in 桥西区)."""
-    from analysis import config, pipeline
+    from analysis import clean, config
 
     src = tmp_path / "src"
     src.mkdir()
@@ -219,7 +219,7 @@ def test_prepare_reads_a_sav_in_the_wave_folder(tmp_path, books):
     raw = tmp_path / "raw" / "w1"
     raw.mkdir(parents=True)
     (raw / "居民.sav").write_bytes(sav.read_bytes())
-    w = pipeline.prepare_wave("w1", tmp_path / "raw", tmp_path / "processed", config.CODEBOOK_DIR)
+    w = clean.prepare_wave("w1", tmp_path / "raw", tmp_path / "processed", config.CODEBOOK_DIR)
     flow = w.flow.set_index("district")[["received", "valid"]].to_dict("index")
     assert flow == {"桥东区": {"received": 2, "valid": 2}, "桥西区": {"received": 1, "valid": 1}}
     assert w.manifest["inputs"][0]["header_row"] == 0 and w.manifest["inputs"][0]["instrument"] == "resident"

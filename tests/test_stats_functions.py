@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import community, compare, config, drivers, reliability, stats, suppression, waves
+from analysis import stats
 from analysis.errors import SurveyError
+from analysis.publish import tables
+from analysis.stats import community, compare, drivers, reliability, suppression, waves
 
 
 def ints(values):
@@ -301,14 +303,14 @@ def test_coverage_members_and_rule_table(books):
 # -- waves ---------------------------------------------------------------------------------------
 
 def _wave_rows(valid, k, base, ages):
-    flow = stats._rows(table="flow", group="甲区", variable="worker", variable_label="社区工作者问卷",
+    flow = stats.base._rows(table="flow", group="甲区", variable="worker", variable_label="社区工作者问卷",
                        category="valid", category_label="有效答卷", order=[1], stat="valid", n=valid,
                        base=valid, value=valid, exact=valid)
-    book_rows = stats._rows(table="worker_composition", group="甲区", variable="party", variable_label="政治面貌",
+    book_rows = stats.base._rows(table="worker_composition", group="甲区", variable="party", variable_label="政治面貌",
                             category="1", category_label="中共党员", order=[1], stat="share", n=k, base=base,
                             value=round(k / base * 100, 1), exact=k / base * 100)
     m, lo, hi = stats.mean_ci(pd.Series(ages))
-    age = stats._rows(table="worker_age", group="甲区", variable="age", variable_label="年龄", order=[1],
+    age = stats.base._rows(table="worker_age", group="甲区", variable="age", variable_label="年龄", order=[1],
                       stat="mean", n=len(ages), base=len(ages), value=round(m, 1), exact=m, ci_low=lo, ci_high=hi)
     return pd.concat([flow, book_rows, age], ignore_index=True)
 
@@ -346,7 +348,7 @@ def test_holm_matches_statsmodels():
     import numpy as np
     from statsmodels.stats.multitest import multipletests
 
-    from analysis import compare
+    from analysis.stats import compare
 
     rng = np.random.default_rng(7)
     for m in (1, 2, 5, 13, 40):
@@ -363,7 +365,7 @@ def test_ordinal_logit_on_answer_patterns_equals_the_fit_on_every_respondent():
     import pandas as pd
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    from analysis import compare
+    from analysis.stats import compare
 
     rng = np.random.default_rng(3)
     n = 600
@@ -442,7 +444,7 @@ def test_ordinal_logit_converges_for_a_district_against_a_national_rest():
 def test_residents_vs_workers_hides_an_answer_hidden_in_either_group(books):
     """3 of 43 workers are party members: hidden in the workers' table (and 群众 with it), so the
     differences, which with the residents' shares would give them back, are hidden too."""
-    from analysis import render
+
 
     res = pd.DataFrame({"gender": ints([1] * 30 + [2] * 70), "party": ints([1] * 20 + [5] * 80),
                         "assessor": ints([1] * 40 + [2] * 60)})
@@ -455,7 +457,7 @@ def test_residents_vs_workers_hides_an_answer_hidden_in_either_group(books):
     assert not shown["suppressed"].iloc[0] and shown["value"].iloc[0] == round(40 - 23 / 43 * 100, 1)
     S = pd.concat([rows, stats.composition(res, "assessor", books["resident"], "甲区"),
                    stats.composition(wrk, "assessor", books["worker"], "甲区")], ignore_index=True)
-    table = render.display_table(S, "residents_vs_workers", "甲区").set_index(["指标", "类别"])
+    table = tables.display_table(S, "residents_vs_workers", "甲区").set_index(["指标", "类别"])
     assert table.loc[("社区工作评价主体", "居民代表"), "居民（%）"] == "40.0"
     assert table.loc[("社区工作评价主体", "居民代表"), "社区工作者（%）"] == "53.5"
     assert table.loc[("政治面貌", "中共党员"), "差值（百分点）"] == "—"

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import compare, reliability, stats
+from analysis import stats
+from analysis.stats import compare, reliability
 
 REF = Path(__file__).parent / "reference" / "pspp"
 ITEMS = ["sat_pay", "sat_workload", "sat_training", "sat_promotion", "sat_recognition"]

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import config, pipeline, stats
+from analysis import clean, config, stats
 
 
 @pytest.fixture(scope="module")
 def wave(tmp_path_factory):
     processed = tmp_path_factory.mktemp("processed")
-    return pipeline.prepare_wave(config.DEFAULT_WAVE, processed_dir=processed)
+    return clean.prepare_wave(config.DEFAULT_WAVE, processed_dir=processed)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,8 @@ def test_every_new_table_is_there_for_the_district_and_shares_sum_to_100(S):
 
 
 def test_wave_change_reaches_the_narrative(S):
-    from analysis import narrative, waves
+    from analysis.publish import narrative
+    from analysis.stats import waves
 
     before = S.copy()
     flow = (before["table"] == "flow") & (before["variable"] == "worker") & (before["stat"] == "valid")
@@ -104,7 +105,7 @@ def test_resident_and_worker_answers_on_who_should_assess(wave, S):
 def test_residents_vs_workers_sentence_flags_only_a_significant_difference(wave, S):
     """桥东区: the sentence calls the 居民代表 shares different exactly when the Holm-adjusted
     two-proportion p of the stats table is below 0.05, and prints the table's values."""
-    from analysis import narrative
+    from analysis.publish import narrative
 
     verdicts = set()
     for district in wave.districts:

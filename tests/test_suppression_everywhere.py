@@ -21,7 +21,7 @@ import docx
 import pandas as pd
 import pytest
 
-from analysis import config, pipeline, stats
+from analysis import clean, config, stats
 
 DISTRICTS = ["桥东区", "桥西区", "新华区", "裕华区", "长安区"]
 FORMS = ["report.docx", "report.html", "report.ipynb", "tables.xlsx", "figures/*.svg", "stats.json"]
@@ -83,7 +83,7 @@ def _published_numbers(rows: list[dict]) -> set[str]:
 @pytest.fixture(scope="module")
 def secrets(built):
     """district → the numbers of its suppressed cells that no published cell shares."""
-    w = pipeline.load_wave(config.DEFAULT_WAVE, built["processed"])
+    w = clean.load_wave(config.DEFAULT_WAVE, built["processed"])
     out = {}
     for district in DISTRICTS:
         S = stats.district_stats(w, district)

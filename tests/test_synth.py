@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import statistics
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -19,7 +18,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import config, synth
+from analysis import config
+from analysis.sample import synth
 
 DISTRICTS = ("桥东区", "桥西区", "长安区", "新华区", "裕华区")
 META = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]

@@ -11,18 +11,18 @@ import json
 import pandas as pd
 import pytest
 
-from analysis import config, pipeline, stats
+from analysis import clean, config, stats
 
 
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("processed")
-    pipeline.prepare_wave(config.DEFAULT_WAVE, processed_dir=folder)
+    clean.prepare_wave(config.DEFAULT_WAVE, processed_dir=folder)
     return folder
 
 
 def load(processed):
-    return pipeline.load_wave(config.DEFAULT_WAVE, processed)
+    return clean.load_wave(config.DEFAULT_WAVE, processed)
 
 
 def test_each_load_is_a_copy_that_a_notebook_may_change(processed):
@@ -65,18 +65,18 @@ def test_logs_are_read_when_used_and_equal_the_files(processed):
 
 
 def _fresh(S_fn):
-    stats._POOLED.clear()
+    stats.district._POOLED.clear()
     return S_fn()
 
 
 def test_cached_pooled_tables_give_the_same_report_as_computed_afresh(processed):
     w = load(processed)
     districts = w.districts[:3]
-    fresh = {d: _fresh(lambda: stats.district_stats(w, d)) for d in districts}
-    stats._POOLED.clear()
+    fresh = {d: _fresh(lambda d=d: stats.district_stats(w, d)) for d in districts}
+    stats.district._POOLED.clear()
     for d in districts:                       # one after another, as in a warm kernel
         pd.testing.assert_frame_equal(stats.district_stats(load(processed), d), fresh[d])
-    assert len(stats._POOLED) == len(w.frames)  # one entry per questionnaire, reused
+    assert len(stats.district._POOLED) == len(w.frames)  # one entry per questionnaire, reused
 
 
 def test_other_rows_or_another_codebook_get_their_own_pooled_tables(processed):

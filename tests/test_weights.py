@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import config, pipeline
-from analysis import design as D
-from analysis import margins as MG
-from analysis import weights as W
+from analysis import clean, config
 from analysis.errors import SurveyError
+from analysis.spec import margins as MG
+from analysis.weighting import design as D
+from analysis.weighting import weights as W
 
 REF = Path(__file__).parent / "reference" / "r_survey"
 MARGINS = config.CONFIG_DIR / "margins" / "2026.yaml"
@@ -229,7 +229,7 @@ def test_missing_margins_file(tmp_path, books):
 
 @pytest.fixture(scope="module")
 def wave(tmp_path_factory):
-    return pipeline.prepare_wave(config.DEFAULT_WAVE, processed_dir=tmp_path_factory.mktemp("processed"))
+    return clean.prepare_wave(config.DEFAULT_WAVE, processed_dir=tmp_path_factory.mktemp("processed"))
 
 
 def weighted_district(wave, instrument, district="桥东区"):
@@ -286,7 +286,8 @@ def test_trim_slack_leaves_weights_just_above_the_cap():
 def test_district_report_rows_and_sentence(wave):
     """What a district report prints: the weighted items restricted from the full design (same numbers
     as weighting all districts and restricting by hand), the weighting table, and the sentence."""
-    from analysis import narrative, stats
+    from analysis import stats
+    from analysis.publish import narrative
 
     R = W.district_weighted(wave, "桥东区")
     _, _, d, by_hand = weighted_district(wave, "resident")
@@ -303,7 +304,8 @@ def test_district_report_rows_and_sentence(wave):
 
 
 def test_district_without_margins_is_reported_unweighted(wave, tmp_path):
-    from analysis import narrative, stats
+    from analysis import stats
+    from analysis.publish import narrative
 
     assert W.district_weighted(wave, "桥东区", tmp_path / "none.yaml").empty
     text = MARGINS.read_text(encoding="utf-8").replace("桥东区:", "某新区:")

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import design as D
-from analysis import margins as MG
-from analysis import weights as W
+from analysis.spec import margins as MG
+from analysis.weighting import design as D
+from analysis.weighting import weights as W
 
 REF = Path(__file__).parent / "reference" / "r_survey"
 RTOL = 5e-7

@@ -15,7 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 from lxml import etree
 
-from analysis import wordtable
+from analysis.publish import wordtable
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 STYLE = "Normal"

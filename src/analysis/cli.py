@@ -13,9 +13,9 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from . import config
-from .errors import SurveyError
-from .textnorm import pad
+from analysis import config
+from analysis.errors import SurveyError
+from analysis.textnorm import pad
 
 EPILOG = """常用流程：
   survey build                  清洗 data/raw/2026/ 的全部问卷，并为每个区县生成报告
@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
 def _codebook_draft(args) -> int:
     import datetime as dt
 
-    from . import draft, fileio
+    from analysis import fileio
+    from analysis.spec import draft
 
     survey_date = None
     if args.survey_date:
@@ -109,10 +110,10 @@ def _codebook_draft(args) -> int:
 
 
 def _prepare(args) -> "object":
-    from . import pipeline
+    from analysis import clean
 
     print(f"清洗 {Path(args.raw_dir) / args.wave} …", file=sys.stderr)
-    w = pipeline.prepare_wave(args.wave, args.raw_dir, args.processed_dir, args.codebooks,
+    w = clean.prepare_wave(args.wave, args.raw_dir, args.processed_dir, args.codebooks,
                               progress=lambda msg: print(f"  {msg}", file=sys.stderr))
     for line in _flow_lines(w):
         print(line)
@@ -140,7 +141,7 @@ def _flow_lines(w) -> list[str]:
 
 
 def _report(args, data) -> int:
-    from . import runner
+    from analysis.run import runner
 
     districts_available = data.districts
     wanted = list(dict.fromkeys(args.district or districts_available))
@@ -165,8 +166,9 @@ def _report(args, data) -> int:
 
 def _locked(args) -> int:
     """prepare, report and build, each holding the locks of the folders it writes (and reads) for
-    the whole run, after removing what a killed run left there (:mod:`analysis.locks`)."""
-    from . import locks, pipeline
+    the whole run, after removing what a killed run left there (:mod:`analysis.run.locks`)."""
+    from analysis import clean
+    from analysis.run import locks
 
     processed = Path(args.processed_dir) / args.wave
     with contextlib.ExitStack() as held:
@@ -183,7 +185,7 @@ def _locked(args) -> int:
         for folder in (reports, reports / "_logs"):
             locks.remove_leftovers(folder)
         # read back from Parquet also after prepare, so the input hashes are those `report` sees
-        w = pipeline.load_wave(args.wave, args.processed_dir, args.codebooks)
+        w = clean.load_wave(args.wave, args.processed_dir, args.codebooks)
         return _report(args, w)
 
 
@@ -191,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "make-sample":
-            from . import synth
+            from analysis.sample import synth
 
             synth.make_sample(args.out, wave=args.wave)
             print(f"示例数据已写入 {Path(args.out) / args.wave}/")

@@ -21,11 +21,12 @@ DISTRICT_NOTEBOOK = NOTEBOOK_DIR / "district_report.ipynb"
 DEFAULT_WAVE = "2026"
 DEFAULT_DISTRICT = "桥东区"
 POOLED_GROUP = "全部区县"        # label of the all-districts comparison group
+NO_DISTRICT = "（未填区县）"     # the district of a questionnaire whose 区县 answer is empty
 SAMPLE_NOTE = "示例数据"         # printed on every output built from the bundled synthetic sample
-MIN_CELL = 5                     # published cells with fewer respondents are suppressed (policy: analysis.suppression)
+MIN_CELL = 5                     # published cells with fewer respondents are suppressed (policy: analysis.stats.suppression)
 
 # -- statistics (analysis.stats and its modules) ----------------------------------------------------
-# Small cells: see analysis.suppression for the policy and its reasoning.
+# Small cells: see analysis.stats.suppression for the policy and its reasoning.
 SUPPRESSION_EXEMPT_BASE = 100    # a one-way distribution over at least this many respondents publishes counts < MIN_CELL
 ALPHA = 0.05                     # 95% intervals; tests reported with p, and p adjusted (Holm) when many run
 P_ADJUST = "holm"                # statsmodels.stats.multitest.multipletests method for families of tests

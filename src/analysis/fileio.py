@@ -78,7 +78,7 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 def safe_name(name: str) -> str:
     """A district name as a folder name: see :func:`analysis.safenames.folder_name`."""
-    from .safenames import folder_name
+    from analysis.safenames import folder_name
 
     return folder_name(name)
 
@@ -88,7 +88,7 @@ def read_yaml(path: str | Path, what: str, fix_missing: str):
     the line of a syntax error and the fix."""
     import yaml
 
-    from .errors import SurveyError
+    from analysis.errors import SurveyError
 
     path = Path(path)
     if not path.is_file():

@@ -1,0 +1,616 @@
+"""From a raw table and its codebook to valid responses, with a record of everything done.
+
+Driven entirely by the codebook: answers are normalised (NFKC, simplified characters, spaces) and
+mapped to codes through labels and aliases; numbers are parsed ("35岁", "３５", "三十五", a birth
+year or date, an Excel date serial); skip rules and ranges are checked; quality rules exclude rows
+or blank cells as the codebook says. Nothing disappears silently: every excluded row is in
+``exclusions`` with its rule, every cell whose value was changed or blanked is in ``changes`` with
+before/after and its rule, and an answer that maps to no code is kept as missing, logged, and
+counted in ``unmapped`` so the researcher can add an alias. Personal data (``pii``), private free
+text and the text typed into "其他〖…〗" never leave this module; the 问卷星 IP is used, hashed and
+in memory only, to tell duplicate submissions apart.
+
+Layouts understood (FORMATS.md): question headers ``N、题干``; 问卷星 按文本 and 按序号 downloads
+(in a 按序号 file a number is the option's position in the codebook's ``values``); multi-select as
+one ``┋``-joined column or one ``第N题(选项)`` column per option; matrix rows as ``第N题(行标题)``,
+``N、题干—行标题`` or ``N(行标题)``, matched by the row title listed in a variable's ``headers``.
+
+Vectorised: every rule works on whole columns, and text is parsed once per distinct value
+(``pd.factorize``), so a million rows clean in seconds, not hours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+
+import numpy as np
+import pandas as pd
+
+from analysis.config import NO_DISTRICT
+from analysis.errors import SurveyError
+from analysis.read.ingest import WJX_META
+from analysis.read.rawtable import RawTable
+from analysis.read.values import _OTHER_TEXT, parse_number, parse_seconds, split_multi
+from analysis.spec.codebook import Codebook, Variable
+from analysis.textnorm import answer_key, canon, header_key
+
+_OPTION_COLUMN = re.compile(r"^第(\d+)题\((.*)\)$")      # 第8题(ACG文化(动漫、游戏等)): outermost pair
+_NUMBERED_ROW = re.compile(r"^(\d+)\((.+)\)$")           # 12(社区服务)
+_ROW_TITLE_SEP = re.compile(r"[—－\-_:]")
+_CHOSEN = {"1", "选中", "是", "√", "✓", "v", "y", "yes", "true"}
+_NOT_CHOSEN = {"0", "未选中", "否", "×", "n", "no", "false"}
+
+RULE_LABELS = {
+    "missing_required": "必填项为空",
+    "attention": "注意力题未通过",
+    "speeder": "答题时间过短",
+    "straightline": "量表题全部同一答案（直线作答）",
+    "duplicate": "重复提交",
+    "duplicate_id": "问卷编号重复",
+    "skip_logic": "违反跳题逻辑",
+    "out_of_range": "超出合理范围",
+    "normalize": "规范写法（全角/繁体/空格）",
+    "alias": "别名归并",
+    "other_text": "“其他”后填写的文字已移除",
+    "parse_number": "数值解析",
+    "unmapped": "无法识别的答案",
+}
+
+EXCLUSION_COLUMNS = ["instrument", "file", "row", "district", "rule", "reason", "detail"]
+CHANGE_COLUMNS = ["instrument", "file", "row", "district", "variable", "before", "after", "rule"]
+
+
+@dataclasses.dataclass
+class CleanResult:
+    instrument: str
+    file: str
+    valid: pd.DataFrame          # one row per valid response; codes as Int64, numbers as Float64
+    exclusions: pd.DataFrame     # EXCLUSION_COLUMNS
+    changes: pd.DataFrame        # CHANGE_COLUMNS
+    received: pd.Series          # rows received per district
+    unmapped: pd.DataFrame       # variable, value, count
+    ignored_columns: list[str]
+    numbering: str = "code"      # "position" for a 问卷星 按序号 download
+
+
+@dataclasses.dataclass
+class Layout:
+    """How a file's columns map onto the codebook."""
+
+    columns: dict[str, str]                  # raw header → variable or 问卷星 meta name
+    options: dict[str, dict[str, int | None]]  # multi variable → {raw header: code} (one column per option)
+    ignored: list[str]
+
+
+def _redact(text: str) -> str:
+    """An answer as the change log may show it: typed "其他" text replaced by 〖…〗."""
+    return _OTHER_TEXT.sub("〖…〗", text)
+
+
+# -- column mapping -------------------------------------------------------------------------------
+
+def _resolve(col: str, by_key: dict[str, str]) -> str | None:
+    """The variable a header names: the question itself, or a matrix row by its row title."""
+    key = header_key(col)
+    if key in by_key:
+        return by_key[key]
+    text = canon(col)
+    for pattern in (_OPTION_COLUMN, _NUMBERED_ROW):
+        m = pattern.match(text)
+        if m and header_key(m.group(2)) in by_key:
+            return by_key[header_key(m.group(2))]
+    parts = _ROW_TITLE_SEP.split(key)
+    if len(parts) > 1 and parts[-1] in by_key:
+        return by_key[parts[-1]]
+    return None
+
+
+def map_columns(table: RawTable, book: Codebook) -> Layout:
+    """Raw header → variable (or 问卷星 meta) name, option columns of multi-selects, and the rest."""
+    by_key = book.header_map()
+    columns: dict[str, str] = {}
+    option_groups: dict[str, list[tuple[str, str]]] = {}
+    ignored: list[str] = []
+    for col in table.frame.columns:
+        key = header_key(col)
+        target = _resolve(col, by_key) or (WJX_META.get(key) if table.kind == "wjx" else None)
+        if target is None:
+            m = _OPTION_COLUMN.match(canon(col))
+            if m:
+                option_groups.setdefault(m.group(1), []).append((col, m.group(2)))
+            else:
+                ignored.append(col)
+            continue
+        if target in columns.values():
+            first = next(c for c, t in columns.items() if t == target)
+            raise SurveyError(f"“{first}”和“{col}”两列都对应变量 {target}。", file=table.name,
+                              variable=target, fix="删除多余的一列，或在编码手册中区分这两道题。")
+        columns[col] = target
+    options = _option_columns(option_groups, book, set(columns.values()), ignored)
+    for var in book.variables.values():
+        if var.required and var.name not in columns.values() and var.name not in options:
+            raise SurveyError(f"缺少必需的列“{var.question}”（{var.label}）。", file=table.name,
+                              variable=var.name,
+                              fix=f"检查导出文件的表头；如果该题在文件里用了别的题目文字，"
+                                  f"把它加到 {book.path.name} 中该变量的 headers 列表。")
+    return Layout(columns, options, ignored)
+
+
+def _option_columns(groups: dict[str, list[tuple[str, str]]], book: Codebook, taken: set[str],
+                    ignored: list[str]) -> dict[str, dict[str, int | None]]:
+    """``第N题(选项)`` columns: each group of one question number belongs to the multi-select whose
+    options its texts name. Option texts the codebook lacks stay in the layout (code None), so a
+    respondent who ticked one is logged as unmapped rather than lost."""
+    out: dict[str, dict[str, int | None]] = {}
+    multis = [v for v in book.variables.values() if v.type == "multi" and v.name not in taken]
+    for cols in groups.values():
+        best, best_hits = None, 0
+        for var in multis:
+            hits = sum(var.code_for(_OTHER_TEXT.sub("", text)) is not None for _, text in cols)
+            if hits > best_hits and var.name not in out:
+                best, best_hits = var, hits
+        if best is None or best_hits < max(1, len(cols) // 2):
+            ignored.extend(c for c, _ in cols)
+            continue
+        out[best.name] = {c: best.code_for(_OTHER_TEXT.sub("", text)) for c, text in cols}
+    return out
+
+
+def _numbering(table: RawTable, cols: dict[str, "_Col"], book: Codebook) -> str:
+    """A 问卷星 file whose single-choice answers are (nearly) all numbers is a 按序号 download."""
+    if table.kind != "wjx":
+        return "code"
+    numeric = total = 0
+    for var in book.variables.values():
+        if var.type != "single" or var.name not in cols:
+            continue
+        col = cols[var.name]
+        counts = col.counts()
+        present = ~col.missing_u[:-1]
+        digits = np.array([answer_key(u).isdigit() for u in col.uniques], dtype=bool)
+        total += int(counts[present].sum())
+        numeric += int(counts[present & digits].sum())
+    return "position" if total and numeric >= 0.9 * total else "code"
+
+
+# -- per-distinct-value machinery -------------------------------------------------------------------
+
+class _Col:
+    """A raw column factorised once: the distinct texts and, per row, which one it holds (-1: empty)."""
+
+    def __init__(self, s: pd.Series, missing: set[str]):
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        self.codes = codes
+        self.uniques = [str(u) for u in uniques]
+        self.missing_u = np.array([answer_key(u) in missing for u in self.uniques] + [True])
+        self.absent = self.missing_u[codes]          # codes == -1 picks the trailing True
+
+    def take(self, per_unique: np.ndarray, fill) -> np.ndarray:
+        """A per-distinct-value array spread over the rows (``fill`` for empty cells)."""
+        return np.append(np.asarray(per_unique, dtype=object), [fill])[self.codes]
+
+    def counts(self) -> np.ndarray:
+        """How many rows hold each distinct value."""
+        return np.bincount(self.codes[self.codes >= 0], minlength=len(self.uniques))
+
+    def key_codes(self) -> np.ndarray:
+        """Per row, an integer that is equal for two rows iff their answers are the same answer
+        (``answer_key``); empty cells share one code."""
+        keys = pd.Index([answer_key(u) for u in self.uniques] + [""])
+        return pd.factorize(keys)[0][self.codes]
+
+    def rows_where(self, per_unique_mask: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.append(np.asarray(per_unique_mask, dtype=bool), [False])[self.codes])
+
+
+class _Log:
+    """Changed cells of one file, gathered as arrays and made into one frame at the end."""
+
+    def __init__(self):
+        self.parts: list[tuple[np.ndarray, str, np.ndarray, np.ndarray, str]] = []
+
+    def add(self, rows: np.ndarray, variable: str, before, after, rule: str):
+        n = len(rows)
+        if n == 0:
+            return
+        before = np.asarray(before, dtype=object) if not isinstance(before, str) else np.full(n, before, dtype=object)
+        after = np.asarray(after, dtype=object) if not isinstance(after, str) else np.full(n, after, dtype=object)
+        self.parts.append((np.asarray(rows, dtype="int64"), variable, before, after, rule))
+
+    def by_unique(self, col: _Col, variable: str, rule_u: np.ndarray, before_u, after_u) -> None:
+        """Log every row whose distinct value has a rule (None: nothing to log)."""
+        rule_u = np.asarray(rule_u, dtype=object)
+        if not any(r is not None for r in rule_u):
+            return
+        before_all = col.take(np.asarray(before_u, dtype=object), "")
+        after_all = col.take(np.asarray(after_u, dtype=object), "")
+        for rule in sorted({r for r in rule_u if r is not None}):
+            rows = col.rows_where(rule_u == rule)
+            self.add(rows, variable, before_all[rows], after_all[rows], rule)
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({"row_index": pd.Series(dtype="int64"), "variable": [], "before": [],
+                                 "after": [], "rule": []})
+        sizes = [len(p[0]) for p in self.parts]
+        return pd.DataFrame({
+            "row_index": np.concatenate([p[0] for p in self.parts]),
+            "variable": np.repeat(np.array([p[1] for p in self.parts], dtype=object), sizes),
+            "before": np.concatenate([p[2] for p in self.parts]),
+            "after": np.concatenate([p[3] for p in self.parts]),
+            "rule": np.repeat(np.array([p[4] for p in self.parts], dtype=object), sizes),
+        })
+
+
+# -- the cleaner ----------------------------------------------------------------------------------
+
+def clean_table(table: RawTable, book: Codebook) -> CleanResult:
+    """Clean one raw table against its codebook."""
+    layout = map_columns(table, book)
+    raw = table.frame[list(layout.columns)].rename(columns=layout.columns)
+    raw.index = pd.RangeIndex(len(raw))
+    missing = set(book.missing)
+    cols = {c: _Col(raw[c], missing) for c in raw.columns if not c.startswith("_")}
+    numbering = _numbering(table, cols, book)
+    log = _Log()
+    out: dict[str, pd.Series | np.ndarray] = {}
+    unmapped: list[pd.DataFrame] = []
+    flags: dict[str, np.ndarray] = {}            # row-level findings of cell rules set to "exclude"
+    n = len(raw)
+    for var in book.variables.values():
+        if not var.kept:
+            continue
+        if var.type == "multi" and var.name in layout.options:
+            out.update(_multi_columns(var, table.frame, layout.options[var.name], missing, numbering,
+                                      log, unmapped))
+            continue
+        if var.name not in raw.columns:
+            continue
+        col = cols[var.name]
+        if var.type == "single":
+            out[var.name] = _single(var, col, numbering, log, unmapped)
+        elif var.type in ("number", "age"):
+            out[var.name] = _number(var, book, col, log, flags)
+        elif var.type == "multi":
+            out.update(_multi(var, col, numbering, log, unmapped))
+        else:  # text kept as written, normalised (district, street, community, respondent id)
+            text_u = np.array([canon(u) for u in col.uniques], dtype=object)
+            rule_u = np.where(text_u != np.array(col.uniques, dtype=object), "normalize", None)
+            rule_u[col.missing_u[:-1]] = None
+            log.by_unique(col, var.name, rule_u, col.uniques, text_u)
+            values = col.take(text_u, None)
+            values[col.absent] = None
+            out[var.name] = pd.Series(values, dtype="string")
+    frame = pd.DataFrame(out, index=raw.index)
+    _skip_logic(book, frame, log, flags)
+    _derive(book, frame)
+
+    district_var = book.role("district")
+    districts = (frame[district_var].fillna(NO_DISTRICT) if district_var in frame
+                 else pd.Series(NO_DISTRICT, index=raw.index)).astype(object)
+    rule, detail = _row_rules(book, raw, frame, table, flags, log, cols)
+    excluded = pd.notna(rule)
+
+    file_name, rows = table.name, np.asarray(table.rows, dtype="int64")
+    exclusions = pd.DataFrame({
+        "instrument": book.instrument, "file": file_name, "row": rows[excluded],
+        "district": districts.to_numpy()[excluded], "rule": rule[excluded],
+        "reason": [RULE_LABELS[r] for r in rule[excluded]], "detail": detail[excluded],
+    }, columns=EXCLUSION_COLUMNS)
+
+    ch = log.frame()
+    ridx = ch["row_index"].to_numpy(dtype="int64")
+    changes = pd.DataFrame({
+        "instrument": book.instrument, "file": file_name, "row": rows[ridx],
+        "district": districts.to_numpy()[ridx], "variable": ch["variable"].to_numpy(),
+        "before": ch["before"].astype(str).to_numpy(), "after": ch["after"].astype(str).to_numpy(),
+        "rule": ch["rule"].to_numpy(),
+    }, columns=CHANGE_COLUMNS).sort_values(["row", "variable", "rule"], kind="stable").reset_index(drop=True)
+
+    valid = frame[~excluded].copy()
+    valid.insert(0, "_row", rows[~excluded])
+    valid.insert(0, "_file", file_name)
+    if "_duration" in raw.columns:
+        valid["_duration_s"] = pd.array(_seconds(raw["_duration"])[~excluded], dtype="Float64")
+    if "_submitted" in raw.columns:
+        valid["_submitted"] = raw.loc[~excluded, "_submitted"].astype("string")
+    valid = valid.reset_index(drop=True)
+
+    um = (pd.concat(unmapped, ignore_index=True) if unmapped
+          else pd.DataFrame({"variable": [], "value": [], "count": pd.Series(dtype="int64")}))
+    um = um.groupby(["variable", "value"], sort=True)["count"].sum().reset_index()
+    received = districts.value_counts().sort_index()
+    if int(received.sum()) != len(valid) + len(exclusions) or int(received.sum()) != n:
+        raise RuntimeError(f"行数核对失败（程序错误）：{file_name} 收到 {n} 行，有效 {len(valid)}，"
+                           f"剔除 {len(exclusions)}")
+    return CleanResult(book.instrument, file_name, valid, exclusions, changes, received, um,
+                       layout.ignored, numbering)
+
+
+def _count_unmapped(col: _Col, var: str, bad_u: np.ndarray, values_u: list[str] | None = None) -> pd.DataFrame:
+    counts = np.bincount(col.codes[col.codes >= 0], minlength=len(col.uniques))
+    idx = np.flatnonzero(bad_u)
+    shown = values_u if values_u is not None else col.uniques
+    return pd.DataFrame({"variable": var, "value": [_redact(shown[i]) for i in idx],
+                         "count": counts[idx].astype("int64")})
+
+
+def _single(var: Variable, col: _Col, numbering: str, log: _Log, unmapped: list) -> pd.Series:
+    code_u, rule_u, after_u = [], [], []
+    for u, is_missing in zip(col.uniques, col.missing_u):
+        if is_missing:
+            code_u.append(None), rule_u.append(None), after_u.append("")
+            continue
+        text = _OTHER_TEXT.sub("", u)
+        code = var.code_for(text, numbering)
+        code_u.append(code)
+        label = var.values.get(code, "") if code is not None else ""
+        after_u.append(label)
+        if code is None:
+            rule_u.append("unmapped")
+        elif text != u:
+            rule_u.append("other_text")
+        elif text == label or (numbering == "position" and answer_key(text).isdigit()):
+            rule_u.append(None)
+        else:
+            rule_u.append("normalize" if answer_key(text) == answer_key(label) else "alias")
+    rule_u = np.array(rule_u, dtype=object)
+    log.by_unique(col, var.name, rule_u, [_redact(u) for u in col.uniques], after_u)
+    bad = rule_u == "unmapped"
+    if bad.any():
+        unmapped.append(_count_unmapped(col, var.name, bad))
+    codes = col.take(np.array(code_u, dtype=object), None)
+    return pd.Series(pd.array(codes, dtype="Int64"))
+
+
+def _number(var: Variable, book: Codebook, col: _Col, log: _Log, flags: dict) -> pd.Series:
+    age_on = book.survey_date if var.type == "age" else None
+    value_u = np.array([np.nan if m else parse_number(u, age_on=age_on)
+                        for u, m in zip(col.uniques, col.missing_u[:-1])], dtype=float)
+    shown = [("" if np.isnan(x) else (str(int(x)) if float(x).is_integer() else str(x))) for x in value_u]
+    present_u = ~col.missing_u[:-1]
+    rule_u = np.full(len(value_u), None, dtype=object)
+    rule_u[present_u & np.isnan(value_u)] = "unmapped"
+    rule_u[present_u & ~np.isnan(value_u) & (np.array(shown, dtype=object) != np.array(col.uniques, dtype=object))] \
+        = "parse_number"
+    rng_rule = book.rule("out_of_range")
+    if var.range and rng_rule:
+        lo, hi = var.range
+        outside_u = ~np.isnan(value_u) & ((value_u < lo) | (value_u > hi))
+        if rng_rule["action"] == "blank":
+            rule_u[outside_u] = "out_of_range"
+            shown = [("" if o else s) for s, o in zip(shown, outside_u)]
+            value_u = np.where(outside_u, np.nan, value_u)
+        else:
+            flags.setdefault("out_of_range", np.zeros(len(col.codes), dtype=object))
+            rows = col.rows_where(outside_u)
+            flags["out_of_range"][rows] = [f"“{var.label}”为 {col.uniques[c]}，超出 {lo:g}–{hi:g}"
+                                           for c in col.codes[rows]]
+    log.by_unique(col, var.name, rule_u, col.uniques, shown)
+    values = np.append(value_u, np.nan)[col.codes]
+    values[col.absent] = np.nan
+    return pd.Series(pd.array(values, dtype="Float64")).where(~np.isnan(values), pd.NA)
+
+
+def _multi(var: Variable, col: _Col, numbering: str, log: _Log, unmapped: list) -> dict[str, pd.Series]:
+    """A ``┋``-joined multi-select column → one 0/1 column per option (NA when not answered)."""
+    codes_list = list(var.values)
+    matrix = np.zeros((len(col.uniques), len(codes_list)), dtype=float)
+    bad_parts: list[tuple[int, str]] = []
+    for i, (u, is_missing) in enumerate(zip(col.uniques, col.missing_u)):
+        if is_missing:
+            matrix[i] = np.nan
+            continue
+        parts = split_multi(u)
+        chosen = [var.code_for(p, numbering) for p in parts]
+        for p, c in zip(parts, chosen):
+            if c is None:
+                bad_parts.append((i, p))
+        if chosen and all(c is None for c in chosen):
+            matrix[i] = np.nan
+        for c in chosen:
+            if c is not None:
+                matrix[i, codes_list.index(c)] = 1
+    if bad_parts:
+        counts = np.bincount(col.codes[col.codes >= 0], minlength=len(col.uniques))
+        unmapped.append(pd.DataFrame({"variable": var.name, "value": [_redact(p) for _, p in bad_parts],
+                                      "count": [int(counts[i]) for i, _ in bad_parts]}))
+        for i, p in bad_parts:
+            mask = np.zeros(len(col.uniques), dtype=bool)
+            mask[i] = True
+            rows = col.rows_where(mask)
+            log.add(rows, var.name, _redact(p), "", "unmapped")
+    taken = np.vstack([matrix, np.full((1, len(codes_list)), np.nan)])[col.codes]
+    taken[col.absent] = np.nan
+    return {f"{var.name}__{code}": pd.Series(pd.array(taken[:, j], dtype="Float64")).astype("Int8")
+            for j, code in enumerate(codes_list)}
+
+
+def _multi_columns(var: Variable, frame: pd.DataFrame, cols: dict[str, int | None], missing: set[str],
+                   numbering: str, log: _Log, unmapped: list) -> dict[str, pd.Series]:
+    """A multi-select in one column per option (问卷星 按序号: ``第N题(选项)`` holding 1/0; some
+    downloads hold the option text or nothing). A row with no option ticked and every cell empty
+    or a missing marker did not answer (NA); an option the codebook lacks is logged as unmapped."""
+    n = len(frame)
+    codes_list = list(var.values)
+    ticked = np.zeros((n, len(codes_list)))
+    answered = np.zeros(n, dtype=bool)
+    for raw_col, code in cols.items():
+        col = _Col(frame[raw_col].reset_index(drop=True), missing)
+        option_text = header_key(_OPTION_COLUMN.match(canon(raw_col)).group(2))
+        state_u = []
+        for u, is_missing in zip(col.uniques, col.missing_u):
+            key = answer_key(u)
+            if is_missing:
+                state_u.append(np.nan)
+            elif key in _CHOSEN or key == option_text or _OTHER_TEXT.search(u):
+                state_u.append(1.0)
+            elif key in _NOT_CHOSEN:
+                state_u.append(0.0)
+            else:
+                state_u.append(-1.0)   # unreadable
+        state = np.append(np.array(state_u, dtype=float), np.nan)[col.codes]
+        answered |= ~np.isnan(state)
+        bad = np.flatnonzero(state == -1)
+        if len(bad):
+            log.add(bad, var.name, [_redact(col.uniques[c]) for c in col.codes[bad]], "", "unmapped")
+            unmapped.append(pd.DataFrame({"variable": var.name, "value": [f"{raw_col}: 无法识别"],
+                                          "count": [len(bad)]}))
+        if code is None:
+            rows = np.flatnonzero(state == 1)
+            if len(rows):
+                label = _OPTION_COLUMN.match(canon(raw_col)).group(2)
+                log.add(rows, var.name, _redact(label), "", "unmapped")
+                unmapped.append(pd.DataFrame({"variable": var.name, "value": [_redact(label)],
+                                              "count": [len(rows)]}))
+            continue
+        ticked[:, codes_list.index(code)] = np.maximum(ticked[:, codes_list.index(code)],
+                                                       np.where(state == 1, 1, 0))
+    ticked[~answered] = np.nan
+    return {f"{var.name}__{code}": pd.Series(pd.array(ticked[:, j], dtype="Float64")).astype("Int8")
+            for j, code in enumerate(codes_list)}
+
+
+def _skip_logic(book: Codebook, out: pd.DataFrame, log: _Log, flags: dict) -> None:
+    """An answer to a question the respondent should not have been asked is blanked (or, with
+    ``quality.skip_logic.action: exclude``, its row excluded)."""
+    rule = book.quality.get("skip_logic", {"enabled": True, "action": "blank"})
+    if not rule.get("enabled", True):
+        return
+    for var in book.variables.values():
+        cond = var.asked_if
+        if cond is None or var.name not in out or cond.variable not in out:
+            continue
+        asked = out[cond.variable].isin(cond.codes).fillna(False).to_numpy(dtype=bool)
+        violation = ~asked & out[var.name].notna().to_numpy()
+        if not violation.any():
+            continue
+        rows = np.flatnonzero(violation)
+        shown = out[var.name].map(var.values).astype(object).to_numpy()[rows]
+        if rule["action"] == "exclude":
+            flags.setdefault("skip_logic", np.zeros(len(out), dtype=object))
+            flags["skip_logic"][rows] = [f"“{var.label}”只问{cond.text}的人，却答了“{s}”" for s in shown]
+        else:
+            log.add(rows, var.name, shown, "", "skip_logic")
+            out.loc[violation, var.name] = pd.NA
+
+
+def _derive(book: Codebook, out: pd.DataFrame) -> None:
+    for d in book.derived.values():
+        if d.source not in out:
+            continue
+        src = out[d.source]
+        if d.bands:
+            x = src.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            res = np.full(len(out), np.nan)
+            for band in d.bands:
+                inside = ~np.isnan(x)
+                if band.min is not None:
+                    inside &= x >= band.min
+                if band.max is not None:
+                    inside &= x <= band.max
+                res[inside] = band.code
+            out[d.name] = pd.array(res, dtype="Float64").astype("Int64")
+        else:
+            out[d.name] = src.map(d.mapping).astype("Int64")
+
+
+def _seconds(s: pd.Series) -> np.ndarray:
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return np.append(np.array([parse_seconds(u) for u in uniques], dtype=float), np.nan)[codes]
+
+
+def _ip_hashes(s: pd.Series) -> np.ndarray:
+    """问卷星's 来自IP ('1.2.3.4(河北-石家庄)') as a salted hash of the address, in memory only."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    hashed = [hashlib.sha256(b"community-survey:" + re.sub(r"\(.*$", "", canon(str(u))).encode()).hexdigest()
+              for u in uniques]
+    return np.append(np.array(hashed, dtype=object), [None])[codes]
+
+
+def _row_rules(book: Codebook, raw: pd.DataFrame, out: pd.DataFrame, table: RawTable,
+               flags: dict[str, np.ndarray], log: _Log, cols: dict[str, _Col]) -> tuple[np.ndarray, np.ndarray]:
+    """For each row the first exclusion rule that fires and its detail (None when the row is valid)."""
+    n = len(raw)
+    rule = np.full(n, None, dtype=object)
+    detail = np.full(n, None, dtype=object)
+    lines = np.asarray(table.rows)
+
+    def mark(mask: np.ndarray, name: str, text) -> None:
+        mask = np.asarray(mask, dtype=bool) & pd.isna(rule)
+        if mask.any():
+            rule[mask] = name
+            detail[mask] = text[mask] if isinstance(text, np.ndarray) else text
+
+    for var in book.variables.values():
+        if var.required and var.kept and var.name in out:
+            mark(out[var.name].isna().to_numpy(), "missing_required", f"“{var.label}”为空")
+    attention = book.rule("attention")
+    if attention:
+        for check in attention["checks"]:
+            if check["variable"] in out:
+                v = book.variables[check["variable"]]
+                given = out[check["variable"]]
+                wrong = ~given.isin(check["expect"]).fillna(False).to_numpy(dtype=bool)
+                answer = given.map(v.values).fillna("（未答）").astype(str).to_numpy()
+                expected = "或".join(v.values[c] for c in check["expect"])
+                mark(wrong, "attention", np.array([f"“{v.label}”应选“{expected}”，答了“{a}”" for a in answer],
+                                                  dtype=object))
+    speed = book.rule("speeder")
+    if speed and "_duration" in raw.columns:
+        secs = _seconds(raw["_duration"])
+        median = float(np.nanmedian(secs)) if (~np.isnan(secs)).any() else np.nan
+        limit = max(float(speed.get("min_seconds", 0)),
+                    float(speed.get("min_fraction_of_median", 0)) * (median if median == median else 0))
+        fast = ~np.isnan(secs) & (secs < limit)
+        text = np.full(n, None, dtype=object)
+        text[fast] = [f"所用时间 {s:g} 秒，低于 {limit:g} 秒（下限 {speed.get('min_seconds', 0)} 秒或中位数 "
+                      f"{median:g} 秒的 {speed.get('min_fraction_of_median', 0)} 倍）" for s in secs[fast]]
+        mark(fast, "speeder", text)
+    straight = book.rule("straightline")
+    if straight:
+        items = [i for i in straight["items"] if i in out]
+        if len(items) >= 3:
+            grid = out[items]
+            answered = grid.notna().sum(axis=1).to_numpy()
+            same = (grid.nunique(axis=1) == 1).to_numpy() & (answered >= straight["min_items"])
+            if straight["action"] == "exclude":
+                first = grid.bfill(axis=1).iloc[:, 0]
+                labels = first.map(book.variables[items[0]].values).astype(object).to_numpy()
+                mark(same, "straightline",
+                     np.array([f"{k} 道量表题全部答“{lab}”" for k, lab in zip(answered, labels)], dtype=object))
+            else:
+                rows = np.flatnonzero(same & pd.isna(rule))
+                for item in items:
+                    v = book.variables[item]
+                    shown = out[item].map(v.values).astype(object).to_numpy()[rows]
+                    log.add(rows, item, shown, "", "straightline")
+                    out.loc[rows, item] = pd.NA
+    for name in ("skip_logic", "out_of_range"):
+        if name in flags:
+            hit = np.array([bool(x) for x in flags[name]])
+            mark(hit, name, flags[name])
+    if book.rule("duplicate"):
+        answers = [c for c in raw.columns if not c.startswith("_")]
+        keys = pd.DataFrame({c: cols[c].key_codes() for c in answers})
+        if book.rule("duplicate").get("same_ip") and "_ip" in raw.columns:
+            keys["_ip"] = pd.factorize(pd.Series(_ip_hashes(raw["_ip"])), use_na_sentinel=False)[0]
+        if len(keys.columns):
+            dup = keys.duplicated(keep="first").to_numpy()
+            if dup.any():
+                group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+                first_line = pd.Series(lines).groupby(group).transform("first").to_numpy()
+                same_ip = "（同一 IP）" if "_ip" in keys else ""
+                mark(dup, "duplicate", np.array([f"与第 {int(r)} 行的全部答案相同{same_ip}" for r in first_line],
+                                                dtype=object))
+    if book.rule("duplicate_id"):
+        id_var = book.role("id")
+        if id_var in out:
+            ids = out[id_var]
+            dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
+            if dup.any():
+                first_line = pd.Series(lines).groupby(ids.fillna("").to_numpy()).transform("first").to_numpy()
+                mark(dup, "duplicate_id", np.array([f"编号与第 {int(r)} 行相同" for r in first_line], dtype=object))
+    return rule, detail

@@ -1,0 +1,301 @@
+"""The prepare step of the DAG: every export of a wave → cleaned Parquet files, and loading them back.
+
+``prepare_wave`` reads ``data/raw/<wave>/``, recognises each file's questionnaire from its headers,
+cleans it, and writes ``data/processed/<wave>/``:
+
+- ``<instrument>.parquet``  one row per valid response (codes, numbers; no personal data)
+- ``exclusions.parquet``    every dropped row: file, row, district, rule, reason
+- ``changes.parquet``       every changed or blanked cell: before, after, rule
+- ``flow.parquet``          per instrument and district: received, excluded by rule, valid
+- ``unmapped.parquet``      answers no label or alias matched, with counts (add aliases for them)
+- ``manifest.json``         input and codebook hashes, package versions
+
+The folder is written under a temporary name and swapped in whole, so readers never see a mix of
+two runs. Raw files are only ever read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import platform
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis import config
+from analysis.clean.table import (
+    CHANGE_COLUMNS,
+    EXCLUSION_COLUMNS,
+    RULE_LABELS,
+    CleanResult,
+    clean_table,
+)
+from analysis.errors import SurveyError
+from analysis.fileio import make_temp_dir, replace_dir, sha256_file
+from analysis.read import ingest
+from analysis.spec import codebook as cb
+
+FLOW_COLUMNS = ["instrument", "district", "received", "excluded", "valid"]
+_VERSIONED = ("pandas", "numpy", "pyarrow", "statsmodels", "matplotlib", "seaborn", "papermill",
+              "python-docx", "opencc", "openpyxl")
+
+
+@dataclasses.dataclass
+class Wave:
+    """A cleaned wave as the analysis sees it: frames per questionnaire plus the logs.
+
+    ``exclusions`` and ``changes`` may be given as the Parquet file to read them from: a wave
+    loaded back reads them the first time they are used (reports never use the change log, which
+    for a national wave is over a million rows and most of the loading time).
+    """
+
+    wave: str
+    frames: dict[str, pd.DataFrame]
+    _exclusions: pd.DataFrame | Path
+    _changes: pd.DataFrame | Path
+    flow: pd.DataFrame
+    unmapped: pd.DataFrame
+    codebooks: dict[str, cb.Codebook]
+    manifest: dict
+
+    @property
+    def exclusions(self) -> pd.DataFrame:
+        if isinstance(self._exclusions, Path):
+            self._exclusions = pd.read_parquet(self._exclusions)
+        return self._exclusions
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        if isinstance(self._changes, Path):
+            self._changes = pd.read_parquet(self._changes)
+        return self._changes
+
+    @property
+    def districts(self) -> list[str]:
+        """Districts that sent responses in any questionnaire, sorted; a district whose every
+        response was excluded is listed too (its report says it has no valid responses)."""
+        from analysis.config import NO_DISTRICT
+
+        names: set[str] = set(self.flow.loc[self.flow["received"] > 0, "district"]) - {NO_DISTRICT} \
+            if len(self.flow) else set()
+        for instrument, df in self.frames.items():
+            var = self.codebooks[instrument].role("district")
+            if var in df:
+                names |= set(df[var].dropna().astype(str))
+        return sorted(names)
+
+    def labelled(self, instrument: str) -> pd.DataFrame:
+        """A questionnaire's valid responses with Chinese answer labels (ordered categories) in place
+        of codes, for crosstabs and charts in a notebook: ``pd.crosstab(df.post, df.edu2)``."""
+        book = self.codebooks[instrument]
+        df = self.frames[instrument].copy()
+        for name in [*book.variables, *book.derived]:
+            if name in df and (name in book.derived or book.variables[name].type == "single"):
+                labels = book.labels(name)
+                order = sorted(labels, reverse=bool(book.variables.get(name) and book.variables[name].scale))
+                df[name] = pd.Categorical(df[name].map(labels), categories=[labels[c] for c in order],
+                                          ordered=True)
+        return df
+
+
+def identify(table: ingest.RawTable, books: dict[str, cb.Codebook]) -> cb.Codebook:
+    """The codebook whose questions a file's headers match best (above its min_header_match)."""
+    shares = {name: book.match_share(table.frame.columns) for name, book in books.items()}
+    best = max(shares, key=shares.get)
+    if shares[best] < books[best].min_header_match:
+        detail = "；".join(f"{books[n].title} {s:.0%}" for n, s in sorted(shares.items()))
+        raise SurveyError(
+            f"认不出这是哪份问卷：表头与各编码手册题目的吻合比例为 {detail}，都低于要求。",
+            file=table.name,
+            fix="确认文件是问卷导出的答卷数据且表头在前几行；若题目文字改过，把新题目加到编码手册"
+                "对应变量的 headers 列表；若是新问卷，先为它写一份编码手册。")
+    return books[best]
+
+
+def wave_info(folder: Path) -> dict:
+    """The optional ``wave.yaml`` beside the exports: the survey's title and whether it is synthetic."""
+    path = folder / "wave.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        info = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise SurveyError(f"YAML 格式错误：{e}", file=str(path)) from None
+    if not isinstance(info, dict) or set(info) - {"title", "synthetic", "note"}:
+        raise SurveyError("wave.yaml 只能包含 title、synthetic、note 三项。", file=str(path))
+    return info
+
+
+def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path = config.PROCESSED_DIR,
+                 codebook_dir: Path = config.CODEBOOK_DIR, progress=None) -> Wave:
+    """Clean every export of a wave and write ``processed_dir/wave`` in one swap."""
+    books = cb.load_all(codebook_dir)
+    files = ingest.discover(Path(raw_dir) / wave)
+    known = {k for b in books.values() for k in b.header_map()}
+    results: list[CleanResult] = []
+    notes: list[dict] = []
+    for path in files:
+        table = ingest.read(path, known)
+        book = identify(table, books)
+        if progress:
+            progress(f"{path.name} → {book.title}，{len(table.frame)} 行")
+        r = clean_table(table, book)
+        results.append(r)
+        notes.append(_file_flow(r) | {
+            "rows": len(table.frame), "header_row": table.header_row, "encoding": table.encoding,
+            "layout": "按序号" if r.numbering == "position" else "按文本/代码",
+            "blank_rows": table.blank_rows, "notes": list(table.notes),
+            "ignored_columns": r.ignored_columns, "sha256": sha256_file(path)})
+        if progress:
+            f = notes[-1]
+            excluded = "，".join(f"{RULE_LABELS[k]} {v}" for k, v in f["excluded"].items()) or "无"
+            progress(f"  收到 {f['received']}，有效 {f['valid']}，剔除 {sum(f['excluded'].values())}（{excluded}）")
+    w = _assemble(wave, results, books, notes, codebook_dir)
+    w.manifest["wave_info"] = wave_info(Path(raw_dir) / wave)
+    _write(w, Path(processed_dir) / wave)
+    return w
+
+
+def _file_flow(r: CleanResult) -> dict:
+    """One file's sample flow: received = valid + excluded (by rule); a mismatch is a bug and stops the run."""
+    received = int(r.received.sum())
+    excluded = {str(k): int(v) for k, v in r.exclusions["rule"].value_counts().sort_index().items()}
+    if received != len(r.valid) + sum(excluded.values()):
+        raise RuntimeError(f"样本流核对失败（程序错误）：{r.file} 收到 {received}，有效 {len(r.valid)}，剔除 {excluded}")
+    return {"file": r.file, "instrument": r.instrument, "received": received, "valid": len(r.valid),
+            "excluded": excluded}
+
+
+def _assemble(wave: str, results: list[CleanResult], books: dict[str, cb.Codebook],
+              files: list[dict], codebook_dir: Path) -> Wave:
+    frames: dict[str, pd.DataFrame] = {}
+    for instrument in sorted({r.instrument for r in results}):
+        parts = [r.valid for r in results if r.instrument == instrument]
+        df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        frames[instrument] = df
+    exclusions = _concat([r.exclusions for r in results], EXCLUSION_COLUMNS)
+    changes = _concat([r.changes for r in results], CHANGE_COLUMNS)
+    flow = _flow(results, frames, books, exclusions)
+    unmapped = pd.concat([r.unmapped.assign(instrument=r.instrument) for r in results], ignore_index=True)
+    unmapped = (unmapped.groupby(["instrument", "variable", "value"])["count"].sum().reset_index()
+                .sort_values(["instrument", "variable", "count"], ascending=[True, True, False],
+                             kind="stable").reset_index(drop=True))
+    manifest = {
+        "wave": wave,
+        "inputs": files,
+        "codebooks": {b.instrument: {"file": b.path.name, "sha256": sha256_file(b.path)}
+                      for b in books.values()},
+        "python": platform.python_version(),
+        "packages": {p: _version(p) for p in ("community-survey-analysis", *_VERSIONED)},
+    }
+    return Wave(wave, frames, exclusions, changes, flow, unmapped, books, manifest)
+
+
+def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _flow(results: list[CleanResult], frames: dict[str, pd.DataFrame], books: dict[str, cb.Codebook],
+          exclusions: pd.DataFrame) -> pd.DataFrame:
+    """received = excluded + valid per instrument and district; a mismatch is a bug and stops the run."""
+    rows = []
+    for instrument, df in frames.items():
+        received = pd.concat([r.received for r in results if r.instrument == instrument])
+        received = received.groupby(level=0).sum().astype(int)
+        dvar = books[instrument].role("district")
+        valid = df[dvar].value_counts() if dvar in df else pd.Series(dtype="int64")
+        exc = exclusions[exclusions["instrument"] == instrument]
+        by_rule = exc.groupby(["district", "rule"]).size()
+        for district in sorted(received.index):
+            row = {"instrument": instrument, "district": district, "received": int(received[district]),
+                   "excluded": int((exc["district"] == district).sum()),
+                   "valid": int(valid.get(district, 0))}
+            for rule in sorted(exc["rule"].unique()):
+                row[f"excluded_{rule}"] = int(by_rule.get((district, rule), 0))
+            if row["received"] != row["excluded"] + row["valid"]:
+                raise RuntimeError(f"样本流核对失败（程序错误）：{instrument} {district} {row}")
+            rows.append(row)
+    flow = pd.DataFrame(rows)
+    rule_cols = sorted(c for c in flow.columns if c.startswith("excluded_"))
+    return flow.reindex(columns=FLOW_COLUMNS + rule_cols).fillna(0).astype(
+        {c: "int64" for c in ["received", "excluded", "valid", *rule_cols]})
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _write(w: Wave, target: Path) -> None:
+    tmp = make_temp_dir(target)
+    try:
+        for instrument, df in w.frames.items():
+            df.to_parquet(tmp / f"{instrument}.parquet", index=False)
+        for name in ("exclusions", "changes", "flow", "unmapped"):
+            df = getattr(w, name)
+            df.astype({c: "string" for c in df.columns if df[c].dtype == object}).to_parquet(
+                tmp / f"{name}.parquet", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(w.manifest, ensure_ascii=False, indent=2),
+                                           encoding="utf-8")
+        replace_dir(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def load_wave(wave: str = config.DEFAULT_WAVE, processed_dir: Path = config.PROCESSED_DIR,
+              codebook_dir: Path = config.CODEBOOK_DIR) -> Wave:
+    """Read a prepared wave back (for notebooks and reports)."""
+    folder = Path(processed_dir) / wave
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        raise SurveyError("还没有清洗好的数据。", file=str(folder),
+                          fix=f"先运行 `survey prepare --wave {wave}`（或 make reports）。")
+    books = cb.load_all(codebook_dir)
+    manifest_bytes = manifest_path.read_bytes()
+    manifest = json.loads(manifest_bytes.decode("utf-8"))
+    _check_codebooks_unchanged(manifest, books, folder, wave)
+    names = [name for name in books if (folder / f"{name}.parquet").is_file()] + ["flow", "unmapped"]
+    signature = hashlib.sha256(manifest_bytes + repr([
+        (n, (folder / f"{n}.parquet").stat().st_size, (folder / f"{n}.parquet").stat().st_mtime_ns)
+        for n in names]).encode()).hexdigest()
+    cache_key = str(folder.resolve())
+    cached = _LOADED.get(cache_key)
+    if cached is None or cached[0] != signature:
+        _LOADED.pop(cache_key, None)
+        while len(_LOADED) >= 2:                # this wave and the one it is compared with
+            _LOADED.pop(next(iter(_LOADED)))
+        cached = _LOADED[cache_key] = (signature, {n: pd.read_parquet(folder / f"{n}.parquet") for n in names})
+    tables = {n: df.copy() for n, df in cached[1].items()}   # a caller may change its copy freely
+    flow, unmapped = tables.pop("flow"), tables.pop("unmapped")
+    return Wave(wave, tables, folder / "exclusions.parquet", folder / "changes.parquet", flow, unmapped,
+                books, manifest)
+
+
+def _check_codebooks_unchanged(manifest: dict, books: dict[str, cb.Codebook], folder: Path, wave: str) -> None:
+    """The cleaned data were made with these very codebooks: a question added, a code or a rule
+    changed since ``survey prepare`` would otherwise surface as a puzzling error deep in a report."""
+    made_with = {i: c["sha256"] for i, c in manifest.get("codebooks", {}).items()}
+    now = {i: sha256_file(b.path) for i, b in books.items()}
+    if made_with == now:
+        return
+    changed = sorted(set(made_with) ^ set(now) | {i for i in set(made_with) & set(now) if made_with[i] != now[i]})
+    names = [books[i].path.name if i in books else manifest["codebooks"][i]["file"] for i in changed]
+    raise SurveyError(f"问卷说明 {'、'.join(names)} 在清洗之后改过（或新增、删除），清洗好的数据已过期。",
+                      file=str(folder), fix=f"重新运行 `survey prepare --wave {wave}`（或 make reports），再生成报告。")
+
+
+# A warm kernel makes one district's report after another from the same wave: its frames are read
+# from Parquet once per process and handed out as copies. The key is the folder; the signature (the
+# manifest's bytes, which name every input's hash, and each file's size and modification time)
+# makes a re-prepared or edited wave read again.
+_LOADED: dict[str, tuple[str, dict[str, pd.DataFrame]]] = {}
+

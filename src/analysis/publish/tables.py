@@ -1,0 +1,397 @@
+"""The human table: where a tidy stats table becomes rows and columns a reader sees.
+
+Every number comes from the tidy stats table ``S`` built by ``analysis.stats`` and is printed as
+published there (``value``, ``n``, ``ci_low``/``ci_high``): nothing here computes or re-rounds.
+``display_table`` is the single place where a stats table becomes a human table, and the
+notebook, the Word report and the Excel workbook all show its output, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from analysis.config import MIN_CELL
+from analysis.errors import SurveyError
+
+DASH = "—"                                # a suppressed cell
+
+
+FLOW_STATS = {"received", "excluded", "valid"}
+
+
+FLOW_STEPS = {"received": "收到答卷", "excluded": "剔除", "valid": "有效答卷"}  # unlabelled rows
+
+
+PERCENT_STATS = {"share", "top2", "rate", "member_share"}
+
+
+LONG_STATS = {"share": "占比（%）", "top2": "占比（%）", "rate": "占比（%）", "member_share": "占比（%）",
+              "mean": "平均值", "median": "中位数", "total": "合计"}
+
+
+STAT_NAMES = {"mean": "平均值", "median": "中位数", "p": "p值", "p_adj": "校正后p值"}
+
+
+LONG_COLUMNS = ["指标", "类别", "人数", "占比（%）", "平均值", "中位数", "合计", "95%置信区间"]
+
+
+TEXT_COLUMNS = {"指标", "类别", "问卷", "环节", "项目"}
+
+
+# Statistics other than counts and shares, as printed: whole numbers, or at least this many decimals.
+WHOLE_STATS = {"rank", "n", "n_eff", "df", "count"}
+
+
+STAT_DECIMALS = {"alpha": 3, "alpha_if_deleted": 3, "item_total_r": 3, "beta": 3, "r": 3,
+                 "cramers_v": 3, "chi2": 3, "deff": 2, "w_ratio": 2, "odds_ratio": 2,
+                 "diff": 1, "rate": 1, "member_share": 1, "u": 1, "net": 1}
+
+
+P_STATS = {"p", "p_adj"}
+
+
+HIDDEN_STATS = {"u"}       # the Mann-Whitney U means nothing to a reader; its p is shown (U is in stats.json)
+
+
+PIVOT_MAX_COLUMNS = 7      # a table of statistics with more kinds than this lists them one per row
+
+
+# ================================================================ the human table
+
+def _select(S: pd.DataFrame, table: str, group: str) -> pd.DataFrame:
+    rows = S[(S["table"] == table) & (S["group"] == group)]
+    if rows.empty:
+        raise SurveyError(f"统计结果中没有表 {table}（{group}）",
+                          fix="检查表名和区县名是否与统计结果一致。")
+    return rows
+
+
+def _pick(S: pd.DataFrame, group: str, table: str, variable: str, stat: str,
+          category: str | None = None) -> pd.Series | None:
+    rows = S[(S["group"] == group) & (S["table"] == table) & (S["variable"] == variable)
+             & (S["stat"] == stat)]
+    if category is not None:
+        rows = rows[rows["category"] == category]
+    if rows.empty or bool(rows["suppressed"].iloc[0]):
+        return None
+    return rows.iloc[0]
+
+
+def _variables_in_order(rows: pd.DataFrame, variables: list[str] | None) -> list[str]:
+    present = list(dict.fromkeys(rows["variable"]))
+    if variables is None:
+        return present
+    missing = [v for v in variables if v not in present]
+    if missing:
+        raise SurveyError(f"表 {rows['table'].iloc[0]} 中没有变量 {'、'.join(missing)}",
+                          variable=missing[0], fix="检查变量名，或先在统计步骤中生成它。")
+    return list(variables)
+
+
+def _is_scale_item(vrows: pd.DataFrame) -> bool:
+    return bool(((vrows["stat"] == "top2") & (vrows["category"] == "top2")).any())
+
+
+def _fmt(value: float, stat: str, scale_item: bool = False) -> str:
+    """A published value as printed: counts whole, shares 1 decimal, means keep their decimals
+    (at least 2 for a five-point item, 3.80; at least 1 otherwise, 48.8)."""
+    if stat in PERCENT_STATS:
+        return f"{value:.1f}"
+    if stat in P_STATS:
+        return "<0.001" if value < 0.001 else f"{value:.3f}"
+    if stat in ("total", *WHOLE_STATS, *FLOW_STATS) and float(value).is_integer():
+        return f"{int(value)}"
+    least = STAT_DECIMALS.get(stat, 2 if scale_item else 1)
+    decimals = next((d for d in range(least, 5) if round(value, d) == value), 4)
+    return f"{value:.{decimals}f}"
+
+
+def _fmt_ci(row: pd.Series, scale_item: bool) -> str:
+    if row["suppressed"]:
+        return DASH
+    if pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
+        return ""
+    if row["stat"] in PERCENT_STATS:
+        return f"{row['ci_low']:.1f}～{row['ci_high']:.1f}"
+    printed = _fmt(row["value"], row["stat"], scale_item)
+    decimals = len(printed.split(".")[-1]) if "." in printed else 0
+    return f"{row['ci_low']:.{decimals}f}～{row['ci_high']:.{decimals}f}"
+
+
+def _cell(row: pd.Series, scale_item: bool) -> str:
+    return DASH if row["suppressed"] else _fmt(row["value"], row["stat"], scale_item)
+
+
+# The display tables and notes of the last stats table seen, by its content: the notebook shows a
+# table, the Word report and the workbook print it again; each is laid out once per district.
+_MADE: dict = {"key": None, "made": {}}
+
+
+def _content_key(S: pd.DataFrame) -> tuple | None:
+    """The stats table's contents as a key; None for a table that cannot be hashed (a column of
+    lists a researcher added in a notebook): it is then laid out afresh each time."""
+    try:
+        return tuple(S.columns), hashlib.sha256(pd.util.hash_pandas_object(S).values.tobytes()).digest()
+    except TypeError:
+        return None
+
+
+def _made_once(S: pd.DataFrame, what: tuple, make, key: tuple | None = None):
+    key = key or _content_key(S)
+    if key is None:
+        return make()
+    if _MADE["key"] != key:
+        _MADE["key"], _MADE["made"] = key, {}
+    if what not in _MADE["made"]:
+        _MADE["made"][what] = make()
+    return _MADE["made"][what]
+
+
+def _published(S: pd.DataFrame, group: str) -> dict[str, tuple[str, pd.DataFrame, str]]:
+    """Every table of ``group`` in report order: its title, display table and note (the contents
+    of ``S`` hashed once for all of them)."""
+    key = _content_key(S)
+    return {table: (title,
+                    _made_once(S, ("table", table, group, None),
+                               lambda t=table: _display_table(S, t, group, None), key).copy(),
+                    _made_once(S, ("note", table, group), lambda t=table: _table_note(S, t, group), key))
+            for table, title in _tables_in_order(S, group)}
+
+
+def display_table(S: pd.DataFrame, table: str, group: str,
+                  variables: list[str] | None = None) -> pd.DataFrame:
+    """The published table for ``group``: Chinese headers, formatted text cells, “—” if suppressed.
+
+    Three layouts, chosen by what the table holds: the sample flow (问卷, 环节, 份数); five-point
+    items, one row each (项目, the five answers in %, 满意率, its CI, 平均分, 有效回答); and
+    everything else one row per category (指标, 类别, 人数, 占比（%）, 平均值, 95%置信区间 …,
+    columns that would be empty everywhere left out).
+    """
+    what = ("table", table, group, None if variables is None else tuple(variables))
+    return _made_once(S, what, lambda: _display_table(S, table, group, variables)).copy()
+
+
+def _display_table(S: pd.DataFrame, table: str, group: str, variables: list[str] | None) -> pd.DataFrame:
+    rows = _select(S, table, group)
+    order = _variables_in_order(rows, variables)
+    rows = rows[rows["variable"].isin(order) & ~rows["stat"].isin(HIDDEN_STATS)]
+    by_variable = [rows[rows["variable"] == v].sort_values("order", kind="stable") for v in order]
+    if table == "residents_vs_workers":
+        return _two_groups_layout(S, by_variable, group)
+    if set(rows["stat"]) <= FLOW_STATS:
+        return _flow_layout(by_variable)
+    if all(_is_scale_item(v) for v in by_variable):
+        return _likert_layout(by_variable)
+    if set(rows["stat"]) <= set(LONG_STATS):
+        return _long_layout(by_variable)
+    if _pivots(rows):
+        return _pivot_layout(by_variable)
+    return _figure_layout(by_variable)
+
+
+def _pivots(rows: pd.DataFrame) -> bool:
+    """A table of statistics reads as one row per item when each item names each statistic once
+    and there are few kinds (drivers, district vs rest, reliability, weighting)."""
+    unique = all(not v.duplicated().any() for _, v in rows.groupby("variable")["category_label"])
+    return unique and rows["category_label"].nunique() <= PIVOT_MAX_COLUMNS
+
+
+def _stat_cell(row: pd.Series, with_ci: bool = True) -> str:
+    text = _cell(row, False)
+    ci = _fmt_ci(row, False) if with_ci else ""
+    return f"{text}（{ci}）" if ci and ci != DASH else text
+
+
+def _pivot_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """项目, then one column per statistic (its label), a value with its 95% interval in brackets."""
+    columns: list[str] = []
+    records = []
+    for vrows in by_variable:
+        record = {"项目": vrows["variable_label"].iloc[0]}
+        for _, row in vrows.iterrows():
+            label = row["category_label"] or STAT_NAMES.get(row["stat"], row["stat"])
+            columns += [label] if label not in columns else []
+            record[label] = _stat_cell(row)
+        records.append(record)
+    return pd.DataFrame(records, columns=["项目", *columns]).fillna("")
+
+
+def _figure_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """One published figure per row: 指标, 类别, 数值, 95%置信区间, 人数."""
+    records = []
+    for vrows in by_variable:
+        for _, row in vrows.iterrows():
+            records.append({"指标": row["variable_label"], "类别": row["category_label"],
+                            "数值": _cell(row, False), "95%置信区间": _fmt_ci(row, False),
+                            "人数": DASH if row["suppressed"] else str(int(row["n"]))})
+    return pd.DataFrame(records, columns=["指标", "类别", "数值", "95%置信区间", "人数"])
+
+
+TWO_GROUPS = (("resident_composition", "居民（%）"), ("worker_composition", "社区工作者（%）"))
+
+
+def _two_groups_layout(S: pd.DataFrame, by_variable: list[pd.DataFrame], group: str) -> pd.DataFrame:
+    """Residents against workers, one row per answer: each group's share (from its composition
+    table), the difference with its interval, the two-proportion p and its Holm-adjusted p; then
+    one row per question with its chi-square test."""
+    records = []
+    for vrows in by_variable:
+        variable = vrows["variable"].iloc[0]
+        answers = vrows[vrows["category"] != "test"]
+        for code, arows in answers.groupby("category", sort=False):
+            by = arows.set_index("stat", drop=False)
+            if "diff" not in by.index:
+                continue
+            record = {"指标": vrows["variable_label"].iloc[0], "类别": by.loc["diff", "category_label"]}
+            for table, column in TWO_GROUPS:
+                share = _pick(S, group, table, variable, "share", code)
+                record[column] = DASH if share is None else _fmt(share["value"], "share")
+            diff = by.loc["diff"]
+            record["差值（百分点）"] = _cell(diff, False)
+            record["95%置信区间"] = _fmt_ci(diff, False)
+            for stat, column in (("p", "p值"), ("p_adj", "校正后p值")):
+                present = stat in by.index and (by.loc[stat, "suppressed"] or pd.notna(by.loc[stat, "value"]))
+                record[column] = _cell(by.loc[stat], False) if present else ""     # no test: nobody chose it
+            records.append(record)
+        test = vrows[vrows["category"] == "test"].set_index("stat", drop=False)
+        if {"chi2", "df", "p"} <= set(test.index) and not test["suppressed"].any():
+            record = dict.fromkeys(records[-1] if records else [], "")
+            record.update({"指标": vrows["variable_label"].iloc[0], "类别": "整体（卡方检验）",
+                           "p值": _cell(test.loc["p"], False),
+                           "校正后p值": _cell(test.loc["p_adj"], False) if "p_adj" in test.index else ""})
+            records.append(record)
+    return pd.DataFrame(records).fillna("")
+
+
+def _chi_square_note(rows: pd.DataFrame) -> list[str]:
+    """“性别：卡方=2.174，自由度=1，克莱姆V=0.103” per question, and the expected-count warnings."""
+    parts = ["各答案一行的p值为两比例检验，“整体”一行为卡方检验"]
+    for _, vrows in rows.groupby("variable", sort=False):
+        test = vrows[vrows["category"] == "test"].set_index("stat", drop=False)
+        if {"chi2", "df"} <= set(test.index) and not test["suppressed"].any():
+            text = (f"{vrows['variable_label'].iloc[0]}：卡方={_cell(test.loc['chi2'], False)}，"
+                    f"自由度={_cell(test.loc['df'], False)}")
+            if "cramers_v" in test.index:
+                text += f"，克莱姆V={_cell(test.loc['cramers_v'], False)}"
+            warning = vrows.loc[vrows["category"] == "warning", "category_label"]
+            parts.append(text + (f"（{warning.iloc[0]}）" if len(warning) else ""))
+    return parts
+
+
+def _flow_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    records = []
+    for vrows in by_variable:
+        for _, row in vrows.iterrows():
+            step = row["category_label"] or FLOW_STEPS[row["stat"]]
+            records.append({"问卷": row["variable_label"], "环节": step,
+                            "份数": _cell(row, False)})
+    return pd.DataFrame(records, columns=["问卷", "环节", "份数"])
+
+
+def _likert_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    records = []
+    for vrows in by_variable:
+        record = {"项目": vrows["variable_label"].iloc[0]}
+        for _, row in vrows[vrows["stat"] == "share"].iterrows():
+            record[row["category_label"]] = _cell(row, True)
+        for _, row in vrows[vrows["stat"] == "top2"].iterrows():
+            record["满意率（%）"] = _cell(row, True)
+            record["95%置信区间"] = _fmt_ci(row, True)
+        for _, row in vrows[vrows["stat"] == "net"].iterrows():
+            record["净满意度"] = _cell(row, False)
+        for _, row in vrows[vrows["stat"] == "mean"].iterrows():
+            record["平均分"] = _cell(row, True)
+            record["有效回答"] = DASH if row["suppressed"] else str(int(row["base"]))
+        records.append(record)
+    return pd.DataFrame(records).fillna("")
+
+
+def _long_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per category; a number's mean, median and total share one row."""
+    value_column = LONG_STATS
+    records: dict[tuple, dict] = {}
+    for vrows in by_variable:
+        scale_item = _is_scale_item(vrows)
+        for _, row in vrows[vrows["stat"].isin(value_column)].iterrows():
+            percent = row["stat"] in PERCENT_STATS
+            key = (row["variable"], row["category"], percent)
+            if key not in records:
+                records[key] = dict.fromkeys(LONG_COLUMNS, "")
+                records[key].update({
+                    "指标": row["variable_label"],
+                    "类别": row["category_label"] if percent or row["category"] else "",
+                    "人数": DASH if row["suppressed"] else str(int(row["n"]))})
+            record = records[key]
+            record[value_column[row["stat"]]] = _cell(row, scale_item)
+            record["95%置信区间"] = record["95%置信区间"] or _fmt_ci(row, scale_item)
+    frame = pd.DataFrame(list(records.values()), columns=LONG_COLUMNS)
+    keep = [c for c in LONG_COLUMNS if c in ("指标", "人数") or (frame[c] != "").any()]
+    return frame[keep]
+
+
+def _n_range(bases: pd.Series) -> str:
+    low, high = int(bases.min()), int(bases.max())
+    return f"N={low}" if low == high else f"N={low}～{high}"
+
+
+def table_note(S: pd.DataFrame, table: str, group: str) -> str:
+    """“注：N=494，基数为有效回答。…” — the base(s) of a table, what the brackets, the differences
+    and the p values mean, and what “—” means."""
+    return _made_once(S, ("note", table, group), lambda: _table_note(S, table, group))
+
+
+def _table_note(S: pd.DataFrame, table: str, group: str) -> str:
+    rows = _select(S, table, group)
+    based = rows[rows["stat"].isin(["share", "top2", "mean", "median", "rate", "member_share"])]
+    if based.empty:                       # a table of statistics: the base of its first figures
+        based = rows[~rows["stat"].isin(FLOW_STATS) & (rows["base_label"] != "")]
+    based = based[~based["base_label"].str.contains("－", regex=False)]
+    parts = []
+    if not based.empty:
+        per_variable = based.drop_duplicates(["variable", "base_label"])
+        labels = list(per_variable["base_label"])
+        main = max(labels, key=labels.count)        # the most common base; first on a tie
+        mine = per_variable[per_variable["base_label"] == main]
+        parts.append(f"{_n_range(mine['base'])}，基数为{main}")
+        for label in dict.fromkeys(labels):
+            if label == main:
+                continue
+            other = per_variable[per_variable["base_label"] == label]
+            if set(other["variable"]) == set(mine["variable"]):
+                parts.append(f"{label}的基数{_n_range(other['base'])}")
+            else:
+                parts.append(f"{'、'.join(other['variable_label'])}的基数为{label}，"
+                             f"{_n_range(other['base'])}")
+    top = rows[(rows["stat"] == "top2") & (rows["category"] == "top2")]
+    if not top.empty:                     # the top-box answers are named by the codebook, not here
+        boxes = "”与“".join(str(top["category_label"].iloc[0]).split("＋"))
+        parts.append(f"各档次和满意率均为占基数的百分比（%），满意率为“{boxes}”之和")
+        if (rows["stat"] == "net").any():
+            parts.append("净满意度为满意率减去最低两档的占比（百分点）")
+    diff = rows[(rows["stat"] == "diff") & rows["base_label"].str.contains("－", regex=False)]
+    if not diff.empty:
+        parts.append(f"差值为{diff['base_label'].iloc[0]}的占比之差（百分点）")
+    elif (rows["stat"] == "diff").any():
+        parts.append("差值单位为百分点")
+    if _pivots(rows) and rows[["ci_low", "ci_high"]].notna().all(axis=1).any() \
+            and not set(rows["stat"]) <= set(LONG_STATS):
+        parts.append("括号内为95%置信区间")
+    if rows["stat"].isin(P_STATS).any():
+        parts.append("p值小于0.05表示差异有统计学意义，“<0.001”表示小于0.001"
+                     + ("；校正后p值按Holm法对多项检验校正" if (rows["stat"] == "p_adj").any() else ""))
+    if table == "residents_vs_workers":
+        parts += _chi_square_note(rows)
+    if rows["suppressed"].astype(bool).any():
+        parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
+    return "注：" + "；".join(parts) + "。" if parts else ""
+
+
+def _tables_in_order(S: pd.DataFrame, group: str) -> list[tuple[str, str]]:
+    rows = S[S["group"] == group]
+    return list(dict.fromkeys(zip(rows["table"], rows["table_title"])))
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))

@@ -1,0 +1,165 @@
+"""Distributions as tidy rows: a choice question's composition (counts, largest-remainder shares,
+Wilson intervals), a number's mean and median, subgroup means, a rating item (shares, mean,
+top-two box, net share) and a statistics sheet's column totals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis import config
+from analysis.errors import SurveyError
+from analysis.spec.codebook import Codebook
+from analysis.stats import suppression
+from analysis.stats.base import (
+    ALL_BASE,
+    SHARE_DECIMALS,
+    VALID_BASE,
+    _groups,
+    _rows,
+    largest_remainder,
+    mean_ci,
+    wilson_ci,
+)
+
+
+def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = "", table: str = "",
+                table_title: str = "", min_cell: int = config.MIN_CELL, *, base: str = "valid",
+                by: str | None = None,
+                exempt_base: int | None = config.SUPPRESSION_EXEMPT_BASE) -> pd.DataFrame:
+    """Counts, shares (largest remainder, sum 100.0) and Wilson intervals of every category of a
+    variable, for the whole frame or for each level of ``by`` (street, post, employment …).
+
+    ``base="valid"`` takes the valid answers as the denominator (有效回答); ``base="all"`` takes
+    every respondent and adds a 未回答 row, so the shares still sum to 100. Cells are suppressed by
+    the policy of :mod:`analysis.stats.suppression`.
+    ``stats.composition(df, "edu", book, by="street")`` is the one-line notebook call.
+    """
+    if base not in ("valid", "all"):
+        raise SurveyError(f"base 只能是 valid 或 all，不是 {base}。", variable=variable,
+                          fix="valid = 以有效回答为基数；all = 以全部受访者为基数。")
+    if variable not in df:
+        raise SurveyError(f"数据中没有变量 {variable}。", variable=variable, fix="检查变量名（见编码手册）。")
+    if by is not None:
+        return pd.concat([composition(rows, variable, book, name, table, table_title, min_cell,
+                                      base=base, exempt_base=exempt_base)
+                          for name, rows in _groups(df, by, book, group)], ignore_index=True)
+    table = table or f"{book.instrument}_composition"
+    table_title = table_title or f"{book.respondent or book.title}基本构成"
+    labels = dict(book.labels(variable))
+    counts = df[variable].value_counts().reindex(list(labels), fill_value=0).astype(int)
+    if base == "all":
+        labels["missing"] = "未回答"
+        counts = pd.concat([counts, pd.Series({"missing": int(df[variable].isna().sum())})])
+    total = int(counts.sum())
+    n = counts.to_numpy()
+    pct = largest_remainder(n)
+    exact = n / total * 100 if total else np.full(len(n), np.nan)
+    lo, hi = wilson_ci(n, total)
+    hidden = suppression.distribution(n, total, min_cell, exempt_base)
+    return _rows(table=table, table_title=table_title, group=group, variable=variable,
+                 variable_label=book.label(variable), category=[str(c) for c in labels],
+                 category_label=list(labels.values()), order=np.arange(1, len(labels) + 1),
+                 stat="share", n=n, base=total, base_label=VALID_BASE if base == "valid" else ALL_BASE,
+                 value=pct, exact=exact, ci_low=np.round(lo, SHARE_DECIMALS),
+                 ci_high=np.round(hi, SHARE_DECIMALS), suppressed=hidden)
+
+
+def numeric_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str = "", table: str = "",
+                    table_title: str = "", decimals: int = 1, *, category: str = "",
+                    category_label: str = "") -> pd.DataFrame:
+    """Mean (with t interval) and median of a number over its valid answers."""
+    table = table or f"{book.instrument}_age"
+    table_title = table_title or f"{book.respondent or book.title}{book.label(variable)}"
+    x = pd.to_numeric(df[variable], errors="coerce").dropna()
+    m, lo, hi = mean_ci(x)
+    med = float(x.median()) if len(x) else np.nan
+    return _rows(table=table, table_title=table_title, group=group, variable=variable,
+                 variable_label=book.label(variable), category=category, category_label=category_label,
+                 order=[1, 2], stat=["mean", "median"], n=len(x), base=len(x), base_label=VALID_BASE,
+                 value=[round(m, decimals), round(med, decimals)], exact=[m, med],
+                 ci_low=[round(lo, decimals), np.nan], ci_high=[round(hi, decimals), np.nan],
+                 suppressed=len(x) < config.MIN_CELL)
+
+
+def subgroup_mask(df: pd.DataFrame, condition: str) -> pd.Series:
+    """Rows meeting a condition on codes such as ``post == 2 or one_shoulder == 1`` (missing = no)."""
+    try:
+        hit = df.eval(condition.replace(" or ", " | ").replace(" and ", " & "))
+    except Exception as e:   # pandas raises several types for a bad expression
+        raise SurveyError(f"分组条件“{condition}”无法计算：{e}", variable=condition,
+                          fix="条件写成 变量 == 代码，可用 or / and 连接（见 config.SUBGROUPS）。") from None
+    return pd.Series(hit, index=df.index).astype("boolean").fillna(False).astype(bool)
+
+
+def subgroup_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str = "",
+                     subgroups: dict[str, tuple[str, str]] | None = None, table: str = "",
+                     table_title: str = "", decimals: int = 1) -> pd.DataFrame:
+    """Mean and median of a number for each subgroup (secretaries' and directors' mean age)."""
+    subgroups = config.SUBGROUPS.get(book.instrument, {}) if subgroups is None else subgroups
+    table = table or f"{book.instrument}_leaders"
+    table_title = table_title or f"{book.respondent or book.title}中的负责人"
+    parts = [numeric_summary(df[subgroup_mask(df, cond)], variable, book, group, table, table_title,
+                             decimals, category=name, category_label=label)
+             for name, (label, cond) in subgroups.items()]
+    out = pd.concat(parts, ignore_index=True) if parts else _rows(table=[])
+    out["order"] = np.arange(1, len(out) + 1)
+    return out
+
+
+def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: str = "",
+           table_title: str = "", *, by: str | None = None,
+           exempt_base: int | None = config.SUPPRESSION_EXEMPT_BASE) -> pd.DataFrame:
+    """A rating item: share of each answer (best first), mean score 1–5 with t interval, top-two-box
+    share with Wilson interval, and the net share (``stat="net"``: top box minus the as many lowest
+    answers, 满意率 − 不满意率, in points, what a diverging chart sorts by); for the whole frame or
+    each level of ``by``."""
+    if by is not None:
+        return pd.concat([likert(rows, item, book, name, table, table_title, exempt_base=exempt_base)
+                          for name, rows in _groups(df, by, book, group)], ignore_index=True)
+    table = table or f"{book.instrument}_satisfaction"
+    table_title = table_title or f"{book.respondent or book.title}满意度评价"
+    var = book.variables[item]
+    order = sorted(var.values, reverse=True)
+    shares = composition(df, item, book, group, table, table_title, exempt_base=exempt_base)
+    shares = shares.set_index(shares["category"].astype(int)).loc[order].reset_index(drop=True)
+    shares["order"] = np.arange(1, len(order) + 1)
+    base = int(shares["base"].iloc[0])
+    m, lo, hi = mean_ci(df[item])
+    top_n = int(df[item].isin(var.top_box).sum())
+    tlo, thi = wilson_ci(np.array([top_n]), base)
+    top_label = "＋".join(var.values[c] for c in var.top_box)
+    bottom_box = sorted(var.values)[:len(var.top_box)]          # 不太满意, 很不满意
+    bottom_n = int(df[item].isin(bottom_box).sum())
+    net = (top_n - bottom_n) / base * 100 if base else np.nan
+    hidden = shares["suppressed"].to_numpy()
+    hide_mean, hide_top = suppression.summaries(order, hidden, var.top_box)
+    hide_bottom = suppression.summaries(order, hidden, bottom_box)[1]
+    small = base < config.MIN_CELL
+    summary = _rows(table=table, table_title=table_title, group=group, variable=item,
+                    variable_label=var.label, category=["", "top2", "net"],
+                    category_label=["平均分", top_label, "净满意度（满意率－不满意率）"],
+                    order=[len(order) + 1, len(order) + 2, len(order) + 3], stat=["mean", "top2", "net"],
+                    n=[base, top_n, base], base=base, base_label=VALID_BASE,
+                    value=[round(m, 2), round(top_n / base * 100, SHARE_DECIMALS) if base else np.nan,
+                           round(net, SHARE_DECIMALS)],
+                    exact=[m, top_n / base * 100 if base else np.nan, net],
+                    ci_low=[round(lo, 2), round(float(tlo[0]), SHARE_DECIMALS), np.nan],
+                    ci_high=[round(hi, 2), round(float(thi[0]), SHARE_DECIMALS), np.nan],
+                    suppressed=[small or hide_mean, small or hide_top, small or hide_top or hide_bottom])
+    return pd.concat([shares, summary], ignore_index=True)
+
+
+def sheet_totals(df: pd.DataFrame, book: Codebook, group: str) -> pd.DataFrame:
+    """Sums of the number columns of a statistics sheet (households, residents, members …)."""
+    nums = [v for v in book.variables.values() if v.type == "number" and v.name in df]
+    if not nums:
+        return _rows(table=[])
+    totals = [float(pd.to_numeric(df[v.name], errors="coerce").sum()) for v in nums]
+    answered = [int(df[v.name].notna().sum()) for v in nums]
+    return _rows(table=f"{book.instrument}_totals", table_title=f"{book.title}合计", group=group,
+                 variable=[v.name for v in nums], variable_label=[v.label for v in nums],
+                 category="", category_label=[v.unit for v in nums],
+                 order=np.arange(1, len(nums) + 1), stat="total", n=answered, base=len(df),
+                 base_label="填报社区数", value=totals, exact=totals)
