@@ -88,7 +88,11 @@ class WarmKernelEngine:
             nb_man, km=kernel.km, kernel_name=kernel_name, log=logger, log_output=log_output,
             stdout_file=stdout_file, stderr_file=stderr_file, startup_timeout=start_timeout,
             timeout=execution_timeout or kwargs.get("timeout"),
-            kernel_cwd=str(kernel_cwd or os.getcwd()))
+            kernel_cwd=str(kernel_cwd or os.getcwd()),
+            # one output per stream and cell: print("2") can reach the client as "2" and "\n" when
+            # the kernel's output timer fires between the two writes; merged, an executed notebook
+            # does not depend on that timing
+            coalesce_streams=True)
         client.kc = kernel.kc           # the kernel's own client: nbclient then makes none
         return client.execute()
 
