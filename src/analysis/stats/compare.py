@@ -20,7 +20,7 @@ from scipy import stats as sps
 from scipy.special import expit
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.multitest import multipletests
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
 from analysis import config
 from analysis.errors import SurveyError
@@ -171,18 +171,28 @@ def ordinal_logit_cells(cells: pd.DataFrame, item: str, predictors: list[str]) -
                           fix="合并分组或换用描述统计。")
     y = pd.Series(pd.Categorical(cells[item], categories=levels, ordered=True), index=cells.index)
     model = _OrderedLogit(y, cells[predictors], distr="logit")
-    model.freq_weights = cells["_count"].to_numpy(dtype=float)
+    counts = cells["_count"].to_numpy(dtype=float)
+    # The optimiser's tolerances are absolute, and the log-likelihood grows with the number of
+    # respondents: fitted on the raw counts, BFGS stopped short for a national rest and Newton's
+    # numerical Hessian was too coarse to finish (the odds ratio moved in its sixth digit when every
+    # count was multiplied by 1000). Fitted per average cell the likelihood is the same function at
+    # any sample size, so the fit is too; its curvature, and so the variance, is then rescaled to
+    # the real counts. The gradient test is tight because a small group's coefficient moves that
+    # likelihood little (the district's 200 of half a million respondents).
+    scale = counts.sum() / len(counts)
+    model.freq_weights = counts / scale
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), warnings.catch_warnings():
         # convergence is checked below; statsmodels' warning would only print into the report
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fit = model.fit(method="bfgs", disp=False, maxiter=2000)
+        warnings.simplefilter("ignore", HessianInversionWarning)     # separation: no finite interval, below
+        fit = model.fit(method="bfgs", disp=False, maxiter=2000, gtol=1e-10)
         if not fit.mle_retvals.get("converged", False):
-            # BFGS stops on the gradient's size, which grows with the number of respondents: with
-            # a national rest (hundreds of thousands) it reports no convergence at the optimum.
-            # Newton's method from where it stopped settles it in a few steps.
             fit = model.fit(start_params=fit.params, method="newton", disp=False, maxiter=100)
-        ci = np.asarray(fit.conf_int(alpha=config.ALPHA))
-        params, pvalues = np.asarray(fit.params), np.asarray(fit.pvalues)
+        params = np.asarray(fit.params)
+        se = np.asarray(fit.bse) / np.sqrt(scale)
+    z = sps.norm.ppf(1 - config.ALPHA / 2)          # Wald intervals and p, as statsmodels gives them
+    ci = np.column_stack([params - z * se, params + z * se])
+    pvalues = 2 * sps.norm.sf(np.abs(params / se))
     k = len(predictors)
     if not fit.mle_retvals.get("converged", False) or not np.all(np.isfinite(ci[:k])) or np.any(np.abs(params[:k]) > 15):
         raise SurveyError(f"{item} 的有序logit模型不收敛（多半是某组只选了一端的答案，完全分离）。",
