@@ -391,7 +391,6 @@ def test_index_html_missing_values_show_dash(tmp_path):
 def test_report_html_escapes_names_labels_and_paragraphs_from_data(stats, tmp_path):
     """What the notebook displays — heading, narrative, tables — carries names and labels from the
     data; none of it may become markup, a link or a script in report.html."""
-    from analysis import stats
     from analysis.publish import report
 
     hostile = "<script>alert(1)</script>[点我](javascript:alert(2))<img src=x onerror=alert(3)>"

@@ -173,7 +173,7 @@ def test_a_change_to_the_package_source_makes_reports_stale(prepared, tmp_path):
     before = runner.source_hash(package)
     (package / "notes.txt").write_text("不是源代码", encoding="utf-8")
     assert runner.source_hash(package) == before
-    stats_py = package / "stats.py"
+    stats_py = package / "stats" / "base.py"
     stats_py.write_text(stats_py.read_text(encoding="utf-8") + "\n# 一处改动\n", encoding="utf-8")
     assert runner.source_hash(package) != before
     version = keys_of(prepared)["桥东区"]["package"]

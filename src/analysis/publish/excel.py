@@ -20,8 +20,6 @@ from analysis.publish.ooxml import FIXED_TIME, _write_zip_deterministic
 from analysis.publish.tables import DASH, _published, _text_width
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
 
 

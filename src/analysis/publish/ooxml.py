@@ -12,8 +12,6 @@ from pathlib import Path
 from analysis.fileio import atomic_path
 
 FIXED_TIME = datetime(2000, 1, 1)        # document properties: same input, same bytes
-
-
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 

@@ -77,12 +77,8 @@ figure { margin: 2em 0 0; }
 figure img { width: 100%; max-width: 60em; height: auto; display: block; }
 figcaption { color: #555; font-size: .9em; margin-top: .3em; }
 """
-
-
 INDEX_HEADERS = ["排名", "区县", "工作者样本量", "居民样本量", "专职占比", "35岁以下占比",
                  "大专及以上占比", "居民总体满意率（95%置信区间）", "报告"]
-
-
 LINKS = [("report.html", "网页报告"), ("report.docx", "Word报告"), ("tables.xlsx", "统计表")]
 
 

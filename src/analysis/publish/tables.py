@@ -16,45 +16,23 @@ from analysis.config import MIN_CELL
 from analysis.errors import SurveyError
 
 DASH = "—"                                # a suppressed cell
-
-
 FLOW_STATS = {"received", "excluded", "valid"}
-
-
 FLOW_STEPS = {"received": "收到答卷", "excluded": "剔除", "valid": "有效答卷"}  # unlabelled rows
-
-
 PERCENT_STATS = {"share", "top2", "rate", "member_share"}
-
-
 LONG_STATS = {"share": "占比（%）", "top2": "占比（%）", "rate": "占比（%）", "member_share": "占比（%）",
               "mean": "平均值", "median": "中位数", "total": "合计"}
-
-
 STAT_NAMES = {"mean": "平均值", "median": "中位数", "p": "p值", "p_adj": "校正后p值"}
-
-
 LONG_COLUMNS = ["指标", "类别", "人数", "占比（%）", "平均值", "中位数", "合计", "95%置信区间"]
-
-
 TEXT_COLUMNS = {"指标", "类别", "问卷", "环节", "项目"}
 
 
 # Statistics other than counts and shares, as printed: whole numbers, or at least this many decimals.
 WHOLE_STATS = {"rank", "n", "n_eff", "df", "count"}
-
-
 STAT_DECIMALS = {"alpha": 3, "alpha_if_deleted": 3, "item_total_r": 3, "beta": 3, "r": 3,
                  "cramers_v": 3, "chi2": 3, "deff": 2, "w_ratio": 2, "odds_ratio": 2,
                  "diff": 1, "rate": 1, "member_share": 1, "u": 1, "net": 1}
-
-
 P_STATS = {"p", "p_adj"}
-
-
 HIDDEN_STATS = {"u"}       # the Mann-Whitney U means nothing to a reader; its p is shown (U is in stats.json)
-
-
 PIVOT_MAX_COLUMNS = 7      # a table of statistics with more kinds than this lists them one per row
 
 

@@ -23,20 +23,10 @@ from analysis.publish.ooxml import FIXED_TIME, _write_zip_deterministic
 from analysis.publish.tables import TEXT_COLUMNS, _published, _text_width
 
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
-
-
 BODY_FONT = ("Times New Roman", "宋体")   # (Latin, East Asian)
-
-
 HEAD_FONT = ("黑体", "黑体")
-
-
 BODY_PT, TABLE_PT, NOTE_PT = 12, 10.5, 9
-
-
 TEXT_WIDTH_CM = 16.0                      # A4 with 2.5 cm margins
-
-
 CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt, with some air
 
 

@@ -13,25 +13,13 @@ import numpy as np
 from analysis.textnorm import answer_key, canon
 
 MULTI_SEP = "┋"
-
-
 _OTHER_TEXT = re.compile(r"〖[^〗]*〗")
-
-
 _NUMBER = re.compile(r"^(-?\d+(?:\.\d+)?)(?:周?岁|年|年整|人|户|名|万元|元|个|次)?$")
-
-
 _BIRTH = re.compile(r"^((?:19|20)\d\d)(?:年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?"
                     r"(?:出生|生)?$")
-
-
 _SECONDS = re.compile(r"^(\d+(?:\.\d+)?)\s*秒?$")
-
-
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
-
-
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 

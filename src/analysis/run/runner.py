@@ -85,7 +85,7 @@ def _package_version() -> str:
         version = metadata.version(PACKAGE)
     except metadata.PackageNotFoundError:
         version = "unknown"
-    return f"{version}+{source_hash(Path(__file__).resolve().parent)}"
+    return f"{version}+{source_hash(Path(__file__).resolve().parents[1])}"   # all of analysis/, not run/
 
 
 def source_hash(package_dir: Path) -> str:

@@ -888,7 +888,7 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def _save_workbook(wb: Workbook, path: Path) -> None:
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.properties.creator = wb.properties.lastModifiedBy = "analysis.sample.synth"
+    wb.properties.creator = wb.properties.lastModifiedBy = "analysis.synth"   # as the bundled files say
     buf = io.BytesIO()
     wb.save(buf)
     _write_file(path, _normalised_zip(buf.getvalue()))
@@ -990,7 +990,7 @@ def _write_wave_info(folder: Path, wave: str) -> None:
     text = (f"# 本批次数据的说明，由 survey make-sample 生成。\n"
             f"title: {wave}年社区党建与社区工作者队伍调研\n"
             f"synthetic: true        # 合成的示例数据：每份报告都会注明“示例数据”\n"
-            f"note: 由 analysis.sample.synth 按固定随机种子生成，不代表任何真实区县的情况。\n")
+            f"note: 由 analysis.synth 按固定随机种子生成，不代表任何真实区县的情况。\n")
     (folder / WAVE_INFO).write_text(text, encoding="utf-8")
 
 

@@ -40,14 +40,8 @@ from analysis.spec.codebook import Codebook
 COLUMNS = ["table", "table_title", "group", "variable", "variable_label", "category",
            "category_label", "order", "stat", "n", "base", "base_label", "value", "exact",
            "ci_low", "ci_high", "suppressed"]
-
-
 VALID_BASE = "有效回答"
-
-
 ALL_BASE = "全部受访者"
-
-
 SHARE_DECIMALS = 1
 
 
