@@ -52,13 +52,16 @@ class _MovedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return importlib.util.spec_from_loader(fullname, self)
         return None
 
+    _own_specs: dict = {}        # alias → the module's own spec, per name (imports may run in threads)
+
     def create_module(self, spec):
         module = _moved(spec.name.partition(".")[2])
-        self._own_spec = module.__spec__         # the import system sets __spec__ to the alias's
+        self._own_specs[spec.name] = module.__spec__     # the import system sets __spec__ to the alias's
         return module
 
     def exec_module(self, module):
-        module.__spec__ = self._own_spec         # already executed under its new name: keep its own
+        # already executed under its new name: give it its own spec back
+        module.__spec__ = self._own_specs.pop(module.__spec__.name, module.__spec__)
 
 
 if not any(isinstance(f, _MovedFinder) for f in sys.meta_path):
