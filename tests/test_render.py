@@ -482,10 +482,10 @@ def test_an_overfull_table_keeps_its_labels_on_one_line_and_breaks_intervals():
     })
     widths = word._column_widths(frame)
     assert sum(widths) == pytest.approx(word.TEXT_WIDTH_CM)
-    label_cm = (tables._text_width("党组织作用") + 3) * word.CHAR_UNIT_CM
+    label_cm = (tables.text_width("党组织作用") + 3) * word.CHAR_UNIT_CM
     assert widths[0] >= label_cm - 1e-9                            # 5 characters and the padding
-    ci_cm = (tables._text_width("（10.2～20.6）") + 2) * word.CHAR_UNIT_CM    # the interval and the margins
-    assert widths[3] >= ci_cm and widths[3] < (tables._text_width("15.4（10.2～20.6）") + 3) * word.CHAR_UNIT_CM
+    ci_cm = (tables.text_width("（10.2～20.6）") + 2) * word.CHAR_UNIT_CM    # the interval and the margins
+    assert widths[3] >= ci_cm and widths[3] < (tables.text_width("15.4（10.2～20.6）") + 3) * word.CHAR_UNIT_CM
 
 
 def test_a_header_with_a_half_width_lead_breaks_after_it():
@@ -498,7 +498,7 @@ def test_a_header_with_a_half_width_lead_breaks_after_it():
     widths = word._column_widths(frame)
     broken = list(word._break_before_brackets(frame, widths).columns)
     assert broken[-1] == "95%\n置信区间" and broken[3] == "占比\n（%）"
-    assert widths[-1] >= (tables._text_width("置信区间") + 3) * word.CHAR_UNIT_CM - 1e-9
+    assert widths[-1] >= (tables.text_width("置信区间") + 3) * word.CHAR_UNIT_CM - 1e-9
     assert word._two_line_width("95%置信区间") == 8 and word._two_line_width("标准化回归系数") == 7
     assert word._lead_split("比值比（有序logit）") is None and word._lead_split("项目") is None
 

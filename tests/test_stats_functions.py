@@ -303,14 +303,14 @@ def test_coverage_members_and_rule_table(books):
 # -- waves ---------------------------------------------------------------------------------------
 
 def _wave_rows(valid, k, base, ages):
-    flow = stats.base._rows(table="flow", group="甲区", variable="worker", variable_label="社区工作者问卷",
+    flow = stats.base.make_rows(table="flow", group="甲区", variable="worker", variable_label="社区工作者问卷",
                        category="valid", category_label="有效答卷", order=[1], stat="valid", n=valid,
                        base=valid, value=valid, exact=valid)
-    book_rows = stats.base._rows(table="worker_composition", group="甲区", variable="party", variable_label="政治面貌",
+    book_rows = stats.base.make_rows(table="worker_composition", group="甲区", variable="party", variable_label="政治面貌",
                             category="1", category_label="中共党员", order=[1], stat="share", n=k, base=base,
                             value=round(k / base * 100, 1), exact=k / base * 100)
     m, lo, hi = stats.mean_ci(pd.Series(ages))
-    age = stats.base._rows(table="worker_age", group="甲区", variable="age", variable_label="年龄", order=[1],
+    age = stats.base.make_rows(table="worker_age", group="甲区", variable="age", variable_label="年龄", order=[1],
                       stat="mean", n=len(ages), base=len(ages), value=round(m, 1), exact=m, ci_low=lo, ci_high=hi)
     return pd.concat([flow, book_rows, age], ignore_index=True)
 

@@ -32,7 +32,7 @@ from analysis.config import NO_DISTRICT
 from analysis.errors import SurveyError
 from analysis.read.ingest import WJX_META
 from analysis.read.rawtable import RawTable
-from analysis.read.values import _OTHER_TEXT, parse_number, parse_seconds, split_multi
+from analysis.read.values import OTHER_TEXT, parse_number, parse_seconds, split_multi
 from analysis.spec.codebook import Codebook, Variable
 from analysis.textnorm import answer_key, canon, header_key
 
@@ -86,7 +86,7 @@ class Layout:
 
 def _redact(text: str) -> str:
     """An answer as the change log may show it: typed "其他" text replaced by 〖…〗."""
-    return _OTHER_TEXT.sub("〖…〗", text)
+    return OTHER_TEXT.sub("〖…〗", text)
 
 
 # -- column mapping -------------------------------------------------------------------------------
@@ -148,13 +148,13 @@ def _option_columns(groups: dict[str, list[tuple[str, str]]], book: Codebook, ta
     for cols in groups.values():
         best, best_hits = None, 0
         for var in multis:
-            hits = sum(var.code_for(_OTHER_TEXT.sub("", text)) is not None for _, text in cols)
+            hits = sum(var.code_for(OTHER_TEXT.sub("", text)) is not None for _, text in cols)
             if hits > best_hits and var.name not in out:
                 best, best_hits = var, hits
         if best is None or best_hits < max(1, len(cols) // 2):
             ignored.extend(c for c, _ in cols)
             continue
-        out[best.name] = {c: best.code_for(_OTHER_TEXT.sub("", text)) for c, text in cols}
+        out[best.name] = {c: best.code_for(OTHER_TEXT.sub("", text)) for c, text in cols}
     return out
 
 
@@ -343,7 +343,7 @@ def _single(var: Variable, col: _Col, numbering: str, log: _Log, unmapped: list)
         if is_missing:
             code_u.append(None), rule_u.append(None), after_u.append("")
             continue
-        text = _OTHER_TEXT.sub("", u)
+        text = OTHER_TEXT.sub("", u)
         code = var.code_for(text, numbering)
         code_u.append(code)
         label = var.values.get(code, "") if code is not None else ""
@@ -445,7 +445,7 @@ def _multi_columns(var: Variable, frame: pd.DataFrame, cols: dict[str, int | Non
             key = answer_key(u)
             if is_missing:
                 state_u.append(np.nan)
-            elif key in _CHOSEN or key == option_text or _OTHER_TEXT.search(u):
+            elif key in _CHOSEN or key == option_text or OTHER_TEXT.search(u):
                 state_u.append(1.0)
             elif key in _NOT_CHOSEN:
                 state_u.append(0.0)

@@ -16,14 +16,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from analysis.config import SAMPLE_NOTE
-from analysis.publish.ooxml import FIXED_TIME, _write_zip_deterministic
-from analysis.publish.tables import DASH, _published, _text_width
+from analysis.publish.ooxml import FIXED_TIME, write_zip
+from analysis.publish.tables import DASH, published_tables, text_width
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
 
-
-# ================================================================ Excel
 
 def _excel_value(text: str):
     """A number where the text is one (kept negative if so), else text safe from formulas."""
@@ -55,7 +53,7 @@ def write_tables_xlsx(S: pd.DataFrame, path: str | Path, meta: dict) -> None:
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
-    for title, frame, note in _published(S, district).values():
+    for title, frame, note in published_tables(S, district).values():
         sheet = workbook.create_sheet(_sheet_name(title, used))
         if meta.get("synthetic"):
             note = f"{note}{SAMPLE_NOTE}：由合成数据生成，仅用于演示。"
@@ -67,18 +65,18 @@ def write_tables_xlsx(S: pd.DataFrame, path: str | Path, meta: dict) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()      # not save(): that stamps the current time
-    _write_zip_deterministic(buffer.getvalue(), path)
+    write_zip(buffer.getvalue(), path)
 
 
 def _fill_sheet(sheet, frame: pd.DataFrame, note: str) -> None:
-    widths = [min(max(max([_text_width(h)] + [_text_width(t) for t in frame[h]]) + 2, 8), 40)
+    widths = [min(max(max([text_width(h)] + [text_width(t) for t in frame[h]]) + 2, 8), 40)
               for h in frame.columns]
     for j, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(j)].width = width
     sheet.cell(row=1, column=1, value=_excel_value(note)[0])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(widths))
     sheet.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.row_dimensions[1].height = 15 * (1 + _text_width(note) // sum(widths))
+    sheet.row_dimensions[1].height = 15 * (1 + text_width(note) // sum(widths))
     line = Side(style="thin")
     for j, header in enumerate(frame.columns, 1):
         cell = sheet.cell(row=2, column=j, value=_excel_value(header)[0])

@@ -15,9 +15,7 @@ FIXED_TIME = datetime(2000, 1, 1)        # document properties: same input, same
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-# ================================================================ deterministic zip files
-
-def _write_zip_deterministic(data: bytes, path: str | Path) -> None:
+def write_zip(data: bytes, path: str | Path) -> None:
     """Rewrite an OOXML zip with fixed entry timestamps and write it atomically."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, \

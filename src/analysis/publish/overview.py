@@ -14,7 +14,7 @@ import pandas as pd
 from analysis.config import MIN_CELL, NO_DISTRICT, POOLED_GROUP, SAMPLE_NOTE
 from analysis.errors import SurveyError
 from analysis.fileio import write_text
-from analysis.publish.tables import DASH, _pick
+from analysis.publish.tables import DASH, published_row
 
 
 def _percent(row: pd.Series | None, with_ci: bool = False) -> str:
@@ -33,13 +33,13 @@ def _count(row: pd.Series | None) -> str:
 def _summary(S: pd.DataFrame, group: str) -> dict:
     """The overview's figures for one group. Sample sizes are the ``valid`` rows of the flow
     table, whose ``variable`` names the questionnaire (``worker``, ``resident``)."""
-    satisfaction = _pick(S, group, "resident_satisfaction", "sat_overall", "top2")
+    satisfaction = published_row(S, group, "resident_satisfaction", "sat_overall", "top2")
     return {
-        "workers": _count(_pick(S, group, "flow", "worker", "valid")),
-        "residents": _count(_pick(S, group, "flow", "resident", "valid")),
-        "full_time": _percent(_pick(S, group, "worker_composition", "employment", "share", "1")),
-        "young": _percent(_pick(S, group, "worker_composition", "age_band", "share", "1")),
-        "college": _percent(_pick(S, group, "worker_composition", "edu2", "share", "2")),
+        "workers": _count(published_row(S, group, "flow", "worker", "valid")),
+        "residents": _count(published_row(S, group, "flow", "resident", "valid")),
+        "full_time": _percent(published_row(S, group, "worker_composition", "employment", "share", "1")),
+        "young": _percent(published_row(S, group, "worker_composition", "age_band", "share", "1")),
+        "college": _percent(published_row(S, group, "worker_composition", "edu2", "share", "2")),
         "satisfaction": _percent(satisfaction, with_ci=True),
         "sort": None if satisfaction is None else float(satisfaction["value"]),
         "top_label": None if satisfaction is None else str(satisfaction["category_label"]),

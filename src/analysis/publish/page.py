@@ -11,8 +11,6 @@ import pandas as pd
 
 from analysis.publish.tables import TEXT_COLUMNS, display_table
 
-# ================================================================ HTML
-
 NOTEBOOK_ONLY_TAG = "notebook-only"   # cells for the researcher in JupyterLab, not for the report's reader
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~{}+-])")
 

@@ -14,8 +14,8 @@ import pandas as pd
 
 from analysis.config import MIN_CELL
 from analysis.errors import SurveyError
+from analysis.stats.suppression import DASH  # how a suppressed cell is printed, everywhere
 
-DASH = "—"                                # a suppressed cell
 FLOW_STATS = {"received", "excluded", "valid"}
 FLOW_STEPS = {"received": "收到答卷", "excluded": "剔除", "valid": "有效答卷"}  # unlabelled rows
 PERCENT_STATS = {"share", "top2", "rate", "member_share"}
@@ -36,8 +36,6 @@ HIDDEN_STATS = {"u"}       # the Mann-Whitney U means nothing to a reader; its p
 PIVOT_MAX_COLUMNS = 7      # a table of statistics with more kinds than this lists them one per row
 
 
-# ================================================================ the human table
-
 def _select(S: pd.DataFrame, table: str, group: str) -> pd.DataFrame:
     rows = S[(S["table"] == table) & (S["group"] == group)]
     if rows.empty:
@@ -46,8 +44,9 @@ def _select(S: pd.DataFrame, table: str, group: str) -> pd.DataFrame:
     return rows
 
 
-def _pick(S: pd.DataFrame, group: str, table: str, variable: str, stat: str,
-          category: str | None = None) -> pd.Series | None:
+def published_row(S: pd.DataFrame, group: str, table: str, variable: str, stat: str,
+                  category: str | None = None) -> pd.Series | None:
+    """The first row of S with these keys, or None when there is none or it is suppressed."""
     rows = S[(S["group"] == group) & (S["table"] == table) & (S["variable"] == variable)
              & (S["stat"] == stat)]
     if category is not None:
@@ -127,7 +126,7 @@ def _made_once(S: pd.DataFrame, what: tuple, make, key: tuple | None = None):
     return _MADE["made"][what]
 
 
-def _published(S: pd.DataFrame, group: str) -> dict[str, tuple[str, pd.DataFrame, str]]:
+def published_tables(S: pd.DataFrame, group: str) -> dict[str, tuple[str, pd.DataFrame, str]]:
     """Every table of ``group`` in report order: its title, display table and note (the contents
     of ``S`` hashed once for all of them)."""
     key = _content_key(S)
@@ -224,7 +223,7 @@ def _two_groups_layout(S: pd.DataFrame, by_variable: list[pd.DataFrame], group: 
                 continue
             record = {"指标": vrows["variable_label"].iloc[0], "类别": by.loc["diff", "category_label"]}
             for table, column in TWO_GROUPS:
-                share = _pick(S, group, table, variable, "share", code)
+                share = published_row(S, group, table, variable, "share", code)
                 record[column] = DASH if share is None else _fmt(share["value"], "share")
             diff = by.loc["diff"]
             record["差值（百分点）"] = _cell(diff, False)
@@ -371,5 +370,6 @@ def _tables_in_order(S: pd.DataFrame, group: str) -> list[tuple[str, str]]:
     return list(dict.fromkeys(zip(rows["table"], rows["table_title"])))
 
 
-def _text_width(text: str) -> int:
+def text_width(text: str) -> int:
+    """Width in half-width character units: a Chinese character counts two."""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))

@@ -19,8 +19,8 @@ from docx.shared import Cm, Pt, RGBColor
 from analysis.config import SAMPLE_NOTE
 from analysis.errors import SurveyError
 from analysis.publish import wordtable
-from analysis.publish.ooxml import FIXED_TIME, _write_zip_deterministic
-from analysis.publish.tables import TEXT_COLUMNS, _published, _text_width
+from analysis.publish.ooxml import FIXED_TIME, write_zip
+from analysis.publish.tables import TEXT_COLUMNS, published_tables, text_width
 
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
 BODY_FONT = ("Times New Roman", "宋体")   # (Latin, East Asian)
@@ -43,8 +43,6 @@ SECTIONS = [
     ("附录　样本与方法", "method", ["flow", "weighting"]),
 ]
 
-
-# ================================================================ Word
 
 def _set_fonts(rpr, fonts: tuple[str, str]) -> None:
     """Set Latin and East Asian (``w:eastAsia``) fonts on an rPr element, dropping theme fonts."""
@@ -118,11 +116,11 @@ def _column_widths(frame: pd.DataFrame) -> list[float]:
     for that keeps its label columns (项目, 类别 …) on one line and lets a value break before its
     bracketed interval (“1.78” over “（1.46～2.16）”), rather than squeezing every column alike."""
     budget, pad = TEXT_WIDTH_CM / CHAR_UNIT_CM, 3
-    data = [max([0] + [_text_width(t) for t in frame[h]]) for h in frame]
+    data = [max([0] + [text_width(t) for t in frame[h]]) for h in frame]
     widths = [max(d, _two_line_width(h)) + pad for h, d in zip(frame, data)]
     if sum(widths) > budget:
         return _wrapped_widths(frame, widths, budget, pad)
-    one_line = [max(d, _text_width(h)) + pad for h, d in zip(frame, data)]
+    one_line = [max(d, text_width(h)) + pad for h, d in zip(frame, data)]
     needs = [full - w for full, w in zip(one_line, widths)]
     for need in sorted(set(needs)):                  # alike columns (非常满意, 比较满意) alike
         group = [j for j, n in enumerate(needs) if n == need]
@@ -145,7 +143,7 @@ def _lead_split(header: str) -> tuple[str, str] | None:
 def _two_line_width(header: str) -> int:
     """The width a header needs on two lines: its two parts after a half-width lead, else half."""
     split = _lead_split(header)
-    return max(map(_text_width, split)) if split else -(-_text_width(header) // 2)
+    return max(map(text_width, split)) if split else -(-text_width(header) // 2)
 
 
 def _break_before_brackets(frame: pd.DataFrame, widths_cm: list[float]) -> pd.DataFrame:
@@ -157,9 +155,9 @@ def _break_before_brackets(frame: pd.DataFrame, widths_cm: list[float]) -> pd.Da
         if h in TEXT_COLUMNS:
             continue
         room = widths_cm[j] / CHAR_UNIT_CM - 2                  # less the cell margins
-        if any(_text_width(t) > room for t in frame[h]):
+        if any(text_width(t) > room for t in frame[h]):
             out[h] = [re.sub(r"(?<=\S)（", "\n（", str(t)) for t in frame[h]]
-        if _text_width(h) > room:
+        if text_width(h) > room:
             split = _lead_split(h)
             columns[j] = "\n".join(split) if split else re.sub(r"(?<=\S)（", "\n（", h)
     out.columns = columns
@@ -174,10 +172,10 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
         if h in TEXT_COLUMNS:
             least.append(w)
             continue
-        parts = [_text_width(p) for t in frame[h] for p in re.split(r"(?=（)", str(t)) if p]
-        header = _text_width(h) if _text_width(h) <= 6 else _two_line_width(h)     # 平均值 on one line
+        parts = [text_width(p) for t in frame[h] for p in re.split(r"(?=（)", str(t)) if p]
+        header = text_width(h) if text_width(h) <= 6 else _two_line_width(h)     # 平均值 on one line
         if "（" in h[1:]:                                                              # 居民 / （%）
-            header = max(header, *(_text_width(p) for p in re.split(r"(?=（)", h) if p))
+            header = max(header, *(text_width(p) for p in re.split(r"(?=（)", h) if p))
         snug = 1 if header <= 5 else 0                 # “（%）” alone: bold brackets need the room
         least.append(max(max(parts, default=0) + pad - 1, header + pad + snug))        # values: less air
     give = [w - m for w, m in zip(widths, least)]
@@ -221,7 +219,7 @@ def write_district_docx(path: str | Path, *, S: pd.DataFrame, district: str, wav
     document.add_paragraph(title, style="Title")
     if meta.get("synthetic"):
         document.add_paragraph(SYNTHETIC_LINE, style="示例说明")
-    present = _published(S, district)
+    present = published_tables(S, district)
     counters = {"表": 0, "图": 0}
     for heading, key, tables in SECTIONS:
         document.add_heading(heading, level=1)
@@ -234,7 +232,7 @@ def write_district_docx(path: str | Path, *, S: pd.DataFrame, district: str, wav
                 _add_numbered_figure(document, figures[table], title, counters)
     data = io.BytesIO()
     document.save(data)
-    _write_zip_deterministic(data.getvalue(), path)
+    write_zip(data.getvalue(), path)
 
 
 def _check_keys(what: str, given: dict, known: list[str]) -> None:

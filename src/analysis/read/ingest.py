@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import SurveyError
-from analysis.read.rawtable import RawTable, _cell_text
+from analysis.read.rawtable import RawTable, cell_text
 from analysis.textnorm import header_key
 
 SUPPORTED = (".xlsx", ".xlsm", ".xls", ".csv", ".sav", ".zsav", ".dta", ".parquet")
@@ -201,7 +201,7 @@ def _read_excel(path: Path) -> pd.DataFrame:
         raise SurveyError(f"无法读取 Excel 文件（文件已损坏或不是 Excel 格式）：{type(e).__name__}",
                           file=str(path), fix="用 Excel 打开确认能读，再另存为 .xlsx。") from None
     df.columns = range(df.shape[1])
-    grid = pd.DataFrame({c: df[c].map(_cell_text) for c in df.columns}, index=df.index, dtype=object)
+    grid = pd.DataFrame({c: df[c].map(cell_text) for c in df.columns}, index=df.index, dtype=object)
     if engine == "openpyxl":
         _fill_merged_headers(path, grid)
     return grid
@@ -237,7 +237,7 @@ def _column_text(s: pd.Series) -> pd.Series:
         return text.where(s.notna(), None)
     if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         return _blank_to_none(pd.DataFrame({0: s.astype(object).where(s.notna(), None)}))[0]
-    return s.map(_cell_text).astype(object)
+    return s.map(cell_text).astype(object)
 
 
 def _fill_merged_headers(path: Path, grid: pd.DataFrame) -> None:

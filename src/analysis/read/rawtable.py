@@ -31,7 +31,7 @@ class RawTable:
         return self.path.name
 
 
-def _cell_text(value: object) -> str | None:
+def cell_text(value: object) -> str | None:
     """A cell as text: None for empty, integers without '.0', dates in ISO form."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None

@@ -31,7 +31,7 @@ import pandas as pd
 import pyreadstat
 
 from analysis.errors import SurveyError
-from analysis.read.rawtable import RawTable, _cell_text
+from analysis.read.rawtable import RawTable, cell_text
 from analysis.textnorm import header_key
 
 SUFFIXES = (".sav", ".zsav", ".dta")
@@ -158,7 +158,7 @@ def _cells(col: pd.Series, var: StatVariable, meta, stata: bool) -> pd.Series:
     present = col.notna()
     out = pd.Series([None] * len(col), index=col.index, dtype=object)
     if pd.api.types.is_datetime64_any_dtype(col.dtype):      # SPSS DATETIME, Stata %tc
-        out[present] = col[present].map(_cell_text)
+        out[present] = col[present].map(cell_text)
         return out
     uniques = pd.unique(col[present])
     lookup = {}
@@ -169,6 +169,6 @@ def _cells(col: pd.Series, var: StatVariable, meta, stata: bool) -> pd.Series:
         elif value in var.value_labels:
             lookup[u] = var.value_labels[value]
         else:
-            lookup[u] = _cell_text(value)
+            lookup[u] = cell_text(value)
     out[present] = col[present].map(lookup)
     return out

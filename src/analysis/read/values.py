@@ -13,7 +13,7 @@ import numpy as np
 from analysis.textnorm import answer_key, canon
 
 MULTI_SEP = "┋"
-_OTHER_TEXT = re.compile(r"〖[^〗]*〗")
+OTHER_TEXT = re.compile(r"〖[^〗]*〗")
 _NUMBER = re.compile(r"^(-?\d+(?:\.\d+)?)(?:周?岁|年|年整|人|户|名|万元|元|个|次)?$")
 _BIRTH = re.compile(r"^((?:19|20)\d\d)(?:年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?"
                     r"(?:出生|生)?$")
@@ -22,8 +22,6 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "六": 6, "七": 7, "八": 8, "九": 9}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
-
-# -- value parsing --------------------------------------------------------------------------------
 
 def parse_number(text: str, *, age_on: int | dt.date | None = None) -> float | None:
     """A number as people type it: '35', '35岁', '３５', '三十五岁'. For ages (``age_on`` = the survey
@@ -78,4 +76,4 @@ def parse_seconds(text: object) -> float:
 
 def split_multi(text: str) -> list[str]:
     """Options of a by-text multi-select answer; '┋' inside 〖typed text〗 is text, not a separator."""
-    return [p for p in _OTHER_TEXT.sub("", text).split(MULTI_SEP) if p.strip()]
+    return [p for p in OTHER_TEXT.sub("", text).split(MULTI_SEP) if p.strip()]

@@ -38,7 +38,7 @@ _TOP_KEYS = {"instrument", "title", "respondent", "survey_date", "min_header_mat
 _VAR_KEYS = {"name", "question", "headers", "label", "type", "values", "aliases", "scale", "range",
              "unit", "role", "required", "pii", "private", "asked_if"}
 _ASKED_IF = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(==|in)\s*\(?\s*([0-9,\s]+?)\s*\)?\s*$")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+VARIABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,7 +208,7 @@ class _Parser:
             if key not in raw:
                 self.fail(f"缺少必填项 {key}。", fix=f"在文件顶层加上 {key}: …")
         instrument = str(raw["instrument"])
-        if not _NAME.match(instrument):
+        if not VARIABLE_NAME.match(instrument):
             self.fail(f"instrument “{instrument}” 只能用小写英文字母、数字和下划线。")
         missing = self._missing(raw.get("missing") or {})
         scales = self._scales(raw.get("scales") or {})
@@ -310,7 +310,7 @@ class _Parser:
             if not isinstance(spec, dict) or "name" not in spec:
                 self.fail(f"variables 第 {i} 项缺少 name。", fix="每个变量写成 - name: gender …")
             name = str(spec["name"])
-            if not _NAME.match(name):
+            if not VARIABLE_NAME.match(name):
                 self.fail("变量名只能用小写英文字母、数字和下划线，且以字母开头。", name)
             if name in out:
                 self.fail("变量名重复。", name)
@@ -401,7 +401,7 @@ class _Parser:
         out: dict[str, Derived] = {}
         for spec in raw:
             name = str(spec.get("name", "")) if isinstance(spec, dict) else ""
-            if not _NAME.match(name):
+            if not VARIABLE_NAME.match(name):
                 self.fail("派生变量缺少合法的 name。", name or None)
             if name in variables or name in out:
                 self.fail("派生变量名与已有变量重复。", name)

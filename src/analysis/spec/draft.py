@@ -37,7 +37,7 @@ from analysis import config
 from analysis.errors import SurveyError
 from analysis.read import ingest, statfiles
 from analysis.read.values import MULTI_SEP, parse_number, split_multi
-from analysis.spec.codebook import _NAME
+from analysis.spec.codebook import VARIABLE_NAME
 from analysis.textnorm import answer_key, canon, header_key
 
 # the 问卷星 export's own missing markers (FORMATS.md) and the SPSS/Stata user-missing marker
@@ -69,7 +69,7 @@ def draft_text(path: str | Path, *, instrument: str | None = None, survey_date: 
     else:
         table, meta = ingest.read(path), {}
     instrument = instrument or instrument_from(path)
-    if not _NAME.match(instrument):
+    if not VARIABLE_NAME.match(instrument):
         raise SurveyError(f"问卷英文名 “{instrument}” 只能用小写英文字母、数字和下划线，且以字母开头。",
                           fix="用 --instrument 指定，例如 --instrument resident_2027。")
     date_note = "调查日期（命令行给出）"
@@ -303,7 +303,7 @@ class _Names:
 
     def name(self, col: str, preferred: str | None) -> str:
         own = self.var_names.get(col, "").lower()
-        if _NAME.match(own):
+        if VARIABLE_NAME.match(own):
             return self._unique(own)
         if preferred:
             return self._unique(preferred)

@@ -88,7 +88,9 @@ def mean_ci(x: pd.Series, alpha: float = 0.05) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def _rows(**cols) -> pd.DataFrame:
+def make_rows(**cols) -> pd.DataFrame:
+    """Rows of the tidy table from columns (scalars are broadcast); columns not given get their
+    empty value, so every statistic returns exactly ``COLUMNS``."""
     df = pd.DataFrame(cols)
     for c in COLUMNS:
         if c not in df:
@@ -100,7 +102,7 @@ def _rows(**cols) -> pd.DataFrame:
 
 # -- tables ------------------------------------------------------------------------------------------
 
-def _groups(df: pd.DataFrame, by: str | None, book: Codebook, group: str):
+def split_by(df: pd.DataFrame, by: str | None, book: Codebook, group: str):
     """(group name, rows) for the whole frame, or for each level of ``by`` (codebook labels, code order)."""
     if by is None:
         return [(group, df)]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.spec.codebook import Codebook
-from analysis.stats.base import SHARE_DECIMALS, _rows, largest_remainder, wilson_ci
+from analysis.stats.base import SHARE_DECIMALS, largest_remainder, make_rows, wilson_ci
 from analysis.stats.distributions import composition
 
 MEMBER_KINDS = ("members_retired", "members_laidoff", "members_employed", "members_floating")
@@ -43,7 +43,7 @@ def org_types(df: pd.DataFrame, book: Codebook, group: str = "") -> pd.DataFrame
     base = int(counts.sum())
     n = counts.to_numpy()
     lo, hi = wilson_ci(n, base)
-    rows = _rows(table=table, table_title=title, group=group, variable="org_type_rule",
+    rows = make_rows(table=table, table_title=title, group=group, variable="org_type_rule",
                  variable_label="按党员人数应设的党组织类型", category=[str(c) for c in labels],
                  category_label=list(labels.values()), order=np.arange(1, len(labels) + 1), stat="share",
                  n=n, base=base, base_label="填报党员数的社区", value=largest_remainder(n),
@@ -52,7 +52,7 @@ def org_types(df: pd.DataFrame, book: Codebook, group: str = "") -> pd.DataFrame
     reported = pd.to_numeric(df["org_type"], errors="coerce")
     both = rule.notna() & reported.notna() & (reported != config.PARTY_ORG_NONE) & (rule > 0)
     differ = int((rule[both] != reported[both]).sum())
-    mism = _rows(table=table, table_title=title, group=group, variable="org_type_mismatch",
+    mism = make_rows(table=table, table_title=title, group=group, variable="org_type_mismatch",
                  variable_label="实际类型与按人数应设类型不一致", category="", category_label="社区数",
                  order=[len(labels) + 1], stat="count", n=differ, base=int(both.sum()),
                  base_label="已建党组织且填报党员数的社区", value=differ, exact=differ)
@@ -71,7 +71,7 @@ def coverage(df: pd.DataFrame, book: Codebook, group: str = "") -> pd.DataFrame:
         x = pd.to_numeric(df[var], errors="coerce").dropna() if var in df else pd.Series(dtype=float)
         k, base = int(built(x).sum()), len(x)
         lo, hi = wilson_ci(np.array([k]), base)
-        parts.append(_rows(table=table, table_title=title, group=group, variable=var,
+        parts.append(make_rows(table=table, table_title=title, group=group, variable=var,
                            variable_label=book.label(var), category="built", category_label=label,
                            order=[order], stat="rate", n=k, base=base, base_label="填报社区数",
                            value=round(k / base * 100, SHARE_DECIMALS) if base else np.nan,
@@ -90,7 +90,7 @@ def members_by_kind(df: pd.DataFrame, book: Codebook, group: str = "") -> pd.Dat
     total = float(pd.to_numeric(filled["members_total"], errors="coerce").sum())
     sums = [float(pd.to_numeric(filled[k], errors="coerce").sum()) for k in kinds]
     exact = [s / total * 100 if total else np.nan for s in sums]
-    return _rows(table=table, table_title=title, group=group, variable=kinds,
+    return make_rows(table=table, table_title=title, group=group, variable=kinds,
                  variable_label=[book.label(k) for k in kinds], category="", category_label="党员人数",
                  order=np.arange(1, len(kinds) + 1), stat="member_share", n=[int(s) for s in sums],
                  base=int(total), base_label="党员总数", value=[round(e, SHARE_DECIMALS) for e in exact],

@@ -26,7 +26,7 @@ from analysis import config
 from analysis.errors import SurveyError
 from analysis.spec.codebook import Codebook
 from analysis.stats import suppression
-from analysis.stats.base import SHARE_DECIMALS, _groups, _rows, wilson_ci
+from analysis.stats.base import SHARE_DECIMALS, make_rows, split_by, wilson_ci
 from analysis.stats.distributions import composition
 
 STAT_LABELS = {"chi2": "卡方值", "df": "自由度", "p": "p值", "p_adj": "校正后p值（Holm）",
@@ -64,13 +64,13 @@ def _test_rows(res: dict, *, table, title, group, variable, label, order0: int, 
     stats_ = ["chi2", "df", "p", "cramers_v"]
     values = [round(res["chi2"], 3), res["df"], round(res["p"], 3), round(res["cramers_v"], 3)]
     exact = [res["chi2"], res["df"], res["p"], res["cramers_v"]]
-    rows = _rows(table=table, table_title=title, group=group, variable=variable, variable_label=label,
+    rows = make_rows(table=table, table_title=title, group=group, variable=variable, variable_label=label,
                  category="test", category_label=[STAT_LABELS[s] for s in stats_],
                  order=np.arange(order0, order0 + 4), stat=stats_, n=n, base=n, base_label="检验样本",
                  value=values, exact=exact)
     text = _warning(res)
     if text:
-        rows = pd.concat([rows, _rows(table=table, table_title=title, group=group, variable=variable,
+        rows = pd.concat([rows, make_rows(table=table, table_title=title, group=group, variable=variable,
                                       variable_label=label, category="warning", category_label=text,
                                       order=[order0 + 4], stat="warning", n=n, base=n,
                                       base_label="检验样本")], ignore_index=True)
@@ -85,7 +85,7 @@ def crosstab(df: pd.DataFrame, row: str, col: str, book: Codebook, group: str = 
     table = table or f"{book.instrument}_crosstab"
     table_title = table_title or f"{book.label(row)}与{book.label(col)}交叉分析"
     parts = [composition(rows, col, book, name, table, table_title)
-             for name, rows in _groups(df, row, book, group)]
+             for name, rows in split_by(df, row, book, group)]
     both = df[[row, col]].dropna()
     counts = pd.crosstab(both[row], both[col]).reindex(columns=list(book.labels(col)), fill_value=0)
     res = chi_square(counts.to_numpy())
@@ -289,7 +289,7 @@ def compare_counts(counts: dict[str, tuple[pd.Series, pd.Series]], book: Codeboo
         o = r["order"] * 10
         top_a = r["ta"] / r["na"] * 100 if r["na"] else np.nan
         top_b = r["tb"] / r["nb"] * 100 if r["nb"] else np.nan
-        parts.append(_rows(
+        parts.append(make_rows(
             table=table, table_title=table_title, group=group, variable=r["item"], variable_label=r["label"],
             category=["a", "b", "diff", "u", "p", "p_adj", "odds_ratio"],
             category_label=[f"{a_label}满意率", f"{b_label}满意率", f"{a_label}－{b_label}",
@@ -308,7 +308,7 @@ def compare_counts(counts: dict[str, tuple[pd.Series, pd.Series]], book: Codeboo
             ci_high=[np.nan, np.nan, round(r["dhi"], SHARE_DECIMALS), np.nan, np.nan, np.nan,
                      round(r["odds"][2], 2)],
             suppressed=small))
-    return pd.concat(parts, ignore_index=True) if parts else _rows(table=[])
+    return pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])
 
 
 def district_vs_rest(df: pd.DataFrame, book: Codebook, district: str, items: list[str] | None = None) -> pd.DataFrame:
@@ -331,9 +331,9 @@ def subgroup_tests(df: pd.DataFrame, item: str, by: str, book: Codebook, group: 
     distribution per level, chi-square with Cramér's V, and Mann–Whitney or Kruskal–Wallis."""
     table = table or f"{book.instrument}_by_{by}"
     out = crosstab(df, by, item, book, group, table, f"{book.label(item)}（按{book.label(by)}）")
-    rt = rank_test([rows[item] for _, rows in _groups(df, by, book, group)])
+    rt = rank_test([rows[item] for _, rows in split_by(df, by, book, group)])
     n = int(df[[by, item]].dropna().shape[0])
-    extra = _rows(table=table, table_title=out["table_title"].iloc[0], group=group,
+    extra = make_rows(table=table, table_title=out["table_title"].iloc[0], group=group,
                   variable=f"{by}×{item}", variable_label=f"{book.label(by)}×{book.label(item)}",
                   category="test", category_label=STAT_LABELS[rt["stat"]], order=[10, 11],
                   stat=[rt["stat"], "p"], n=n, base=n, base_label="检验样本",
@@ -376,7 +376,7 @@ def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r:
             two = chi_square([[int(cr[code]), nr - int(cr[code])], [int(cw[code]), nw - int(cw[code])]])
             answers.append((name, order, j, code, labels[code], int(cr[code] + cw[code]), nr, nw, two["p"],
                             bool(hidden[j])))
-            parts.append(_rows(table=table, table_title=title, group=group, variable=name,
+            parts.append(make_rows(table=table, table_title=title, group=group, variable=name,
                                variable_label=book_r.label(name), category=str(code),
                                category_label=labels[code], order=[order * 100 + j + 1], stat="diff",
                                n=int(cr[code] + cw[code]), base=nr + nw, base_label="居民－社区工作者",
@@ -386,7 +386,7 @@ def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r:
         res = chi_square(np.vstack([cr.to_numpy(), cw.to_numpy()]))
         tests.append((name, order, res))
     for (name, order, j, code, label, n, nr, nw, p, hide), padj in zip(answers, adjust([a[-2] for a in answers])):
-        parts.append(_rows(table=table, table_title=title, group=group, variable=name,
+        parts.append(make_rows(table=table, table_title=title, group=group, variable=name,
                            variable_label=book_r.label(name), category=str(code),
                            category_label=[f"{label}：p值", f"{label}：校正后p值（Holm）"],
                            order=[order * 100 + 20 + j, order * 100 + 40 + j], stat=["p", "p_adj"],
@@ -396,10 +396,10 @@ def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r:
     for (name, order, res), padj in zip(tests, p_adj):
         rows = _test_rows(res, table=table, title=title, group=group, variable=name,
                           label=book_r.label(name), order0=order * 100 + 50, n=res["n"])
-        rows = pd.concat([rows, _rows(table=table, table_title=title, group=group, variable=name,
+        rows = pd.concat([rows, make_rows(table=table, table_title=title, group=group, variable=name,
                                       variable_label=book_r.label(name), category="test",
                                       category_label=STAT_LABELS["p_adj"], order=[order * 100 + 60],
                                       stat="p_adj", n=res["n"], base=res["n"], base_label="检验样本",
                                       value=round(padj, 3), exact=padj)], ignore_index=True)
         parts.append(rows)
-    return pd.concat(parts, ignore_index=True) if parts else _rows(table=[])
+    return pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])

@@ -16,10 +16,10 @@ from analysis.stats.base import (
     ALL_BASE,
     SHARE_DECIMALS,
     VALID_BASE,
-    _groups,
-    _rows,
     largest_remainder,
+    make_rows,
     mean_ci,
+    split_by,
     wilson_ci,
 )
 
@@ -44,7 +44,7 @@ def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = ""
     if by is not None:
         return pd.concat([composition(rows, variable, book, name, table, table_title, min_cell,
                                       base=base, exempt_base=exempt_base)
-                          for name, rows in _groups(df, by, book, group)], ignore_index=True)
+                          for name, rows in split_by(df, by, book, group)], ignore_index=True)
     table = table or f"{book.instrument}_composition"
     table_title = table_title or f"{book.respondent or book.title}基本构成"
     labels = dict(book.labels(variable))
@@ -58,7 +58,7 @@ def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = ""
     exact = n / total * 100 if total else np.full(len(n), np.nan)
     lo, hi = wilson_ci(n, total)
     hidden = suppression.distribution(n, total, min_cell, exempt_base)
-    return _rows(table=table, table_title=table_title, group=group, variable=variable,
+    return make_rows(table=table, table_title=table_title, group=group, variable=variable,
                  variable_label=book.label(variable), category=[str(c) for c in labels],
                  category_label=list(labels.values()), order=np.arange(1, len(labels) + 1),
                  stat="share", n=n, base=total, base_label=VALID_BASE if base == "valid" else ALL_BASE,
@@ -75,7 +75,7 @@ def numeric_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str 
     x = pd.to_numeric(df[variable], errors="coerce").dropna()
     m, lo, hi = mean_ci(x)
     med = float(x.median()) if len(x) else np.nan
-    return _rows(table=table, table_title=table_title, group=group, variable=variable,
+    return make_rows(table=table, table_title=table_title, group=group, variable=variable,
                  variable_label=book.label(variable), category=category, category_label=category_label,
                  order=[1, 2], stat=["mean", "median"], n=len(x), base=len(x), base_label=VALID_BASE,
                  value=[round(m, decimals), round(med, decimals)], exact=[m, med],
@@ -103,7 +103,7 @@ def subgroup_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str
     parts = [numeric_summary(df[subgroup_mask(df, cond)], variable, book, group, table, table_title,
                              decimals, category=name, category_label=label)
              for name, (label, cond) in subgroups.items()]
-    out = pd.concat(parts, ignore_index=True) if parts else _rows(table=[])
+    out = pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])
     out["order"] = np.arange(1, len(out) + 1)
     return out
 
@@ -117,7 +117,7 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: 
     each level of ``by``."""
     if by is not None:
         return pd.concat([likert(rows, item, book, name, table, table_title, exempt_base=exempt_base)
-                          for name, rows in _groups(df, by, book, group)], ignore_index=True)
+                          for name, rows in split_by(df, by, book, group)], ignore_index=True)
     table = table or f"{book.instrument}_satisfaction"
     table_title = table_title or f"{book.respondent or book.title}满意度评价"
     var = book.variables[item]
@@ -137,7 +137,7 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: 
     hide_mean, hide_top = suppression.summaries(order, hidden, var.top_box)
     hide_bottom = suppression.summaries(order, hidden, bottom_box)[1]
     small = base < config.MIN_CELL
-    summary = _rows(table=table, table_title=table_title, group=group, variable=item,
+    summary = make_rows(table=table, table_title=table_title, group=group, variable=item,
                     variable_label=var.label, category=["", "top2", "net"],
                     category_label=["平均分", top_label, "净满意度（满意率－不满意率）"],
                     order=[len(order) + 1, len(order) + 2, len(order) + 3], stat=["mean", "top2", "net"],
@@ -155,10 +155,10 @@ def sheet_totals(df: pd.DataFrame, book: Codebook, group: str) -> pd.DataFrame:
     """Sums of the number columns of a statistics sheet (households, residents, members …)."""
     nums = [v for v in book.variables.values() if v.type == "number" and v.name in df]
     if not nums:
-        return _rows(table=[])
+        return make_rows(table=[])
     totals = [float(pd.to_numeric(df[v.name], errors="coerce").sum()) for v in nums]
     answered = [int(df[v.name].notna().sum()) for v in nums]
-    return _rows(table=f"{book.instrument}_totals", table_title=f"{book.title}合计", group=group,
+    return make_rows(table=f"{book.instrument}_totals", table_title=f"{book.title}合计", group=group,
                  variable=[v.name for v in nums], variable_label=[v.label for v in nums],
                  category="", category_label=[v.unit for v in nums],
                  order=np.arange(1, len(nums) + 1), stat="total", n=answered, base=len(df),

@@ -11,7 +11,7 @@ from analysis import config
 from analysis.clean.wave import Wave
 from analysis.errors import SurveyError
 from analysis.spec.codebook import Codebook
-from analysis.stats.base import _rows
+from analysis.stats.base import make_rows
 from analysis.stats.distributions import (
     composition,
     likert,
@@ -21,7 +21,6 @@ from analysis.stats.distributions import (
 )
 from analysis.stats.flow import flow_table
 
-# -- one district ------------------------------------------------------------------------------------
 
 def instrument_tables(df: pd.DataFrame, book: Codebook, group: str) -> list[pd.DataFrame]:
     """Composition, age and satisfaction tables of one questionnaire for one group of respondents."""
@@ -124,7 +123,7 @@ def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
     a rating item gives its distribution, mean and top-two share; a choice its composition.
     No rows when the wave has no valid questionnaire of that kind."""
     if instrument not in wave.frames:
-        return _rows(table=[])
+        return make_rows(table=[])
     book = wave.codebooks[instrument]
     df = wave.frames[instrument]
     dvar = book.role("district")

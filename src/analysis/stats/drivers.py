@@ -23,7 +23,7 @@ from statsmodels.tools.tools import add_constant
 from analysis import config
 from analysis.errors import SurveyError
 from analysis.spec.codebook import Codebook
-from analysis.stats.base import _rows
+from analysis.stats.base import make_rows
 from analysis.stats.compare import ordinal_logit
 from analysis.stats.reliability import index_items
 
@@ -63,7 +63,7 @@ def key_drivers(df: pd.DataFrame, book: Codebook, group: str = "", overall: str 
     for rank, row in frame.iterrows():
         label = book.label(row["item"])
         o = rank * 10
-        parts.append(_rows(
+        parts.append(make_rows(
             table=table, table_title=title, group=group, variable=row["item"], variable_label=label,
             category=["rank", "beta", "p", "odds_ratio", "r"],
             category_label=["重要性排序", "标准化回归系数", "p值", "比值比（每个标准差，有序logit）", "与总体满意度的相关"],

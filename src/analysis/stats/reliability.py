@@ -16,7 +16,7 @@ import pandas as pd
 from analysis import config
 from analysis.errors import SurveyError
 from analysis.spec.codebook import Codebook
-from analysis.stats.base import _rows, mean_ci
+from analysis.stats.base import make_rows, mean_ci
 
 
 def index_items(book: Codebook) -> list[str]:
@@ -76,7 +76,7 @@ def satisfaction_index(df: pd.DataFrame, book: Codebook, group: str = "", items:
     m, lo, hi = mean_ci(idx)
     alpha = cronbach_alpha(X)
     small = n < config.MIN_CELL
-    head = _rows(table=table, table_title=table_title, group=group, variable="index",
+    head = make_rows(table=table, table_title=table_title, group=group, variable="index",
                  variable_label="满意度指数（0～100）", category=["", "alpha"],
                  category_label=["平均值", "克朗巴哈α系数"], order=[1, 2], stat=["mean", "alpha"],
                  n=n, base=n, base_label="全部题目均有效回答",
@@ -86,12 +86,12 @@ def satisfaction_index(df: pd.DataFrame, book: Codebook, group: str = "", items:
     labels = [book.label(i) for i in ia["item"]]
     k = len(ia)
     per_item = pd.concat([
-        _rows(table=table, table_title=table_title, group=group, variable=ia["item"].tolist(),
+        make_rows(table=table, table_title=table_title, group=group, variable=ia["item"].tolist(),
               variable_label=labels, category="item_total_r", category_label="校正的项目与总分相关",
               order=np.arange(3, 3 + k), stat="item_total_r", n=n, base=n,
               base_label="全部题目均有效回答", value=ia["item_total_r"].round(3).to_numpy(),
               exact=ia["item_total_r"].to_numpy(), suppressed=small),
-        _rows(table=table, table_title=table_title, group=group, variable=ia["item"].tolist(),
+        make_rows(table=table, table_title=table_title, group=group, variable=ia["item"].tolist(),
               variable_label=labels, category="alpha_if_deleted", category_label="删除该题后的α系数",
               order=np.arange(3 + k, 3 + 2 * k), stat="alpha_if_deleted", n=n, base=n,
               base_label="全部题目均有效回答", value=ia["alpha_if_deleted"].round(3).to_numpy(),

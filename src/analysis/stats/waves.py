@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from analysis.stats.base import _rows
+from analysis.stats.base import make_rows
 
 # (table suffix, stat) pairs that are headline figures
 HEADLINES = (("flow", "valid"), ("_age", "mean"), ("_composition", "share"), ("_satisfaction", "top2"),
@@ -77,7 +77,7 @@ def wave_change(S_now: pd.DataFrame, S_before: pd.DataFrame, district: str,
                      .rename(lambda c: c[:-2]))
         label = r["category_label"] if r["category_label"] else r["variable_label"]
         stats_ = ["before", "now", "change", "p"]
-        parts.append(_rows(
+        parts.append(make_rows(
             table="wave_change", table_title=title, group=district, variable=r["variable"],
             variable_label=r["variable_label"], category=f"{r['table']}:{r['category']}:{r['stat']}",
             category_label=[f"{label}（{wave_before or '上一轮'}）", f"{label}（{wave_now or '本轮'}）",
@@ -88,4 +88,4 @@ def wave_change(S_now: pd.DataFrame, S_before: pd.DataFrame, district: str,
                                                round(p, 3) if not np.isnan(p) else np.nan],
             exact=[r["exact_b"], r["exact"], float(r["exact"]) - float(r["exact_b"]), p],
             suppressed=hidden))
-    return pd.concat(parts, ignore_index=True) if parts else _rows(table=[])
+    return pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])
