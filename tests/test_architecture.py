@@ -109,19 +109,20 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def _closed_path(graph, group: list[str]) -> list[str]:
-    """One circle through the group, for the message: a → b → … → a."""
+    """The shortest circle through the group's first module, for the message: a → b → … → a."""
     start, members = group[0], set(group)
-    path, seen = [start], {start}
-    while True:
-        nxt = sorted(w for w in graph[path[-1]] if w in members)
-        back = [w for w in nxt if w == start]
-        if back and len(path) > 1:
-            return path + [start]
-        fresh = [w for w in nxt if w not in seen]
-        if not fresh:
-            return path + [nxt[0]] if nxt else path
-        path.append(fresh[0])
-        seen.add(fresh[0])
+    came_from, queue = {start: None}, [start]
+    for v in queue:                              # breadth first, inside the group
+        for w in sorted(graph[v] & members):
+            if w == start:
+                path = [v]                       # back from v to start, then turned round
+                while came_from[path[-1]] is not None:
+                    path.append(came_from[path[-1]])
+                return [*reversed(path), start]
+            if w not in came_from:
+                came_from[w] = v
+                queue.append(w)
+    raise AssertionError(f"not a circle: {group}")
 
 
 def stage(module: str) -> str:
@@ -177,6 +178,9 @@ def test_the_checks_see_a_circle_and_a_wrong_direction():
     graph = {"analysis.stats.base": {"analysis.stats.compare"}, "analysis.stats.compare": {"analysis.stats.base"},
              "analysis.publish.charts": {"analysis.clean.wave"}, "analysis.clean.wave": set()}
     assert cycles(graph) == [["analysis.stats.base", "analysis.stats.compare", "analysis.stats.base"]]
+    ring = {"analysis.a": {"analysis.b"}, "analysis.b": {"analysis.c", "analysis.d"}, "analysis.c": {"analysis.a"},
+            "analysis.d": set()}
+    assert cycles(ring) == [["analysis.a", "analysis.b", "analysis.c", "analysis.a"]]
     assert not may_import("analysis.publish.charts", "analysis.clean.wave")
     assert not may_import("analysis.stats.base", "analysis.publish.charts")
     assert not may_import("analysis.read.ingest", "analysis.clean.table")
@@ -215,3 +219,14 @@ def test_the_flat_names_of_0_1_still_import_and_name_the_new_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "analysis.clean.wave" in out.stdout
+
+
+def test_a_chart_module_loads_no_office_writer():
+    """``analysis.publish`` re-exports its writers lazily: charts alone need neither python-docx nor
+    openpyxl (half a second of imports in every process that only draws)."""
+    import subprocess
+    import sys
+
+    code = "import sys, analysis.publish.charts; print(sorted({'docx', 'openpyxl'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -20,9 +20,3 @@ from analysis.config import NO_DISTRICT
 
 # value parsing lives in analysis.read.values; these names were importable from analysis.clean before
 from analysis.read.values import MULTI_SEP, parse_number, parse_seconds, split_multi
-
-__all__ = [
-    "CHANGE_COLUMNS", "EXCLUSION_COLUMNS", "MULTI_SEP", "NO_DISTRICT", "RULE_LABELS", "CleanResult", "Layout",
-    "Wave", "clean_table", "identify", "load_wave", "map_columns", "parse_number", "parse_seconds",
-    "prepare_wave", "split_multi",
-]

@@ -9,21 +9,25 @@
 :mod:`~analysis.publish.overview` writes the wave's overview page. Nothing here computes a
 statistic or reads raw or cleaned data.
 
-The writers are importable from here (they were ``analysis.publish`` before).
+The writers are importable from here (they were ``analysis.render`` before), loaded when first
+used, so that importing ``analysis.publish.charts`` does not load python-docx and openpyxl.
 """
 
-from analysis.publish.excel import write_tables_xlsx
-from analysis.publish.overview import LINKS, write_index_html
-from analysis.publish.page import (
-    NOTEBOOK_ONLY_TAG,
-    markdown_text,
-    show_paragraphs,
-    show_table,
-)
-from analysis.publish.tables import display_table, table_note
-from analysis.publish.word import SECTIONS, write_district_docx
+import importlib
 
-__all__ = [
-    "LINKS", "NOTEBOOK_ONLY_TAG", "SECTIONS", "display_table", "markdown_text", "show_paragraphs", "show_table",
-    "table_note", "write_district_docx", "write_index_html", "write_tables_xlsx",
-]
+_WRITERS = {  # name → the module of this package that defines it
+    "display_table": "tables", "table_note": "tables",
+    "NOTEBOOK_ONLY_TAG": "page", "markdown_text": "page", "show_paragraphs": "page", "show_table": "page",
+    "SECTIONS": "word", "write_district_docx": "word", "write_tables_xlsx": "excel",
+    "LINKS": "overview", "write_index_html": "overview",
+}
+
+
+def __getattr__(name: str):
+    if name in _WRITERS:
+        return getattr(importlib.import_module(f"{__name__}.{_WRITERS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WRITERS})

@@ -63,14 +63,3 @@ from analysis.stats.reliability import (
 from analysis.stats.suppression import published
 from analysis.stats.tableview import STAT_LABELS, view
 from analysis.stats.waves import change_p, wave_change
-
-__all__ = [
-    "ALL_BASE", "COLUMNS", "SHARE_DECIMALS", "STAT_LABELS", "VALID_BASE", "adjust", "by_district",
-    "change_p", "chi_square", "community_tables", "compare_counts", "compare_items", "composition",
-    "coverage", "cronbach_alpha", "crosstab", "district_stats", "district_vs_rest", "flow_table",
-    "group_tables", "index_items", "instrument_tables", "item_analysis", "key_drivers", "largest_remainder",
-    "likert", "lookup", "mann_whitney_counts", "mean_ci", "members_by_kind", "numeric_summary",
-    "ordinal_logit", "org_type_from_members", "org_types", "pooled_tables", "published", "rank_test",
-    "residents_vs_workers", "satisfaction_index", "shared_items", "sheet_totals", "subgroup_mask",
-    "subgroup_summary", "subgroup_tests", "view", "wave_change", "wave_flow", "wilson_ci",
-]
