@@ -79,9 +79,7 @@ class Wave:
     def districts(self) -> list[str]:
         """Districts that sent responses in any questionnaire, sorted; a district whose every
         response was excluded is listed too (its report says it has no valid responses)."""
-        from analysis.config import NO_DISTRICT
-
-        names: set[str] = set(self.flow.loc[self.flow["received"] > 0, "district"]) - {NO_DISTRICT} \
+        names: set[str] = set(self.flow.loc[self.flow["received"] > 0, "district"]) - {config.NO_DISTRICT} \
             if len(self.flow) else set()
         for instrument, df in self.frames.items():
             var = self.codebooks[instrument].role("district")

@@ -44,18 +44,18 @@ def org_types(df: pd.DataFrame, book: Codebook, group: str = "") -> pd.DataFrame
     n = counts.to_numpy()
     lo, hi = wilson_ci(n, base)
     rows = make_rows(table=table, table_title=title, group=group, variable="org_type_rule",
-                 variable_label="按党员人数应设的党组织类型", category=[str(c) for c in labels],
-                 category_label=list(labels.values()), order=np.arange(1, len(labels) + 1), stat="share",
-                 n=n, base=base, base_label="填报党员数的社区", value=largest_remainder(n),
-                 exact=n / base * 100 if base else np.nan, ci_low=np.round(lo, SHARE_DECIMALS),
-                 ci_high=np.round(hi, SHARE_DECIMALS))
+                     variable_label="按党员人数应设的党组织类型", category=[str(c) for c in labels],
+                     category_label=list(labels.values()), order=np.arange(1, len(labels) + 1), stat="share",
+                     n=n, base=base, base_label="填报党员数的社区", value=largest_remainder(n),
+                     exact=n / base * 100 if base else np.nan, ci_low=np.round(lo, SHARE_DECIMALS),
+                     ci_high=np.round(hi, SHARE_DECIMALS))
     reported = pd.to_numeric(df["org_type"], errors="coerce")
     both = rule.notna() & reported.notna() & (reported != config.PARTY_ORG_NONE) & (rule > 0)
     differ = int((rule[both] != reported[both]).sum())
     mism = make_rows(table=table, table_title=title, group=group, variable="org_type_mismatch",
-                 variable_label="实际类型与按人数应设类型不一致", category="", category_label="社区数",
-                 order=[len(labels) + 1], stat="count", n=differ, base=int(both.sum()),
-                 base_label="已建党组织且填报党员数的社区", value=differ, exact=differ)
+                     variable_label="实际类型与按人数应设类型不一致", category="", category_label="社区数",
+                     order=[len(labels) + 1], stat="count", n=differ, base=int(both.sum()),
+                     base_label="已建党组织且填报党员数的社区", value=differ, exact=differ)
     return pd.concat([rows, mism], ignore_index=True)
 
 
@@ -72,11 +72,11 @@ def coverage(df: pd.DataFrame, book: Codebook, group: str = "") -> pd.DataFrame:
         k, base = int(built(x).sum()), len(x)
         lo, hi = wilson_ci(np.array([k]), base)
         parts.append(make_rows(table=table, table_title=title, group=group, variable=var,
-                           variable_label=book.label(var), category="built", category_label=label,
-                           order=[order], stat="rate", n=k, base=base, base_label="填报社区数",
-                           value=round(k / base * 100, SHARE_DECIMALS) if base else np.nan,
-                           exact=k / base * 100 if base else np.nan,
-                           ci_low=round(float(lo[0]), SHARE_DECIMALS), ci_high=round(float(hi[0]), SHARE_DECIMALS)))
+                               variable_label=book.label(var), category="built", category_label=label,
+                               order=[order], stat="rate", n=k, base=base, base_label="填报社区数",
+                               value=round(k / base * 100, SHARE_DECIMALS) if base else np.nan,
+                               exact=k / base * 100 if base else np.nan,
+                               ci_low=round(float(lo[0]), SHARE_DECIMALS), ci_high=round(float(hi[0]), SHARE_DECIMALS)))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -91,10 +91,10 @@ def members_by_kind(df: pd.DataFrame, book: Codebook, group: str = "") -> pd.Dat
     sums = [float(pd.to_numeric(filled[k], errors="coerce").sum()) for k in kinds]
     exact = [s / total * 100 if total else np.nan for s in sums]
     return make_rows(table=table, table_title=title, group=group, variable=kinds,
-                 variable_label=[book.label(k) for k in kinds], category="", category_label="党员人数",
-                 order=np.arange(1, len(kinds) + 1), stat="member_share", n=[int(s) for s in sums],
-                 base=int(total), base_label="党员总数", value=[round(e, SHARE_DECIMALS) for e in exact],
-                 exact=exact)
+                     variable_label=[book.label(k) for k in kinds], category="", category_label="党员人数",
+                     order=np.arange(1, len(kinds) + 1), stat="member_share", n=[int(s) for s in sums],
+                     base=int(total), base_label="党员总数", value=[round(e, SHARE_DECIMALS) for e in exact],
+                     exact=exact)
 
 
 def community_tables(df: pd.DataFrame, book: Codebook, group: str = "") -> pd.DataFrame:

@@ -65,15 +65,15 @@ def _test_rows(res: dict, *, table, title, group, variable, label, order0: int, 
     values = [round(res["chi2"], 3), res["df"], round(res["p"], 3), round(res["cramers_v"], 3)]
     exact = [res["chi2"], res["df"], res["p"], res["cramers_v"]]
     rows = make_rows(table=table, table_title=title, group=group, variable=variable, variable_label=label,
-                 category="test", category_label=[STAT_LABELS[s] for s in stats_],
-                 order=np.arange(order0, order0 + 4), stat=stats_, n=n, base=n, base_label="检验样本",
-                 value=values, exact=exact)
+                     category="test", category_label=[STAT_LABELS[s] for s in stats_],
+                     order=np.arange(order0, order0 + 4), stat=stats_, n=n, base=n, base_label="检验样本",
+                     value=values, exact=exact)
     text = _warning(res)
     if text:
         rows = pd.concat([rows, make_rows(table=table, table_title=title, group=group, variable=variable,
-                                      variable_label=label, category="warning", category_label=text,
-                                      order=[order0 + 4], stat="warning", n=n, base=n,
-                                      base_label="检验样本")], ignore_index=True)
+                                          variable_label=label, category="warning", category_label=text,
+                                          order=[order0 + 4], stat="warning", n=n, base=n,
+                                          base_label="检验样本")], ignore_index=True)
     return rows
 
 
@@ -334,10 +334,10 @@ def subgroup_tests(df: pd.DataFrame, item: str, by: str, book: Codebook, group: 
     rt = rank_test([rows[item] for _, rows in split_by(df, by, book, group)])
     n = int(df[[by, item]].dropna().shape[0])
     extra = make_rows(table=table, table_title=out["table_title"].iloc[0], group=group,
-                  variable=f"{by}×{item}", variable_label=f"{book.label(by)}×{book.label(item)}",
-                  category="test", category_label=STAT_LABELS[rt["stat"]], order=[10, 11],
-                  stat=[rt["stat"], "p"], n=n, base=n, base_label="检验样本",
-                  value=[round(rt["value"], 1), round(rt["p"], 3)], exact=[rt["value"], rt["p"]])
+                      variable=f"{by}×{item}", variable_label=f"{book.label(by)}×{book.label(item)}",
+                      category="test", category_label=STAT_LABELS[rt["stat"]], order=[10, 11],
+                      stat=[rt["stat"], "p"], n=n, base=n, base_label="检验样本",
+                      value=[round(rt["value"], 1), round(rt["p"], 3)], exact=[rt["value"], rt["p"]])
     extra.loc[1, "category"] = "rank_test"
     extra.loc[1, "category_label"] = f"{STAT_LABELS[rt['stat']]}的p值"
     return pd.concat([out, extra], ignore_index=True)
@@ -377,29 +377,29 @@ def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r:
             answers.append((name, order, j, code, labels[code], int(cr[code] + cw[code]), nr, nw, two["p"],
                             bool(hidden[j])))
             parts.append(make_rows(table=table, table_title=title, group=group, variable=name,
-                               variable_label=book_r.label(name), category=str(code),
-                               category_label=labels[code], order=[order * 100 + j + 1], stat="diff",
-                               n=int(cr[code] + cw[code]), base=nr + nw, base_label="居民－社区工作者",
-                               value=round(d, SHARE_DECIMALS), exact=d,
-                               ci_low=round(lo, SHARE_DECIMALS), ci_high=round(hi, SHARE_DECIMALS),
-                               suppressed=bool(hidden[j])))
+                                   variable_label=book_r.label(name), category=str(code),
+                                   category_label=labels[code], order=[order * 100 + j + 1], stat="diff",
+                                   n=int(cr[code] + cw[code]), base=nr + nw, base_label="居民－社区工作者",
+                                   value=round(d, SHARE_DECIMALS), exact=d,
+                                   ci_low=round(lo, SHARE_DECIMALS), ci_high=round(hi, SHARE_DECIMALS),
+                                   suppressed=bool(hidden[j])))
         res = chi_square(np.vstack([cr.to_numpy(), cw.to_numpy()]))
         tests.append((name, order, res))
     for (name, order, j, code, label, n, nr, nw, p, hide), padj in zip(answers, adjust([a[-2] for a in answers])):
         parts.append(make_rows(table=table, table_title=title, group=group, variable=name,
-                           variable_label=book_r.label(name), category=str(code),
-                           category_label=[f"{label}：p值", f"{label}：校正后p值（Holm）"],
-                           order=[order * 100 + 20 + j, order * 100 + 40 + j], stat=["p", "p_adj"],
-                           n=n, base=nr + nw, base_label="检验样本", value=[round(p, 3), round(padj, 3)],
-                           exact=[p, padj], suppressed=hide))
+                               variable_label=book_r.label(name), category=str(code),
+                               category_label=[f"{label}：p值", f"{label}：校正后p值（Holm）"],
+                               order=[order * 100 + 20 + j, order * 100 + 40 + j], stat=["p", "p_adj"],
+                               n=n, base=nr + nw, base_label="检验样本", value=[round(p, 3), round(padj, 3)],
+                               exact=[p, padj], suppressed=hide))
     p_adj = adjust([r["p"] for _, _, r in tests])
     for (name, order, res), padj in zip(tests, p_adj):
         rows = _test_rows(res, table=table, title=title, group=group, variable=name,
                           label=book_r.label(name), order0=order * 100 + 50, n=res["n"])
         rows = pd.concat([rows, make_rows(table=table, table_title=title, group=group, variable=name,
-                                      variable_label=book_r.label(name), category="test",
-                                      category_label=STAT_LABELS["p_adj"], order=[order * 100 + 60],
-                                      stat="p_adj", n=res["n"], base=res["n"], base_label="检验样本",
-                                      value=round(padj, 3), exact=padj)], ignore_index=True)
+                                          variable_label=book_r.label(name), category="test",
+                                          category_label=STAT_LABELS["p_adj"], order=[order * 100 + 60],
+                                          stat="p_adj", n=res["n"], base=res["n"], base_label="检验样本",
+                                          value=round(padj, 3), exact=padj)], ignore_index=True)
         parts.append(rows)
     return pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])

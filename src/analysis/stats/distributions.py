@@ -59,11 +59,11 @@ def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = ""
     lo, hi = wilson_ci(n, total)
     hidden = suppression.distribution(n, total, min_cell, exempt_base)
     return make_rows(table=table, table_title=table_title, group=group, variable=variable,
-                 variable_label=book.label(variable), category=[str(c) for c in labels],
-                 category_label=list(labels.values()), order=np.arange(1, len(labels) + 1),
-                 stat="share", n=n, base=total, base_label=VALID_BASE if base == "valid" else ALL_BASE,
-                 value=pct, exact=exact, ci_low=np.round(lo, SHARE_DECIMALS),
-                 ci_high=np.round(hi, SHARE_DECIMALS), suppressed=hidden)
+                     variable_label=book.label(variable), category=[str(c) for c in labels],
+                     category_label=list(labels.values()), order=np.arange(1, len(labels) + 1),
+                     stat="share", n=n, base=total, base_label=VALID_BASE if base == "valid" else ALL_BASE,
+                     value=pct, exact=exact, ci_low=np.round(lo, SHARE_DECIMALS),
+                     ci_high=np.round(hi, SHARE_DECIMALS), suppressed=hidden)
 
 
 def numeric_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str = "", table: str = "",
@@ -76,11 +76,11 @@ def numeric_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str 
     m, lo, hi = mean_ci(x)
     med = float(x.median()) if len(x) else np.nan
     return make_rows(table=table, table_title=table_title, group=group, variable=variable,
-                 variable_label=book.label(variable), category=category, category_label=category_label,
-                 order=[1, 2], stat=["mean", "median"], n=len(x), base=len(x), base_label=VALID_BASE,
-                 value=[round(m, decimals), round(med, decimals)], exact=[m, med],
-                 ci_low=[round(lo, decimals), np.nan], ci_high=[round(hi, decimals), np.nan],
-                 suppressed=len(x) < config.MIN_CELL)
+                     variable_label=book.label(variable), category=category, category_label=category_label,
+                     order=[1, 2], stat=["mean", "median"], n=len(x), base=len(x), base_label=VALID_BASE,
+                     value=[round(m, decimals), round(med, decimals)], exact=[m, med],
+                     ci_low=[round(lo, decimals), np.nan], ci_high=[round(hi, decimals), np.nan],
+                     suppressed=len(x) < config.MIN_CELL)
 
 
 def subgroup_mask(df: pd.DataFrame, condition: str) -> pd.Series:
@@ -138,16 +138,16 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: 
     hide_bottom = suppression.summaries(order, hidden, bottom_box)[1]
     small = base < config.MIN_CELL
     summary = make_rows(table=table, table_title=table_title, group=group, variable=item,
-                    variable_label=var.label, category=["", "top2", "net"],
-                    category_label=["平均分", top_label, "净满意度（满意率－不满意率）"],
-                    order=[len(order) + 1, len(order) + 2, len(order) + 3], stat=["mean", "top2", "net"],
-                    n=[base, top_n, base], base=base, base_label=VALID_BASE,
-                    value=[round(m, 2), round(top_n / base * 100, SHARE_DECIMALS) if base else np.nan,
+                        variable_label=var.label, category=["", "top2", "net"],
+                        category_label=["平均分", top_label, "净满意度（满意率－不满意率）"],
+                        order=[len(order) + 1, len(order) + 2, len(order) + 3], stat=["mean", "top2", "net"],
+                        n=[base, top_n, base], base=base, base_label=VALID_BASE,
+                        value=[round(m, 2), round(top_n / base * 100, SHARE_DECIMALS) if base else np.nan,
                            round(net, SHARE_DECIMALS)],
-                    exact=[m, top_n / base * 100 if base else np.nan, net],
-                    ci_low=[round(lo, 2), round(float(tlo[0]), SHARE_DECIMALS), np.nan],
-                    ci_high=[round(hi, 2), round(float(thi[0]), SHARE_DECIMALS), np.nan],
-                    suppressed=[small or hide_mean, small or hide_top, small or hide_top or hide_bottom])
+                        exact=[m, top_n / base * 100 if base else np.nan, net],
+                        ci_low=[round(lo, 2), round(float(tlo[0]), SHARE_DECIMALS), np.nan],
+                        ci_high=[round(hi, 2), round(float(thi[0]), SHARE_DECIMALS), np.nan],
+                        suppressed=[small or hide_mean, small or hide_top, small or hide_top or hide_bottom])
     return pd.concat([shares, summary], ignore_index=True)
 
 
@@ -159,7 +159,7 @@ def sheet_totals(df: pd.DataFrame, book: Codebook, group: str) -> pd.DataFrame:
     totals = [float(pd.to_numeric(df[v.name], errors="coerce").sum()) for v in nums]
     answered = [int(df[v.name].notna().sum()) for v in nums]
     return make_rows(table=f"{book.instrument}_totals", table_title=f"{book.title}合计", group=group,
-                 variable=[v.name for v in nums], variable_label=[v.label for v in nums],
-                 category="", category_label=[v.unit for v in nums],
-                 order=np.arange(1, len(nums) + 1), stat="total", n=answered, base=len(df),
-                 base_label="填报社区数", value=totals, exact=totals)
+                     variable=[v.name for v in nums], variable_label=[v.label for v in nums],
+                     category="", category_label=[v.unit for v in nums],
+                     order=np.arange(1, len(nums) + 1), stat="total", n=answered, base=len(df),
+                     base_label="填报社区数", value=totals, exact=totals)

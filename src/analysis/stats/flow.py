@@ -25,10 +25,10 @@ def flow_table(flow: pd.DataFrame, books: dict[str, Codebook], district: str) ->
         labels = ["收到答卷", *[f"剔除：{RULE_LABELS[x]}" for x in rules], "有效答卷"]
         values = [r["received"], *[r[f"excluded_{x}"] for x in rules], r["valid"]]
         parts.append(make_rows(table="flow", table_title="样本流向", group=district,
-                           variable=r["instrument"], variable_label=book.title, category=cats,
-                           category_label=labels, order=np.arange(1, len(cats) + 1),
-                           stat=[c.split(":")[0] for c in cats], n=values, base=int(r["received"]),
-                           base_label="收到答卷", value=values, exact=values))
+                               variable=r["instrument"], variable_label=book.title, category=cats,
+                               category_label=labels, order=np.arange(1, len(cats) + 1),
+                               stat=[c.split(":")[0] for c in cats], n=values, base=int(r["received"]),
+                               base_label="收到答卷", value=values, exact=values))
     return pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])
 
 

@@ -77,25 +77,25 @@ def satisfaction_index(df: pd.DataFrame, book: Codebook, group: str = "", items:
     alpha = cronbach_alpha(X)
     small = n < config.MIN_CELL
     head = make_rows(table=table, table_title=table_title, group=group, variable="index",
-                 variable_label="满意度指数（0～100）", category=["", "alpha"],
-                 category_label=["平均值", "克朗巴哈α系数"], order=[1, 2], stat=["mean", "alpha"],
-                 n=n, base=n, base_label="全部题目均有效回答",
-                 value=[round(m, 1), round(alpha, 3)], exact=[m, alpha],
-                 ci_low=[round(lo, 1), np.nan], ci_high=[round(hi, 1), np.nan], suppressed=small)
+                     variable_label="满意度指数（0～100）", category=["", "alpha"],
+                     category_label=["平均值", "克朗巴哈α系数"], order=[1, 2], stat=["mean", "alpha"],
+                     n=n, base=n, base_label="全部题目均有效回答",
+                     value=[round(m, 1), round(alpha, 3)], exact=[m, alpha],
+                     ci_low=[round(lo, 1), np.nan], ci_high=[round(hi, 1), np.nan], suppressed=small)
     ia = item_analysis(X)
     labels = [book.label(i) for i in ia["item"]]
     k = len(ia)
     per_item = pd.concat([
         make_rows(table=table, table_title=table_title, group=group, variable=ia["item"].tolist(),
-              variable_label=labels, category="item_total_r", category_label="校正的项目与总分相关",
-              order=np.arange(3, 3 + k), stat="item_total_r", n=n, base=n,
-              base_label="全部题目均有效回答", value=ia["item_total_r"].round(3).to_numpy(),
-              exact=ia["item_total_r"].to_numpy(), suppressed=small),
+                  variable_label=labels, category="item_total_r", category_label="校正的项目与总分相关",
+                  order=np.arange(3, 3 + k), stat="item_total_r", n=n, base=n,
+                  base_label="全部题目均有效回答", value=ia["item_total_r"].round(3).to_numpy(),
+                  exact=ia["item_total_r"].to_numpy(), suppressed=small),
         make_rows(table=table, table_title=table_title, group=group, variable=ia["item"].tolist(),
-              variable_label=labels, category="alpha_if_deleted", category_label="删除该题后的α系数",
-              order=np.arange(3 + k, 3 + 2 * k), stat="alpha_if_deleted", n=n, base=n,
-              base_label="全部题目均有效回答", value=ia["alpha_if_deleted"].round(3).to_numpy(),
-              exact=ia["alpha_if_deleted"].to_numpy(), suppressed=small),
+                  variable_label=labels, category="alpha_if_deleted", category_label="删除该题后的α系数",
+                  order=np.arange(3 + k, 3 + 2 * k), stat="alpha_if_deleted", n=n, base=n,
+                  base_label="全部题目均有效回答", value=ia["alpha_if_deleted"].round(3).to_numpy(),
+                  exact=ia["alpha_if_deleted"].to_numpy(), suppressed=small),
     ], ignore_index=True)
     return pd.concat([head, per_item], ignore_index=True)
 
