@@ -42,6 +42,7 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
+import analysis
 from analysis import config
 from analysis.fileio import (
     make_temp_dir,
@@ -85,7 +86,7 @@ def _package_version() -> str:
         version = metadata.version(PACKAGE)
     except metadata.PackageNotFoundError:
         version = "unknown"
-    return f"{version}+{source_hash(Path(__file__).resolve().parents[1])}"   # all of analysis/, not run/
+    return f"{version}+{source_hash(Path(analysis.__file__).resolve().parent)}"   # the whole package
 
 
 def source_hash(package_dir: Path) -> str:
