@@ -22,6 +22,7 @@ DEFAULT_WAVE = "2026"
 DEFAULT_DISTRICT = "桥东区"
 POOLED_GROUP = "全部区县"        # label of the all-districts comparison group
 NO_DISTRICT = "（未填区县）"     # the district of a questionnaire whose 区县 answer is empty
+WHOLE_SAMPLE = "全部样本"       # the one reporting unit of a wave whose questionnaires have no unit question
 SAMPLE_NOTE = "示例数据"         # printed on every output built from the bundled synthetic sample
 MIN_CELL = 5                     # published cells with fewer respondents are suppressed (policy: analysis.stats.suppression)
 

@@ -87,6 +87,16 @@ class Wave:
                 names |= set(df[var].dropna().astype(str))
         return sorted(names)
 
+    def rows(self, instrument: str, unit: str) -> pd.DataFrame:
+        """The valid responses of one questionnaire from one reporting unit (a district, a school …);
+        every response when the questionnaire has no unit question and ``unit`` is
+        ``config.WHOLE_SAMPLE``. Empty (same columns) when the unit sent none of this kind."""
+        df = self.frames[instrument]
+        var = self.codebooks[instrument].role("district")
+        if var is None or var not in df:
+            return df if unit == config.WHOLE_SAMPLE else df.iloc[:0]
+        return df[df[var].astype("string") == unit]
+
     def labelled(self, instrument: str) -> pd.DataFrame:
         """A questionnaire's valid responses with Chinese answer labels (ordered categories) in place
         of codes, for crosstabs and charts in a notebook: ``pd.crosstab(df.post, df.edu2)``."""
