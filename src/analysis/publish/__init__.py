@@ -3,6 +3,8 @@
 :mod:`~analysis.publish.tables` turns stats rows into the human table that the notebook
 (:mod:`~analysis.publish.page`), the Word report (:mod:`~analysis.publish.word`, tables by
 :mod:`~analysis.publish.wordtable`) and the workbook (:mod:`~analysis.publish.excel`) all print;
+:mod:`~analysis.publish.plan` reads from the codebooks what a report shows,
+:mod:`~analysis.publish.sections` shows it section by section and records it for Word,
 :mod:`~analysis.publish.charts` draws, :mod:`~analysis.publish.narrative` writes the sentences,
 :mod:`~analysis.publish.report` places a district's folder and its ``stats.json``,
 :mod:`~analysis.publish.notebook_html` turns the executed notebook into ``report.html`` and
@@ -18,7 +20,8 @@ import importlib
 _WRITERS = {  # name → the module of this package that defines it
     "display_table": "tables", "table_note": "tables",
     "NOTEBOOK_ONLY_TAG": "page", "markdown_text": "page", "show_paragraphs": "page", "show_table": "page",
-    "SECTIONS": "word", "write_district_docx": "word", "write_tables_xlsx": "excel",
+    "write_report_docx": "word", "write_tables_xlsx": "excel", "DistrictReport": "sections",
+    "wave_plan": "plan", "headlines": "plan",
     "LINKS": "overview", "write_index_html": "overview",
 }
 

@@ -136,17 +136,16 @@ def _variable_rows(rows: pd.DataFrame, variable: str, stat: str) -> pd.DataFrame
     return out.sort_values("order", kind="stable")
 
 
-_INSTRUMENT_WORDS = {"worker": "社区工作者问卷", "resident": "居民问卷", "community": "社区统计表"}
-
-
-def _what(table: str) -> str:
-    return _INSTRUMENT_WORDS[table.split("_")[0]]
+def _what(S: pd.DataFrame, table: str) -> str:
+    """What a table is about, as its title says (for a placeholder's sentence)."""
+    titles = S.loc[S["table"] == table, "table_title"]
+    return str(titles.iloc[0]) if len(titles) else table
 
 
 def _no_rows_for_district(S: pd.DataFrame, table: str, group: str) -> bool:
-    """A questionnaire's table the district has no valid answers for (a placeholder figure), as
-    opposed to a table name that does not exist (a SurveyError from ``_select``)."""
-    return table.split("_")[0] in _INSTRUMENT_WORDS and S[(S["table"] == table) & (S["group"] == group)].empty
+    """A table other groups have and this one has not (no valid answers of that kind: a placeholder
+    figure), as opposed to a table name that does not exist (a SurveyError from ``_select``)."""
+    return bool((S["table"] == table).any()) and S[(S["table"] == table) & (S["group"] == group)].empty
 
 
 def _fmt_percent(value: float) -> str:
@@ -202,16 +201,23 @@ def _clean_axes(ax) -> None:
 # ---------------------------------------------------------------- composition
 
 def composition_bars(S: pd.DataFrame, table: str, variables: list[str], group: str, *,
-                     source: str = "", title: str | None = None) -> Figure:
-    """Small multiples of horizontal bars, one panel per variable, each bar labelled “12.8%”.
+                     source: str = "", title: str | None = None, stat: str = "share",
+                     sort: bool = False) -> Figure:
+    """Small multiples of horizontal bars, one panel per variable, each bar labelled “12.8%”:
+    the ``stat`` rows (``share``; a multi-select's ``case_share``), in option order or, with
+    ``sort``, largest first.
 
     Suppressed cells get no bar (never a bar of 0) and the mark “—（样本过少）”. A district
     without rows in ``table`` (no valid questionnaire of that kind) gets ``no_data_figure``.
     """
     if _no_rows_for_district(S, table, group):
-        return no_data_figure(group, _what(table))
+        return no_data_figure(group, _what(S, table))
     rows = _select(S, table, group)
-    panels = [_variable_rows(rows, v, "share") for v in variables]
+    panels = [_variable_rows(rows, v, stat) for v in variables]
+    if sort:
+        panels = [p.assign(_k=p["value"].where(~p["suppressed"].astype(bool), -np.inf))
+                  .sort_values(["_k", "order"], ascending=[False, True], kind="stable").drop(columns="_k")
+                  for p in panels]
     ncols = 1 if len(panels) <= 2 else 2
     grid_rows = [panels[i:i + ncols] for i in range(0, len(panels), ncols)]
     heights = [max(len(p) for p in row) for row in grid_rows]
@@ -259,7 +265,7 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
     without rows in ``table`` gets ``no_data_figure``.
     """
     if _no_rows_for_district(S, table, group):
-        return no_data_figure(group, _what(table))
+        return no_data_figure(group, _what(S, table))
     rows, items, shares = _items_by(S, table, group, "top2", "满意率（top2）数据，不能画满意度图",
                                     "换用五级量表的满意度统计表。")
     categories = (shares.drop_duplicates("category").set_index("category")
@@ -340,8 +346,8 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     the answer for ``stat="share"``. ``highlight`` (the report's district) is drawn in the accent
     colour, its name in that colour too.
     """
-    if table.split("_")[0] in _INSTRUMENT_WORDS and not (S_all["table"] == table).any():
-        return no_data_figure("", "", f"各区县都没有{_what(table)}的有效回答，本图从略。")
+    if S_all.empty or not (S_all["table"] == table).any():   # no unit has valid answers of that kind
+        return no_data_figure("", "", "没有可比较的有效回答，本图从略。")
     rows = _select(S_all, table)
     scale_item = bool(((rows["variable"] == variable) & (rows["stat"] == "top2")).any())
     rows = rows[(rows["variable"] == variable) & (rows["stat"] == stat)]
@@ -473,9 +479,15 @@ def _draw_dot(ax, yi: int, row: pd.Series, label: str, span: tuple[float, float]
 
 # ---------------------------------------------------------------- diverging Likert bars
 
-DIVERGING_LEFT = ["2", "1"]            # 不太满意, 很不满意: left of zero, outward
-DIVERGING_RIGHT = ["4", "5"]           # 比较满意, 非常满意: right of zero, outward
-NEUTRAL = "3"                          # 一般: centred on zero
+def diverging_sides(codes: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """A scale's answers split for a diverging bar (higher codes are the better answers): the lower
+    half left of zero from the middle outward, the middle answer of an odd scale centred on zero,
+    the upper half right of zero outward. Five points: (["2", "1"], "3", ["4", "5"]); four:
+    (["2", "1"], None, ["3", "4"]); seven: (["3", "2", "1"], "4", ["5", "6", "7"])."""
+    ordered = sorted(codes, key=lambda c: float(c))
+    half = len(ordered) // 2
+    neutral = ordered[half] if len(ordered) % 2 else None
+    return ordered[:half][::-1], neutral, ordered[len(ordered) - half:]
 
 
 def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
@@ -488,21 +500,25 @@ def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
     that side and the caption says why. A district without rows in ``table`` gets ``no_data_figure``.
     """
     if _no_rows_for_district(S, table, group):
-        return no_data_figure(group, _what(table))
+        return no_data_figure(group, _what(S, table))
     rows, items, shares = _items_by(S, table, group, "net", "净满意度（net）数据，不能画分向满意度图",
                                     "用 analysis.stats.likert 重新生成该表（它给出 net 行）。")
     labels = shares.drop_duplicates("category").set_index("category")["category_label"]
-    palette = list(sns.color_palette("RdBu", 5))       # red (很不满意) … blue (非常满意)
-    colors = {"1": palette[0], "2": palette[1], NEUTRAL: (0.80, 0.80, 0.80), "4": palette[3],
-              "5": palette[4]}
+    left, neutral, right = diverging_sides([str(c) for c in labels.index])
+    palette = list(sns.color_palette("RdBu", 2 * len(left) + 1))   # red (worst) … blue (best)
+    colors = {c: palette[i] for i, c in enumerate(left[::-1])}
+    colors.update({c: palette[len(left) + 1 + i] for i, c in enumerate(right)})
+    if neutral is not None:
+        colors[neutral] = (0.80, 0.80, 0.80)
+    sides = (left, neutral, right)
 
     fig = _new_figure(0.36 * len(items) + 1.8)
     ax = fig.subplots()
     any_suppressed, reach = False, [10.0, 10.0]
     for yi, (_, item) in enumerate(items.iterrows()):
         cells = shares[shares["variable"] == item["variable"]].set_index("category")
-        left, right, hidden = _draw_diverging_row(ax, yi, cells, colors)
-        reach = [max(reach[0], left), max(reach[1], right)]
+        to_left, to_right, hidden = _draw_diverging_row(ax, yi, cells, colors, sides)
+        reach = [max(reach[0], to_left), max(reach[1], to_right)]
         any_suppressed |= hidden
     left_end = float(np.ceil(reach[0] / 10 + 0.3) * 10)       # each side as far as it reaches,
     limit = float(np.ceil(reach[1] / 10 + 0.3) * 10)          # with a little air
@@ -516,14 +532,14 @@ def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
     _symmetric_ticks(ax, left_end, limit)
     ax.set_yticks(range(len(items)), list(items["variable_label"]))
     ax.set_ylim(len(items) - 0.5, -0.5)
-    ax.set_xlabel("占比（%）：左为不满意，中间为一般，右为满意")
+    ax.set_xlabel("占比（%）：左为负面评价，" + ("中间为中立，" if neutral is not None else "") + "右为正面评价")
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax, left=True)
     ax.tick_params(axis="y", length=0)
-    order = ["1", "2", NEUTRAL, "4", "5"]
+    order = [*left[::-1], *([neutral] if neutral is not None else []), *right]
     handles = [matplotlib.patches.Patch(color=colors[c], label=str(labels.get(c, "")))
                for c in order]
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=5,
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(order), 7),
               frameon=False, handlelength=1.2, columnspacing=1.6)
     _title(fig, title, f"{group}{rows['table_title'].iloc[0]}（按净满意度排序）")
     base = _base_text(items)
@@ -539,23 +555,25 @@ def _symmetric_ticks(ax, left: float, right: float) -> None:
     ax.set_xticks(ticks, [f"{abs(t):.0f}" for t in ticks])
 
 
-def _draw_diverging_row(ax, yi: int, cells: pd.DataFrame, colors) -> tuple[float, float, bool]:
+def _draw_diverging_row(ax, yi: int, cells: pd.DataFrame, colors, sides) -> tuple[float, float, bool]:
     """One item's segments; return how far it reaches left and right and whether any is hidden."""
+    left_codes, neutral_code, right_codes = sides
     def known(code):
         if code not in cells.index or bool(cells.loc[code, "suppressed"]):
             return None
         return float(cells.loc[code, "value"])
 
     hidden = any(bool(cells.loc[c, "suppressed"]) for c in cells.index
-                 if c in (NEUTRAL, *DIVERGING_LEFT, *DIVERGING_RIGHT))
-    neutral = known(NEUTRAL)
+                 if c in (neutral_code, *left_codes, *right_codes))
+    neutral = known(neutral_code) if neutral_code is not None else None
     half = neutral / 2 if neutral is not None else 0.0
     if neutral is not None:
-        _segment(ax, yi, -half, neutral, colors[NEUTRAL], dark=False)
-    else:
+        _segment(ax, yi, -half, neutral, colors[neutral_code], dark=False)
+    elif neutral_code is not None:
         ax.text(0, yi, "—", ha="center", va="center", color=CAPTION_COLOR)
     ends = []
-    for codes, sign in ((DIVERGING_LEFT, -1), (DIVERGING_RIGHT, 1)):
+    outer = {left_codes[-1], right_codes[-1]} if left_codes else set()
+    for codes, sign in ((left_codes, -1), (right_codes, 1)):
         edge, side_hidden = half, False
         for code in codes:                         # from zero outward
             value = known(code)
@@ -563,7 +581,7 @@ def _draw_diverging_row(ax, yi: int, cells: pd.DataFrame, colors) -> tuple[float
                 side_hidden |= code in cells.index
                 continue
             start = edge if sign > 0 else -edge - value
-            _segment(ax, yi, start, value, colors[code], dark=code in ("1", "5"))
+            _segment(ax, yi, start, value, colors[code], dark=code in outer)
             edge += value
         if side_hidden:
             ax.text(sign * (edge + 1.0), yi, "—", va="center", ha="left" if sign > 0 else "right",
@@ -583,21 +601,23 @@ def _segment(ax, yi: int, left: float, width: float, color, dark: bool) -> None:
 # ---------------------------------------------------------------- age pyramid
 
 def age_pyramid(S: pd.DataFrame, table: str, group: str, *, source: str = "",
-                title: str | None = None) -> Figure:
+                title: str | None = None, variable: str | None = None) -> Figure:
     """Gender × age band as a pyramid: the first gender left, the second right, the youngest band
     at the bottom; each bar is the band's share within its gender (the crosstab rows of
     ``stats.district_stats``, groups “桥东区·男”, “桥东区·女”), labelled with its published value.
 
     A suppressed cell gets a hatched, outlined stub with “—” instead of a bar, never a bar of 0.
     """
-    if table.split("_")[0] not in _INSTRUMENT_WORDS:
-        raise SurveyError(f"统计表中没有表 {table}", fix="检查表名（如 worker_gender_age）。")
+    if not (S["table"] == table).any():
+        raise SurveyError(f"统计表中没有表 {table}", fix="检查表名（按性别的分组表，如 <问卷>_by_<性别变量>）。")
     rows = S[(S["table"] == table) & S["group"].astype(str).str.startswith(f"{group}·")
              & (S["stat"] == "share")]
+    if variable is not None:
+        rows = rows[rows["variable"] == variable]
     sides = list(dict.fromkeys(rows["group"]))
     if len(sides) != 2:
         if S[(S["table"] == table) & (S["group"] == group)].empty and not len(sides):
-            return no_data_figure(group, _what(table))     # no valid questionnaire of that kind
+            return no_data_figure(group, _what(S, table))     # no valid questionnaire of that kind
         raise SurveyError(f"表 {table} 中{group}的性别分组不是两组（{'、'.join(sides) or '没有'}），"
                           "不能画年龄金字塔", fix="年龄金字塔需要按性别（两类）分组的年龄段分布。")
     panels = [rows[rows["group"] == g].sort_values("order", kind="stable") for g in sides]
@@ -648,8 +668,7 @@ def age_pyramid(S: pd.DataFrame, table: str, group: str, *, source: str = "",
 SIGNIFICANT_MARK = "＊"
 
 
-def wave_change_chart(S: pd.DataFrame, group: str, table: str = "resident_satisfaction",
-                      stat: str = "top2", *, source: str = "", title: str | None = None) -> Figure:
+def wave_change_chart(S: pd.DataFrame, group: str, table: str, stat: str = "top2", *, source: str = "", title: str | None = None) -> Figure:
     """Dumbbells from the earlier wave (open circle) to this one (filled, with an arrow), one per
     headline figure of ``table`` and ``stat`` in the ``wave_change`` rows of ``analysis.stats.waves``.
 

@@ -30,25 +30,34 @@ def _count(row: pd.Series | None) -> str:
     return DASH if row is None else str(int(row["value"]))
 
 
-def _summary(S: pd.DataFrame, group: str) -> dict:
-    """The overview's figures for one group. Sample sizes are the ``valid`` rows of the flow
-    table, whose ``variable`` names the questionnaire (``worker``, ``resident``)."""
-    satisfaction = published_row(S, group, "resident_satisfaction", "sat_overall", "top2")
-    return {
-        "workers": _count(published_row(S, group, "flow", "worker", "valid")),
-        "residents": _count(published_row(S, group, "flow", "resident", "valid")),
-        "full_time": _percent(published_row(S, group, "worker_composition", "employment", "share", "1")),
-        "young": _percent(published_row(S, group, "worker_composition", "age_band", "share", "1")),
-        "college": _percent(published_row(S, group, "worker_composition", "edu2", "share", "2")),
-        "satisfaction": _percent(satisfaction, with_ci=True),
-        "sort": None if satisfaction is None else float(satisfaction["value"]),
-        "top_label": None if satisfaction is None else str(satisfaction["category_label"]),
-    }
+def _summary(S: pd.DataFrame, group: str, headlines: list[dict]) -> dict:
+    """The overview's figures for one group, as the report plan's headlines name them
+    (``publish.plan.headlines``, carried in ``stats.json``): sample sizes from the flow table,
+    declared indicators, and the ranking figure with its interval."""
+    cells, sort, top_label = [], None, None
+    for h in headlines:
+        row = published_row(S, group, h["table"], h["variable"], h["stat"] or _first_stat(S, group, h),
+                            h.get("category"))
+        if h["table"] == "flow":
+            cells.append(_count(row))
+        elif h["percent"]:
+            cells.append(_percent(row, with_ci=h["rank"]))
+        else:
+            cells.append(DASH if row is None else f"{row['value']:g}")
+        if h["rank"] and row is not None:
+            sort, top_label = float(row["value"]), str(row["category_label"])
+    return {"cells": cells, "sort": sort, "top_label": top_label}
 
 
-def _unassigned_line(S: pd.DataFrame) -> str:
+def _first_stat(S: pd.DataFrame, group: str, h: dict) -> str:
+    rows = S[(S["group"] == group) & (S["table"] == h["table"]) & (S["variable"] == h["variable"])]
+    return str(rows["stat"].iloc[0]) if len(rows) else ""
+
+
+def _unassigned_line(S: pd.DataFrame, unit_label: str = "") -> str:
     """“另有未填所在区县的问卷：居民问卷收到3份、有效2份…” from the ``（未填区县）`` flow rows."""
     rows = S[(S["table"] == "flow") & (S["group"] == NO_DISTRICT)]
+    unit = unit_label or "区县"
     parts = []
     for _, r in rows.groupby("variable", sort=True):
         got = {stat: int(v["value"].iloc[0]) for stat, v in r.groupby("stat")
@@ -57,7 +66,7 @@ def _unassigned_line(S: pd.DataFrame) -> str:
                      f"有效{got.get('valid', 0)}份")
     if not parts:
         return ""
-    return (f"另有未填所在区县的问卷（{NO_DISTRICT}）：{'；'.join(parts)}。"
+    return (f"另有未填写{unit}的问卷（{NO_DISTRICT}）：{'；'.join(parts)}。"
             f"这些问卷不单独成报告，有效问卷计入“{POOLED_GROUP}”一行。")
 
 
@@ -77,8 +86,6 @@ figure { margin: 2em 0 0; }
 figure img { width: 100%; max-width: 60em; height: auto; display: block; }
 figcaption { color: #555; font-size: .9em; margin-top: .3em; }
 """
-INDEX_HEADERS = ["排名", "区县", "工作者样本量", "居民样本量", "专职占比", "35岁以下占比",
-                 "大专及以上占比", "居民总体满意率（95%置信区间）", "报告"]
 LINKS = [("report.html", "网页报告"), ("report.docx", "Word报告"), ("tables.xlsx", "统计表")]
 
 
@@ -106,22 +113,30 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
     overall satisfaction, with relative links to the district's reports that exist."""
     wave_dir = Path(wave_dir)
     entries, pooled, synthetic, unassigned = [], None, False, ""
+    headlines: list[dict] | None = None
+    unit_label, wave_title = "区县", f"{wave}年调研"
     charted: list[pd.DataFrame] = []
     for stats_path in sorted(wave_dir.glob("*/stats.json")):
         meta, S = _read_stats(stats_path)
+        if headlines is None:
+            headlines = list(meta.get("headlines", []))
+            unit_label = meta.get("unit_label") or unit_label
+            wave_title = meta.get("title") or wave_title
         synthetic |= bool(meta.get("synthetic"))
-        entries.append((meta["district"], stats_path.parent, _summary(S, meta["district"])))
+        entries.append((meta["district"], stats_path.parent, _summary(S, meta["district"], headlines)))
         charted.append(S[S["group"] == meta["district"]])
         if pooled is None and (S["group"] == POOLED_GROUP).any():
-            pooled = _summary(S, POOLED_GROUP)
-            unassigned = _unassigned_line(S)
+            pooled = _summary(S, POOLED_GROUP, headlines)
+            unassigned = _unassigned_line(S, unit_label)
             charted.append(S[S["group"] == POOLED_GROUP])
+    headlines = headlines or []
     ranks = _ranks([summary["sort"] for _, _, summary in entries])
     ranked = sorted(zip(ranks, entries), key=lambda item: (
         item[1][2]["sort"] is None, -(item[1][2]["sort"] or 0), item[1][0]))
-    body = [_row_html([rank, district] + _figures(summary), _links(folder))
+    body = [_row_html([rank, district] + summary["cells"], _links(folder))
             for rank, (district, folder, summary) in ranked]
-    title = f"{wave}年社区调研 · 各区县报告总览"
+    headers = ["排名", unit_label, *(h["header"] for h in headlines), "报告"]
+    title = f"{wave_title} · 各{unit_label}报告总览"
     page = [
         "<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
         f"<title>{html.escape(title)}</title>", f"<style>{INDEX_CSS}</style>", "</head>",
@@ -130,17 +145,17 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
     if synthetic:
         page.append(f'<p class="banner">{SAMPLE_NOTE}：本页各项数据由合成数据生成，仅用于演示。</p>')
     page += ["<table>", "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>"
-                                                 for h in INDEX_HEADERS) + "</tr></thead>",
+                                                 for h in headers) + "</tr></thead>",
              "<tbody>", *body, "</tbody>"]
     if pooled is not None:
-        page += ["<tfoot>", _row_html(["", POOLED_GROUP] + _figures(pooled), ""), "</tfoot>"]
+        page += ["<tfoot>", _row_html(["", POOLED_GROUP] + pooled["cells"], ""), "</tfoot>"]
     labels = [x["top_label"] for x in [*(e[2] for e in entries), pooled or {}] if x.get("top_label")]
     boxes = "”与“".join(labels[0].split("＋")) if labels else ""
     page += ["</table>",
              f'<p class="note">{html.escape(unassigned)}</p>' if unassigned else "",
-             *_overview_figures(wave_dir, charted, wave, synthetic),
+             *_overview_figures(wave_dir, charted, wave, synthetic, headlines, unit_label),
              '<p class="note">'
-             + (html.escape(f"满意率为“{boxes}”的占比之和（%），") if boxes else "")
+             + (html.escape(f"排名依据为“{boxes}”的占比之和（%），") if boxes else "")
              + f"括号内为95%置信区间；“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
              "</body>", "</html>", ""]
     write_text(wave_dir / "index.html", "\n".join(page))
@@ -149,43 +164,42 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
 OVERVIEW_FIGURES = "_overview"    # wave_dir/_overview/: the overview charts; “_”: not a district
 
 
-def _overview_figures(wave_dir: Path, parts: list[pd.DataFrame], wave: str, synthetic: bool) -> list[str]:
-    """The districts side by side as charts under the table: overall satisfaction as dots with
-    their 95% CI, and small multiples (one panel per district, the same axes) of every rating item.
-    Drawn from the same stats.json rows as the table; absent when no district has resident ratings."""
+def _overview_figures(wave_dir: Path, parts: list[pd.DataFrame], wave: str, synthetic: bool,
+                      headlines: list[dict], unit_label: str) -> list[str]:
+    """The units side by side as charts under the table: the ranking item (the overall item of the
+    first battery that has one) as dots with their 95% CI, and small multiples (one panel per unit,
+    the same axes) of every item of its battery. Drawn from the same stats.json rows as the table;
+    absent when no unit has such ratings."""
     from analysis.publish import charts
 
+    ranked = next((h for h in headlines if h.get("rank")), None)
     S_all = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    if S_all.empty:
+    if S_all.empty or ranked is None:
         return []
-    rated = S_all[(S_all["table"] == "resident_satisfaction") & (S_all["stat"] == "top2")]
+    table, overall = ranked["table"], ranked["variable"]
+    rated = S_all[(S_all["table"] == table) & (S_all["stat"] == "top2")]
     if rated.empty or not (rated["group"] != POOLED_GROUP).any():
         return []
-    source = f"数据来源：{wave}年居民问卷" + (f"（{SAMPLE_NOTE}）" if synthetic else "")
+    source = f"数据来源：{wave}年调查" + (f"（{SAMPLE_NOTE}）" if synthetic else "")
     out, folder = [], wave_dir / OVERVIEW_FIGURES
     figures = []
-    overall = rated[rated["variable"] == "sat_overall"]
-    if len(overall) and not overall.duplicated("group").any():
-        figures.append(("overview_overall", charts.district_comparison(
-            S_all, "resident_satisfaction", "sat_overall", source=source),
-            "各区县居民总体满意率及其95%置信区间"))
-    n_districts = rated.loc[rated["group"] != POOLED_GROUP, "group"].nunique()
-    if n_districts <= charts.MAX_PANELS:
-        figures.append(("overview_items", charts.district_small_multiples(
-            S_all, "resident_satisfaction", source=source), "各区县居民各项满意率（每区县一图，坐标相同）"))
+    what = ranked["header"].removesuffix("（95%置信区间）")
+    one = rated[rated["variable"] == overall]
+    if len(one) and not one.duplicated("group").any():
+        figures.append(("overview_overall", charts.district_comparison(S_all, table, overall, source=source),
+                        f"各{unit_label}{what}及其95%置信区间"))
+    n_units = rated.loc[rated["group"] != POOLED_GROUP, "group"].nunique()
+    if n_units <= charts.MAX_PANELS:
+        figures.append(("overview_items", charts.district_small_multiples(S_all, table, source=source),
+                        f"各{unit_label}各项评价（每{unit_label}一图，坐标相同）"))
     for name, fig, alt in figures:
         charts.save_figure(fig, folder, name)
         out.append(f'<figure><img src="{OVERVIEW_FIGURES}/{name}.png" alt="{html.escape(alt)}">'
                    f"<figcaption>{html.escape(alt)}</figcaption></figure>")
-    if n_districts > charts.MAX_PANELS:
-        out.append(f'<p class="note">共{n_districts}个区县，超过{charts.MAX_PANELS}个，各项满意率的分区县小图从略；'
-                   "各区县的各项满意率见上表与各区县报告的 tables.xlsx。</p>")
+    if n_units > charts.MAX_PANELS:
+        out.append(f'<p class="note">共{n_units}个{unit_label}，超过{charts.MAX_PANELS}个，各项评价的分{unit_label}小图从略；'
+                   f"各{unit_label}的各项结果见上表与各报告的 tables.xlsx。</p>")
     return out
-
-
-def _figures(summary: dict) -> list[str]:
-    return [summary[k] for k in ("workers", "residents", "full_time", "young", "college",
-                                 "satisfaction")]
 
 
 def _links(folder: Path) -> str:

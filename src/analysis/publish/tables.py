@@ -18,16 +18,22 @@ from analysis.stats.suppression import DASH  # how a suppressed cell is printed,
 
 FLOW_STATS = {"received", "excluded", "valid"}
 FLOW_STEPS = {"received": "收到答卷", "excluded": "剔除", "valid": "有效答卷"}  # unlabelled rows
-PERCENT_STATS = {"share", "top2", "rate", "member_share"}
+PERCENT_STATS = {"share", "top2", "rate", "member_share", "pct", "response_share", "case_share", "ratio"}
+FREQUENCY_STATS = {"share", "pct"}                      # a single-choice question: 频数, 百分比, 有效百分比
+MULTI_STATS = {"response_share", "case_share", "count"}  # a multi-select: 响应数, 响应百分比, 个案百分比
+NUMBER_STATS = {"mean", "median", "sd", "min", "max"}    # a number question's summary
+INDICATOR_STATS = {"mean", "median", "share", "ratio", "count"}
 LONG_STATS = {"share": "占比（%）", "top2": "占比（%）", "rate": "占比（%）", "member_share": "占比（%）",
               "mean": "平均值", "median": "中位数", "total": "合计"}
-STAT_NAMES = {"mean": "平均值", "median": "中位数", "p": "p值", "p_adj": "校正后p值"}
+STAT_NAMES = {"mean": "平均值", "median": "中位数", "p": "p值", "p_adj": "校正后p值", "sd": "标准差",
+              "min": "最小值", "max": "最大值"}
 LONG_COLUMNS = ["指标", "类别", "人数", "占比（%）", "平均值", "中位数", "合计", "95%置信区间"]
-TEXT_COLUMNS = {"指标", "类别", "问卷", "环节", "项目"}
+TEXT_COLUMNS = {"指标", "类别", "问卷", "环节", "项目", "选项", "题目"}
 
 
 # Statistics other than counts and shares, as printed: whole numbers, or at least this many decimals.
 WHOLE_STATS = {"rank", "n", "n_eff", "df", "count"}
+BREAKDOWN_SEP = "·"        # a breakdown's column groups are named "<unit>·<category label>" (stats.base.split_by)
 STAT_DECIMALS = {"alpha": 3, "alpha_if_deleted": 3, "item_total_r": 3, "beta": 3, "r": 3,
                  "cramers_v": 3, "chi2": 3, "deff": 2, "w_ratio": 2, "odds_ratio": 2,
                  "diff": 1, "rate": 1, "member_share": 1, "u": 1, "net": 1}
@@ -150,17 +156,37 @@ def display_table(S: pd.DataFrame, table: str, group: str,
     return _made_once(S, what, lambda: _display_table(S, table, group, variables)).copy()
 
 
+def is_breakdown(S: pd.DataFrame, table: str, group: str) -> bool:
+    """A breakdown table: its shares sit in the groups ``<group>·<category>``, one per column."""
+    rows = S[(S["table"] == table) & (S["group"] == group)]
+    return bool(len(rows)) and set(rows["stat"]) <= {"chi2", "df", "p", "p_adj", "cramers_v", "warning"} \
+        and S.loc[S["table"] == table, "group"].str.startswith(group + BREAKDOWN_SEP).any()
+
+
 def _display_table(S: pd.DataFrame, table: str, group: str, variables: list[str] | None) -> pd.DataFrame:
+    if is_breakdown(S, table, group):
+        return _breakdown_layout(S, table, group, variables)
     rows = _select(S, table, group)
     order = _variables_in_order(rows, variables)
     rows = rows[rows["variable"].isin(order) & ~rows["stat"].isin(HIDDEN_STATS)]
     by_variable = [rows[rows["variable"] == v].sort_values("order", kind="stable") for v in order]
-    if table == "residents_vs_workers":
+    if table.startswith("shared_"):
         return _two_groups_layout(S, by_variable, group)
     if set(rows["stat"]) <= FLOW_STATS:
         return _flow_layout(by_variable)
     if all(_is_scale_item(v) for v in by_variable):
         return _likert_layout(by_variable)
+    stats = set(rows["stat"])
+    if "pct" in stats and stats <= FREQUENCY_STATS:
+        return _frequency_layout(by_variable)
+    if stats & {"response_share", "case_share"} and stats <= MULTI_STATS:
+        return _multi_layout(by_variable)
+    if stats & {"sd", "min", "max"} and stats <= NUMBER_STATS:
+        return _numbers_layout(by_variable)
+    if stats == {"count"} and (rows["category"] == "").all():
+        return _counts_layout(by_variable)
+    if table.endswith("_indicators"):
+        return _indicator_layout(by_variable)
     if set(rows["stat"]) <= set(LONG_STATS):
         return _long_layout(by_variable)
     if _pivots(rows):
@@ -206,7 +232,29 @@ def _figure_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["指标", "类别", "数值", "95%置信区间", "人数"])
 
 
-TWO_GROUPS = (("resident_composition", "居民（%）"), ("worker_composition", "社区工作者（%）"))
+def shared_pair(S: pd.DataFrame, table: str) -> tuple[str, str]:
+    """The two questionnaires of a ``shared_<a>_<b>`` table (names may hold “_”: the split whose
+    both halves name questionnaires with tables in ``S``)."""
+    rest = table.removeprefix("shared_")
+    prefixes = {t.split("_q_")[0] for t in S["table"].unique() if "_q_" in t} \
+        | {t.removesuffix("_composition") for t in S["table"].unique() if t.endswith("_composition")}
+    for i, ch in enumerate(rest):
+        if ch == "_" and rest[:i] in prefixes and rest[i + 1:] in prefixes:
+            return rest[:i], rest[i + 1:]
+    raise SurveyError(f"表 {table} 的两份问卷在统计结果中找不到", fix="重新运行统计（stats.district_stats）。")
+
+
+def _share_of(S: pd.DataFrame, group: str, instrument: str, variable: str, code: str) -> pd.Series | None:
+    for table in (f"{instrument}_composition", f"{instrument}_q_{variable}"):
+        row = published_row(S, group, table, variable, "share", code)
+        if row is not None:
+            return row
+    return None
+
+
+def _who(S: pd.DataFrame, instrument: str) -> str:
+    titles = S.loc[S["table"] == f"{instrument}_composition", "table_title"]
+    return titles.iloc[0].removesuffix("基本情况").removesuffix("基本构成") if len(titles) else instrument
 
 
 def _two_groups_layout(S: pd.DataFrame, by_variable: list[pd.DataFrame], group: str) -> pd.DataFrame:
@@ -214,6 +262,7 @@ def _two_groups_layout(S: pd.DataFrame, by_variable: list[pd.DataFrame], group: 
     table), the difference with its interval, the two-proportion p and its Holm-adjusted p; then
     one row per question with its chi-square test."""
     records = []
+    pair = shared_pair(S, by_variable[0]["table"].iloc[0]) if by_variable else ()
     for vrows in by_variable:
         variable = vrows["variable"].iloc[0]
         answers = vrows[vrows["category"] != "test"]
@@ -222,9 +271,9 @@ def _two_groups_layout(S: pd.DataFrame, by_variable: list[pd.DataFrame], group: 
             if "diff" not in by.index:
                 continue
             record = {"指标": vrows["variable_label"].iloc[0], "类别": by.loc["diff", "category_label"]}
-            for table, column in TWO_GROUPS:
-                share = published_row(S, group, table, variable, "share", code)
-                record[column] = DASH if share is None else _fmt(share["value"], "share")
+            for instrument in pair:
+                share = _share_of(S, group, instrument, variable, code)
+                record[f"{_who(S, instrument)}（%）"] = DASH if share is None else _fmt(share["value"], "share")
             diff = by.loc["diff"]
             record["差值（百分点）"] = _cell(diff, False)
             record["95%置信区间"] = _fmt_ci(diff, False)
@@ -255,6 +304,130 @@ def _chi_square_note(rows: pd.DataFrame) -> list[str]:
             warning = vrows.loc[vrows["category"] == "warning", "category_label"]
             parts.append(text + (f"（{warning.iloc[0]}）" if len(warning) else ""))
     return parts
+
+
+def _n_cell(row: pd.Series) -> str:
+    return DASH if row["suppressed"] else str(int(row["n"]))
+
+
+def _frequency_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """A single-choice question as SPSS prints FREQUENCIES: one row per option, then 未回答 and 合计;
+    频数, 百分比 (of every respondent) and 有效百分比 (of the valid answers), as published."""
+    records = []
+    for vrows in by_variable:
+        label = vrows["variable_label"].iloc[0] if len(by_variable) > 1 else ""
+        pct = vrows[vrows["stat"] == "pct"].set_index("category")
+        share = vrows[vrows["stat"] == "share"].set_index("category")
+        for code in dict.fromkeys(vrows.sort_values("order", kind="stable")["category"]):
+            p = pct.loc[code] if code in pct.index else None
+            v = share.loc[code] if code in share.index else None
+            first = p if p is not None else v
+            records.append({"题目": label, "选项": first["category_label"], "频数": _n_cell(first),
+                            "百分比（%）": "" if p is None else _cell(p, False),
+                            "有效百分比（%）": "" if v is None else _cell(v, False)})
+        if len(pct):
+            total = int(pct["base"].iloc[0])
+            valid = int(share["base"].iloc[0]) if len(share) else 0
+            records.append({"题目": label, "选项": "合计", "频数": str(total), "百分比（%）": "100.0",
+                            "有效百分比（%）": "100.0" if valid else ""})
+    frame = pd.DataFrame(records, columns=["题目", "选项", "频数", "百分比（%）", "有效百分比（%）"])
+    return frame if len(by_variable) > 1 else frame.drop(columns="题目")
+
+
+def _multi_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """A multi-select: per option 响应数 (mentions), 响应百分比 (of all mentions, sums to 100) and
+    个案百分比 (of respondents who answered, sums above 100); the typed “other” texts are counted
+    in the note, never shown."""
+    records = []
+    for vrows in by_variable:
+        label = vrows["variable_label"].iloc[0] if len(by_variable) > 1 else ""
+        resp = vrows[vrows["stat"] == "response_share"].set_index("category")
+        case = vrows[vrows["stat"] == "case_share"].set_index("category")
+        for code in dict.fromkeys(vrows.loc[vrows["stat"] != "count"].sort_values("order", kind="stable")["category"]):
+            r = resp.loc[code] if code in resp.index else None
+            c = case.loc[code] if code in case.index else None
+            first = r if r is not None else c
+            records.append({"题目": label, "选项": first["category_label"], "响应数": _n_cell(first),
+                            "响应百分比（%）": "" if r is None else _cell(r, False),
+                            "个案百分比（%）": "" if c is None else _cell(c, False)})
+        if len(resp):
+            shown = case[~case["suppressed"].astype(bool)]
+            records.append({"题目": label, "选项": "合计", "响应数": str(int(resp["base"].iloc[0])),
+                            "响应百分比（%）": "100.0",
+                            "个案百分比（%）": f"{shown['value'].sum():.1f}" if len(shown) == len(case) else ""})
+    frame = pd.DataFrame(records, columns=["题目", "选项", "响应数", "响应百分比（%）", "个案百分比（%）"])
+    return frame if len(by_variable) > 1 else frame.drop(columns="题目")
+
+
+def _numbers_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """Number questions, one row each: 有效回答, 平均值 with its interval, 中位数, 标准差, 最小值, 最大值."""
+    records = []
+    for vrows in by_variable:
+        by = vrows.set_index("stat")
+        first = vrows.iloc[0]
+        record = {"项目": first["variable_label"], "有效回答": _n_cell(first)}
+        for stat in ("mean", "median", "sd", "min", "max"):
+            if stat in by.index:
+                row = by.loc[stat]
+                record[STAT_NAMES[stat]] = _stat_cell(row) if stat == "mean" else _cell(row, False)
+        records.append(record)
+    return pd.DataFrame(records).fillna("")
+
+
+def _counts_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """Free-text questions: how many wrote an answer (the answers themselves are never published)."""
+    records = [{"题目": v["variable_label"].iloc[0], "填写人数": _n_cell(v.iloc[0]),
+                "受访者": str(int(v["base"].iloc[0]))} for v in by_variable]
+    return pd.DataFrame(records, columns=["题目", "填写人数", "受访者"])
+
+
+def _indicator_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
+    """Declared indicators, one row each: the figure, its interval and what it is taken over."""
+    records = []
+    for vrows in by_variable:
+        for _, row in vrows[~vrows["stat"].isin(["median"])].iterrows():
+            unit = "%" if row["stat"] in PERCENT_STATS else ""
+            records.append({"指标": row["variable_label"],
+                            "数值": _cell(row, False) + (unit if not row["suppressed"] else ""),
+                            "95%置信区间": _fmt_ci(row, False),
+                            "基数": f"{row['base_label']}{'' if pd.isna(row['base']) else int(row['base'])}"
+                            + ("" if row["stat"] != "mean" else "人")})
+    frame = pd.DataFrame(records, columns=["指标", "数值", "95%置信区间", "基数"])
+    return frame if (frame["95%置信区间"] != "").any() else frame.drop(columns="95%置信区间")
+
+
+def _breakdown_layout(S: pd.DataFrame, table: str, group: str, variables: list[str] | None) -> pd.DataFrame:
+    """A breakdown: one row per answer of each question, one column per category of the breakdown
+    (column percents, as published), the bases in a last row per question, and the chi-square p."""
+    rows = S[S["table"] == table]
+    prefix = group + BREAKDOWN_SEP
+    cols = rows[rows["group"].str.startswith(prefix)]
+    tests = rows[rows["group"] == group]
+    columns = list(dict.fromkeys(cols["group"]))
+    names = [c[len(prefix):] for c in columns]
+    order = _variables_in_order(cols, variables)
+    records = []
+    for variable in order:
+        vrows = cols[(cols["variable"] == variable) & (cols["stat"] == "share")]
+        label = vrows["variable_label"].iloc[0]
+        for code in dict.fromkeys(vrows.sort_values("order", kind="stable")["category"]):
+            crow = vrows[vrows["category"] == code]
+            record = {"题目": label, "选项": crow["category_label"].iloc[0]}
+            for column, name in zip(columns, names):
+                cell = crow[crow["group"] == column]
+                record[f"{name}（%）"] = _cell(cell.iloc[0], False) if len(cell) else ""
+            records.append(record)
+        bases = {f"{name}（%）": str(int(vrows.loc[vrows["group"] == column, "base"].iloc[0]))
+                 if (vrows["group"] == column).any() else "" for column, name in zip(columns, names)}
+        records.append({"题目": label, "选项": "有效回答（人）", **bases})
+        test = tests[tests["variable"].str.startswith(f"{variable}×") | tests["variable"].str.endswith(f"×{variable}")]
+        p = test[test["stat"] == "p"]
+        if len(p):
+            first = dict.fromkeys(bases, "")
+            first[next(iter(bases))] = "p" + ("<0.001" if (not p["suppressed"].iloc[0] and p["value"].iloc[0] < 0.001)
+                                              else "=" + _cell(p.iloc[0], False))
+            records.append({"题目": label, "选项": "卡方检验", **first})
+    return pd.DataFrame(records, columns=["题目", "选项", *[f"{n}（%）" for n in names]]).fillna("")
 
 
 def _flow_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
@@ -320,6 +493,13 @@ def table_note(S: pd.DataFrame, table: str, group: str) -> str:
 
 
 def _table_note(S: pd.DataFrame, table: str, group: str) -> str:
+    if is_breakdown(S, table, group):
+        cells = S[(S["table"] == table) & S["group"].str.startswith(group + BREAKDOWN_SEP)]
+        parts = ["各列为该类别受访者中选择各选项的百分比（%，列百分比），基数为各列的有效回答",
+                 "卡方检验p值小于0.05表示各类别之间的差异有统计学意义"]
+        if cells["suppressed"].astype(bool).any():
+            parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
+        return "注：" + "；".join(parts) + "。"
     rows = _select(S, table, group)
     based = rows[rows["stat"].isin(["share", "top2", "mean", "median", "rate", "member_share"])]
     if based.empty:                       # a table of statistics: the base of its first figures
@@ -358,8 +538,14 @@ def _table_note(S: pd.DataFrame, table: str, group: str) -> str:
     if rows["stat"].isin(P_STATS).any():
         parts.append("p值小于0.05表示差异有统计学意义，“<0.001”表示小于0.001"
                      + ("；校正后p值按Holm法对多项检验校正" if (rows["stat"] == "p_adj").any() else ""))
-    if table == "residents_vs_workers":
+    if table.startswith("shared_"):
         parts += _chi_square_note(rows)
+    other = rows[(rows["stat"] == "count") & (rows["category"] == "other")]
+    if len(other) and rows["stat"].isin(["response_share", "case_share"]).any():
+        parts.append(f"另有{int(other['n'].iloc[0])}人填写了“其他”的具体内容（文字不予公布）")
+    if rows["stat"].isin(["response_share"]).any():
+        parts.append("响应百分比为各选项被选次数占全部选择次数的百分比，合计为100；个案百分比为选择该选项的人数占"
+                     "回答本题人数的百分比，因可多选，合计超过100")
     if rows["suppressed"].astype(bool).any():
         parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
     return "注：" + "；".join(parts) + "。" if parts else ""

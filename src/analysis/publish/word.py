@@ -30,20 +30,6 @@ TEXT_WIDTH_CM = 16.0                      # A4 with 2.5 cm margins
 CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt, with some air
 
 
-# Section tables of the district report, in order; a figure keyed by a table id follows it.
-SECTIONS = [
-    ("一、基本情况", "basic", ["worker_composition", "worker_age", "worker_leaders",
-                            "resident_composition", "resident_age", "community_coverage",
-                            "community_members", "wave_change"]),
-    ("二、满意度评价", "satisfaction", ["resident_satisfaction", "resident_satisfaction_weighted",
-                               "resident_index", "resident_drivers", "resident_vs_rest",
-                               "worker_satisfaction", "worker_index", "worker_vs_rest",
-                               "residents_vs_workers"]),
-    ("三、存在的问题", "problems", []),
-    ("附录　样本与方法", "method", ["flow", "weighting"]),
-]
-
-
 def _set_fonts(rpr, fonts: tuple[str, str]) -> None:
     """Set Latin and East Asian (``w:eastAsia``) fonts on an rPr element, dropping theme fonts."""
     rfonts = rpr.find(qn("w:rFonts"))
@@ -97,6 +83,9 @@ def _setup_document(title: str):
         ppr.remove(border)
     heading = _style(document, "Heading 1", HEAD_FONT, 14, before=12, after=6, indent=Pt(0))
     heading.paragraph_format.keep_with_next = True
+    for level, size in ((2, 13), (3, 12)):          # 一级 14 pt 黑体, 二级 13 pt, 三级 12 pt
+        sub = _style(document, f"Heading {level}", HEAD_FONT, size, before=9, after=3, indent=Pt(0))
+        sub.paragraph_format.keep_with_next = True
     _style(document, "Caption", HEAD_FONT, TABLE_PT, align=center, before=6, after=3,
            indent=Pt(0))
     _style(document, "表格文字", BODY_FONT, TABLE_PT, before=1.5, after=1.5, indent=Pt(0))
@@ -205,41 +194,35 @@ def _add_table(document, frame: pd.DataFrame) -> None:
                         widths, document.styles["表格文字"].style_id, left)
 
 
-def write_district_docx(path: str | Path, *, S: pd.DataFrame, district: str, wave: str,
-                        paragraphs: dict[str, list[str]], figures: dict[str, Path],
-                        meta: dict) -> None:
-    """The district's 调研报告 as Word: title, sections 一…三 and the appendix, numbered tables
-    (title above, base note below) and figures (title below). ``paragraphs`` is keyed by
-    section (basic, satisfaction, problems, method), ``figures`` by the id of the table they
-    follow; tables absent from ``S`` are skipped with their figures."""
-    _check_keys("段落", paragraphs, [key for _, key, _ in SECTIONS])
-    _check_keys("图", figures, [t for _, _, tables in SECTIONS for t in tables])
-    title = f"{district}社区党建与社区工作者队伍调研报告（{wave}年）"
-    document = _setup_document(title)
+def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: list,
+                      meta: dict) -> None:
+    """A unit's 调研报告 as Word, from the blocks the notebook showed (``publish.sections``): the
+    title, headings, paragraphs, numbered tables (title above, base note below) and numbered figures
+    (caption below), in the order shown. A table block names a table of ``S`` for ``group``."""
+    present = published_tables(S, group)
+    titles = [b.text for b in blocks if b.kind == "title"]
+    title = titles[0] if titles else f"{group}{meta.get('title', '')}报告"
+    document = _setup_document(title[:255])               # docx's title property holds 255 characters
     document.add_paragraph(title, style="Title")
     if meta.get("synthetic"):
         document.add_paragraph(SYNTHETIC_LINE, style="示例说明")
-    present = published_tables(S, district)
     counters = {"表": 0, "图": 0}
-    for heading, key, tables in SECTIONS:
-        document.add_heading(heading, level=1)
-        for text in paragraphs.get(key, []):
-            document.add_paragraph(text)
-        for table in (t for t in tables if t in present):
-            title, frame, note = present[table]
-            _add_numbered_table(document, title, frame, note, counters)
-            if table in figures:
-                _add_numbered_figure(document, figures[table], title, counters)
+    for block in blocks:
+        if block.kind == "heading":
+            document.add_heading(block.text, level=min(max(block.level, 1), 3))
+        elif block.kind == "paragraph":
+            document.add_paragraph(block.text)
+        elif block.kind == "table":
+            if block.table not in present:
+                raise SurveyError(f"统计结果中没有{group}的表 {block.table}，不能写入 Word 报告",
+                                  fix="只把 S 中有的表加入报告（DistrictReport.table 会自动跳过没有数据的表）。")
+            table_title, frame, note = present[block.table]
+            _add_numbered_table(document, table_title, frame, note, counters)
+        elif block.kind == "figure":
+            _add_numbered_figure(document, block.path, block.text, counters)
     data = io.BytesIO()
     document.save(data)
     write_zip(data.getvalue(), path)
-
-
-def _check_keys(what: str, given: dict, known: list[str]) -> None:
-    unknown = sorted(set(given) - set(known))
-    if unknown:
-        raise SurveyError(f"{what}的键 {'、'.join(unknown)} 不对应报告中的任何部分",
-                          fix=f"{what}的键只能是：{'、'.join(known)}。")
 
 
 def _add_numbered_table(document, title: str, frame: pd.DataFrame, note: str, counters) -> None:

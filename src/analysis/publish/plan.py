@@ -1,0 +1,158 @@
+"""What a report shows, read from the codebooks alone: for each questionnaire of a wave its profile,
+its questions in order (single choice, multiple choice, rating batteries, numbers, free text), its
+indicators and breakdowns, each with the id of its table in the stats table ``S``.
+
+This is where "the report is the codebook applied" is decided. Nothing here names a question: a
+questionnaire's sections come from ``Codebook.report`` (``spec.codebook.ReportSpec``) and the
+variables' types, so a new questionnaire gets a full report without a line of code. The ids follow
+the contract of ``analysis.stats`` (``<inst>_composition``, ``<inst>_q_<var>``, ``<inst>_<battery>``,
+``<inst>_numbers``, ``<inst>_text``, ``<inst>_indicators``, ``<inst>_by_<var>``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable
+
+from analysis.spec.codebook import Codebook
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    """One section of a questionnaire's results: a question, a battery or a summary table."""
+
+    kind: str                    # single, multi, battery, numbers, text
+    table: str                   # its table id in S
+    label: str                   # the heading a reader sees
+    variables: tuple[str, ...]   # the question(s) it shows
+    overall: str | None = None   # a battery's overall item
+
+    @property
+    def index_table(self) -> str:
+        return f"{self.table}_index"
+
+    @property
+    def drivers_table(self) -> str:
+        return f"{self.table}_drivers"
+
+    @property
+    def vs_rest_table(self) -> str:
+        return f"{self.table}_vs_rest"
+
+
+@dataclasses.dataclass(frozen=True)
+class Questionnaire:
+    instrument: str
+    title: str                   # 社区工作者问卷
+    who: str                     # 社区工作者 (the respondent; the title when the codebook names none)
+    profile: tuple[str, ...]
+    items: tuple[Item, ...]
+    breakdowns: tuple[str, ...]
+    has_indicators: bool
+
+    @property
+    def profile_table(self) -> str:
+        return f"{self.instrument}_composition"
+
+    @property
+    def indicators_table(self) -> str:
+        return f"{self.instrument}_indicators"
+
+    def breakdown_table(self, by: str) -> str:
+        return f"{self.instrument}_by_{by}"
+
+    @property
+    def batteries(self) -> list[Item]:
+        return [i for i in self.items if i.kind == "battery"]
+
+
+def _ordered(book: Codebook) -> list[str]:
+    """The codebook's variables in report order: ``report.order`` first (as listed), then the rest
+    in codebook order; ``report.skip``, personal data and the unit questions left out."""
+    spec = book.report
+    names = list(dict.fromkeys([*spec.order, *book.variables]))
+    return [n for n in names if n in book.variables and n not in spec.skip
+            and book.variables[n].kept and not book.variables[n].role]
+
+
+def questionnaire(book: Codebook) -> Questionnaire:
+    spec = book.report
+    battery_of = {item: b for b in spec.batteries for item in b.items}
+    profile = set(spec.profile)
+    items: list[Item] = []
+    seen_batteries: set[str] = set()
+    numbers: list[str] = []
+    texts: list[str] = []
+    for name in _ordered(book):
+        var = book.variables[name]
+        if name in battery_of:
+            b = battery_of[name]
+            if b.table_suffix not in seen_batteries:
+                seen_batteries.add(b.table_suffix)
+                items.append(Item("battery", f"{book.instrument}_{b.table_suffix}", b.label, tuple(b.items),
+                                  b.overall))
+        elif name in profile:
+            continue
+        elif var.type in ("single", "multi"):
+            items.append(Item(var.type, f"{book.instrument}_q_{name}", var.label, (name,)))
+        elif var.type in ("number", "age"):
+            if not numbers:
+                items.append(Item("numbers", f"{book.instrument}_numbers", "数值题", ()))
+            numbers.append(name)
+        elif var.type == "text":
+            texts.append(name)
+    items = [dataclasses.replace(i, variables=tuple(numbers)) if i.kind == "numbers" else i for i in items]
+    if texts:
+        items.append(Item("text", f"{book.instrument}_text", "文字题", tuple(texts)))
+    who = book.respondent or book.title
+    return Questionnaire(instrument=book.instrument, title=book.title, who=who, profile=tuple(spec.profile),
+                         items=tuple(items), breakdowns=tuple(spec.breakdowns),
+                         has_indicators=bool(spec.indicators))
+
+
+def wave_plan(books: dict[str, Codebook] | Iterable[Codebook]) -> list[Questionnaire]:
+    """Every questionnaire's plan, in the order the wave lists its codebooks."""
+    values = books.values() if isinstance(books, dict) else books
+    return [questionnaire(b) for b in values]
+
+
+def headlines(books: dict[str, Codebook]) -> list[dict]:
+    """The figures the wave overview puts side by side for every unit, from the codebooks: each
+    questionnaire's valid sample, the indicators declared ``overview: true``, and the overall
+    item's top-box share of the first battery that has one (the column units are ranked by).
+    Each is ``{header, table, variable, stat, category, percent, rank}``; they travel in every
+    unit's ``stats.json`` (``meta["headlines"]``) so the overview needs no codebook."""
+    out = []
+    plans = wave_plan(books)
+    for q in plans:
+        out.append({"header": f"{q.who}样本量", "table": "flow", "variable": q.instrument, "stat": "valid",
+                    "category": None, "percent": False, "rank": False})
+    for q in plans:
+        for ind in books[q.instrument].report.indicators:
+            if getattr(ind, "overview", False):
+                out.append({"header": ind.label, "table": q.indicators_table, "variable": ind.name,
+                            "stat": None, "category": None, "percent": ind.kind in ("share", "ratio"),
+                            "rank": False})
+    ranked = next(((q, b) for q in plans for b in q.batteries if b.overall), None)
+    if ranked is not None:
+        q, b = ranked
+        book = books[q.instrument]
+        var = book.variables[b.overall]
+        header = measure_name(var.label, [var.values[c] for c in var.top_box])
+        out.append({"header": f"{q.who}{header}（95%置信区间）", "table": b.table,
+                    "variable": b.overall, "stat": "top2", "category": "top2", "percent": True, "rank": True})
+    return out
+
+
+RATING_WORDS = ("满意", "同意", "认同", "赞成", "支持", "信任", "了解")
+
+
+def measure_name(label: str, top_labels: list[str]) -> str:
+    """A rating item's top-box share by name: 总体满意度 with 非常满意/比较满意 → 总体满意率; 服务态度
+    with 非常同意/同意 → 服务态度同意率; otherwise “<label>正面评价比例”."""
+    word = next((w for w in RATING_WORDS if any(w in t for t in top_labels)), None)
+    if word is None:
+        return f"{label}正面评价比例"
+    if label.endswith(word + "度"):
+        return label[:-1] + "率"
+    return f"{label}{word}率"

@@ -1,0 +1,315 @@
+"""A unit's report, section by section, as the district notebook shows it and the Word report repeats it.
+
+The notebook has one cell per section (``R.sample()``, ``R.profiles()``, ``R.questions()`` …);
+each call shows its headings, sentences, tables and charts on the page (the HTML report) and
+records them, in order, as blocks of the document; the last cell writes ``report.docx`` from those
+blocks. So the Word report holds exactly what the page shows: a section deleted from the notebook
+is gone from both, a cell a researcher adds with ``R.table(...)`` or ``R.figure(...)`` is in both.
+
+What each section holds comes from the codebooks (:mod:`analysis.publish.plan`); every number from
+``S`` (:mod:`analysis.publish.narrative`, :mod:`analysis.publish.tables`, :mod:`analysis.publish.charts`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from analysis import config
+from analysis.publish import charts, narrative
+from analysis.publish.page import markdown_text, show_table
+from analysis.publish.plan import Item, Questionnaire, headlines, wave_plan
+from analysis.publish.tables import is_breakdown, shared_pair
+
+if TYPE_CHECKING:                       # the loaded wave's shape only; publish reads no raw data
+    from analysis.clean.wave import Wave
+
+CHAPTERS = "一二三四五六七八九十"
+
+
+@dataclasses.dataclass
+class Block:
+    """One piece of the document: a heading (``level`` 1–3), a paragraph, a table of ``S`` (by id)
+    or a figure (a PNG file with its caption)."""
+
+    kind: str
+    text: str = ""
+    level: int = 0
+    table: str = ""
+    path: Path | None = None
+
+
+def _display(obj) -> None:
+    from IPython.display import display
+
+    display(obj)
+
+
+def _markdown(text: str):
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+class DistrictReport:
+    """One reporting unit's report: ``S`` (its stats table), the wave it came from, ``meta``
+    (``report.meta``) and the output folder. ``show=False`` records blocks without displaying
+    them (tests, scripts)."""
+
+    def __init__(self, S: pd.DataFrame, data: Wave, meta: dict, out: Path, *, show: bool = True):
+        self.S, self.data, self.out = S, data, Path(out)
+        self.meta = {**meta, "headlines": headlines(data.codebooks)}   # the overview's columns (stats.json)
+        self.unit = meta["district"]
+        self.unit_label = meta.get("unit_label") or "区县"
+        self.plan: list[Questionnaire] = wave_plan(data.codebooks)
+        self.books = data.codebooks
+        self.blocks: list[Block] = []
+        self.figures: dict[str, Path] = {}
+        self._chapter = 0
+        self._show = show
+
+    # -- the pieces a section is made of (also for a researcher's own cells) ----------------------
+    def heading(self, text: str, level: int = 1) -> None:
+        """A heading; level 1 is a numbered chapter (一、…)."""
+        if level == 1:
+            text = f"{CHAPTERS[self._chapter] if self._chapter < len(CHAPTERS) else self._chapter + 1}、{text}"
+            self._chapter += 1
+        self.blocks.append(Block("heading", text, level=level))
+        if self._show:
+            _display(_markdown("#" * (level + 1) + " " + markdown_text(text)))
+
+    def paragraphs(self, texts: list[str]) -> None:
+        texts = [t for t in texts if t]
+        self.blocks += [Block("paragraph", t) for t in texts]
+        if self._show and texts:
+            _display(_markdown("\n\n".join(markdown_text(t) for t in texts)))
+
+    def has(self, table: str) -> bool:
+        rows = self.S[(self.S["table"] == table) & (self.S["group"] == self.unit)]
+        return bool(len(rows))
+
+    def table(self, table: str) -> bool:
+        """A table of ``S`` for this unit, numbered in the document; False (nothing shown) when the
+        unit has no rows in it."""
+        if not self.has(table):
+            return False
+        self.blocks.append(Block("table", table=table))
+        if self._show:
+            _display(show_table(self.S, table, self.unit))
+        return True
+
+    def figure(self, fig, name: str, caption: str = "") -> Path:
+        """A chart saved as ``figures/<name>.png`` and ``.svg`` (300 dpi), shown, and placed in the
+        document with ``caption`` (default: the chart's own title)."""
+        caption = caption or (fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else name)
+        png = charts.save_figure(fig, self.out / "figures", name)["png"]
+        self.figures[name] = png
+        self.blocks.append(Block("figure", caption, path=png))
+        if self._show:
+            _display(fig)
+        return png
+
+    def _source(self, q: Questionnaire) -> str:
+        note = f"数据来源：{self.meta.get('year') or self.meta['wave']}年{q.title}"
+        return note + (f"（{config.SAMPLE_NOTE}）" if self.meta.get("synthetic") else "")
+
+    def _with_data(self) -> list[Questionnaire]:
+        return [q for q in self.plan
+                if ((self.S["group"] == self.unit) & self.S["table"].str.startswith(q.instrument + "_")).any()]
+
+    def _subheading(self, q: Questionnaire, many: bool) -> None:
+        if many:
+            self.heading(q.title, level=2)
+
+    # -- sections ---------------------------------------------------------------------------------
+    def title(self) -> None:
+        """The report's title (and the synthetic-data notice)."""
+        self.blocks.append(Block("title", self.meta["report_title"] if "report_title" in self.meta
+                                 else f"{self.unit}{self.meta['title']}报告"))
+        if self._show:
+            from analysis.publish.report import heading
+
+            _display(_markdown(heading(self.meta)))
+
+    def sample(self) -> None:
+        """调查概况: how many questionnaires came in, were set aside and were used."""
+        self.heading("调查概况")
+        self.paragraphs(narrative.no_valid_sentences(self.S, self.unit) + narrative.flow_sentences(self.S, self.unit))
+        self.table("flow")
+
+    def profiles(self) -> None:
+        """样本基本情况: each questionnaire's respondent profile, its chart and its indicators."""
+        present = [q for q in self._with_data() if self.has(q.profile_table) or self.has(q.indicators_table)]
+        if not present:
+            return
+        self.heading("样本基本情况")
+        for q in present:
+            self._subheading(q, len(present) > 1)
+            means = self._band_means(q)
+            self.paragraphs(narrative.profile_sentences(self.S, q.profile_table, self.unit, q.who, means=means)
+                            + narrative.indicator_sentences(self.S, q.indicators_table, self.unit,
+                                                            self._indicator_units(q)))
+            if self.table(q.profile_table):
+                variables = list(dict.fromkeys(self.S.loc[(self.S["table"] == q.profile_table)
+                                                          & (self.S["group"] == self.unit), "variable"]))
+                self.figure(charts.composition_bars(self.S, q.profile_table, variables, self.unit,
+                                                    source=self._source(q)), f"{q.instrument}_profile")
+            self.table(q.indicators_table)
+
+    def questions(self) -> None:
+        """调查结果: every question of every questionnaire in the codebook's order, with its table
+        and chart: single choice, multiple choice, rating batteries (with index and drivers),
+        numbers, free text."""
+        present = self._with_data()
+        if not any(self.has(i.table) for q in present for i in q.items):
+            return
+        self.heading("调查结果")
+        for q in present:
+            items = [i for i in q.items if self.has(i.table)]
+            if not items:
+                continue
+            self._subheading(q, len(present) > 1)
+            for item in items:
+                self._item(q, item)
+
+    def _item(self, q: Questionnaire, item: Item) -> None:
+        S, unit = self.S, self.unit
+        self.heading(item.label, level=3)
+        name = item.table.removeprefix(q.instrument + "_")
+        if item.kind == "single":
+            self.paragraphs(narrative.single_sentences(S, item.table, unit))
+            self.table(item.table)
+            self.figure(charts.composition_bars(S, item.table, list(item.variables), unit,
+                                                source=self._source(q)), f"{q.instrument}_{name}")
+        elif item.kind == "multi":
+            self.paragraphs(narrative.multi_sentences(S, item.table, unit))
+            self.table(item.table)
+            self.figure(charts.composition_bars(S, item.table, list(item.variables), unit, stat="case_share",
+                                                sort=True, source=self._source(q)), f"{q.instrument}_{name}")
+        elif item.kind == "battery":
+            self.paragraphs(narrative.battery_sentences(S, item.table, unit, item.overall)
+                            + narrative.index_sentences(S, item.index_table, unit, item.label)
+                            + narrative.driver_sentences(S, item.drivers_table, unit))
+            self.table(item.table)
+            self.figure(charts.likert_diverging(S, item.table, unit, source=self._source(q)),
+                        f"{q.instrument}_{name}")
+            self.table(f"{item.table}_weighted")
+            self.table(item.index_table)
+            self.table(item.drivers_table)
+        else:
+            self.table(item.table)
+
+    def comparisons(self) -> None:
+        """比较分析: the unit against the other units, declared breakdowns, questions two
+        questionnaires share, and the change since the last wave."""
+        S, unit = self.S, self.unit
+        batteries = [(q, b) for q in self._with_data() for b in q.batteries]
+        rest = [(q, b) for q, b in batteries if self.has(b.vs_rest_table)]
+        breakdowns = [(q, by) for q in self._with_data() for by in q.breakdowns
+                      if self.has(q.breakdown_table(by)) and is_breakdown(S, q.breakdown_table(by), unit)]
+        shared = sorted({t for t in S.loc[S["group"] == unit, "table"] if str(t).startswith("shared_")})
+        change = self.has("wave_change")
+        if not (rest or breakdowns or shared or change):
+            return
+        self.heading("比较分析")
+        for q, b in rest:
+            self.heading(f"{q.who}{b.label}：本{self.unit_label}与其他{self.unit_label}比较", level=3)
+            self.paragraphs(narrative.vs_rest_sentences(S, b.vs_rest_table, unit, b.overall, self.unit_label))
+            self.table(b.vs_rest_table)
+            if b.overall and self.data is not None:
+                from analysis.stats.district import by_district
+
+                all_units = by_district(self.data, q.instrument, b.overall)
+                if len(all_units):
+                    self.figure(charts.district_comparison(all_units, b.table, b.overall, highlight=unit,
+                                                           source=self._source(q)),
+                                f"{q.instrument}_{b.table.removeprefix(q.instrument + '_')}_units")
+        for q, by in breakdowns:
+            label = self.books[q.instrument].label(by)
+            self.heading(f"{q.who}按{label}分组", level=3)
+            self.table(q.breakdown_table(by))
+        for table in shared:
+            a, b = shared_pair(S, table)
+            names = (self._who(a), self._who(b))
+            self.heading(f"{names[0]}与{names[1]}的看法比较", level=3)
+            skip = set(self.books[a].report.profile) | set(self.books[b].report.profile)
+            self.paragraphs(narrative.shared_sentences(S, table, unit, (a, b), names, skip))
+            self.table(table)
+        if change:
+            self.heading("与上一轮调查比较", level=3)
+            self.paragraphs(narrative.wave_sentences(S, unit))
+            self.table("wave_change")
+
+    def findings(self) -> None:
+        """主要发现与问题: each battery's lowest items, where the unit is below the others, and the
+        items that matter most for the overall judgement yet are rated low."""
+        S, unit = self.S, self.unit
+        texts = []
+        for q in self._with_data():
+            for b in q.batteries:
+                texts += narrative.low_items_sentences(S, b.table, unit, b.overall, q.who, b.label)
+                texts += narrative.below_rest_sentences(S, b.vs_rest_table, unit, q.who, self.unit_label)
+                texts += narrative.priority_sentences(S, b.table, b.drivers_table, unit, b.overall)
+        if texts:
+            self.heading("主要发现与问题")
+            self.paragraphs(texts)
+
+    def method(self) -> None:
+        """附录：样本与方法 — the flow, the weighting and how every figure was computed."""
+        self.blocks.append(Block("heading", "附录　样本与方法", level=1))
+        if self._show:
+            _display(_markdown("## 附录　样本与方法"))
+        self.paragraphs(narrative.method_sentences(self.S, self.unit, bool(self.meta.get("synthetic")),
+                                                   self._overall_of()))
+        self.table("weighting")
+
+    def write(self) -> None:
+        """``tables.xlsx``, ``report.docx`` (the blocks shown so far) and ``stats.json``."""
+        from analysis.publish import excel, report, word
+        from analysis.stats.suppression import published
+
+        excel.write_tables_xlsx(self.S, self.out / "tables.xlsx", self.meta)
+        word.write_report_docx(self.out / "report.docx", S=self.S, group=self.unit, blocks=self.blocks,
+                               meta=self.meta)
+        json_path = report.write_stats_json(published(self.S), self.meta, self.out)
+        if self._show:
+            self.paragraphs(["本报告的 Word 版（report.docx）、各表（tables.xlsx）、统计结果（stats.json）和图表"
+                             "（figures/，PNG 与 SVG）与本页在同一文件夹。"])
+            self.blocks.pop()
+        self.outputs = [self.out / "tables.xlsx", self.out / "report.docx", json_path]
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _who(self, instrument: str) -> str:
+        book = self.books.get(instrument)
+        return (book.respondent or book.title) if book else instrument
+
+    def _band_means(self, q: Questionnaire) -> dict[str, tuple[pd.Series, str]]:
+        """A banded profile variable (age bands) → the mean of the number it was made from."""
+        book = self.books[q.instrument]
+        out = {}
+        for name in q.profile:
+            derived = book.derived.get(name)
+            if derived is None or not derived.bands:
+                continue
+            rows = self.S[(self.S["table"] == f"{q.instrument}_numbers") & (self.S["group"] == self.unit)
+                          & (self.S["variable"] == derived.source) & (self.S["stat"] == "mean")]
+            if len(rows):
+                out[name] = (rows.iloc[0], book.variables[derived.source].unit)
+        return out
+
+    def _indicator_units(self, q: Questionnaire) -> dict[str, str]:
+        book = self.books[q.instrument]
+        units = {}
+        for ind in book.report.indicators:
+            unit = getattr(ind, "unit", "") or ""
+            source = ind.args[0] if getattr(ind, "kind", "") == "mean" and ind.args else None
+            if not unit and source in book.variables:
+                unit = book.variables[source].unit
+            units[ind.name] = unit
+        return units
+
+    def _overall_of(self) -> dict[str, tuple[str, str]]:
+        return {q.instrument: (b.table, b.overall) for q in self.plan for b in q.batteries if b.overall}
