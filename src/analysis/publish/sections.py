@@ -157,7 +157,25 @@ class DistrictReport:
                                                           & (self.S["group"] == self.unit), "variable"]))
                 self.figure(charts.composition_bars(self.S, q.profile_table, variables, self.unit,
                                                     source=self._source(q)), f"{q.instrument}_profile")
+                self._pyramids(q)
             self.table(q.indicators_table)
+
+    def _pyramids(self, q: Questionnaire) -> None:
+        """A banded number (age bands) back to back by a two-category breakdown (gender): the
+        pyramid, from the breakdown's published rows."""
+        book = self.books[q.instrument]
+        bands = [n for n in q.profile if n in book.derived and book.derived[n].bands]
+        for by in q.breakdowns:
+            table = q.breakdown_table(by)
+            sides = self.S.loc[(self.S["table"] == table)
+                               & self.S["group"].str.startswith(self.unit + "·"), "group"].unique()
+            if len(sides) != 2:
+                continue
+            for band in bands:
+                if ((self.S["table"] == table) & (self.S["variable"] == band)).any():
+                    title = f"{self.unit}{q.who}{book.label(by)}与{book.label(band)}结构"
+                    self.figure(charts.age_pyramid(self.S, table, self.unit, variable=band, title=title,
+                                                   source=self._source(q)), f"{q.instrument}_{by}_{band}")
 
     def questions(self) -> None:
         """调查结果: every question of every questionnaire in the codebook's order, with its table

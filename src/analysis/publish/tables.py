@@ -363,7 +363,7 @@ def _numbers_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
     """Number questions, one row each: 有效回答, 平均值 with its interval, 中位数, 标准差, 最小值, 最大值."""
     records = []
     for vrows in by_variable:
-        by = vrows.set_index("stat")
+        by = vrows.set_index("stat", drop=False)
         first = vrows.iloc[0]
         record = {"项目": first["variable_label"], "有效回答": _n_cell(first)}
         for stat in ("mean", "median", "sd", "min", "max"):

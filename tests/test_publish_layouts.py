@@ -1,0 +1,159 @@
+"""The human tables of the generic report (a single-choice question's frequencies, a multi-select's
+response and case percents, numbers, free-text counts, breakdowns, indicators), the diverging
+chart's split of any scale, and the names of top-box measures — on hand-made stats rows whose
+printed values are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.publish import charts, narrative, tables
+from analysis.publish.plan import measure_name
+from analysis.stats.base import make_rows
+from analysis.stats.suppression import DASH
+
+G = "第一中学"
+
+
+def _single() -> pd.DataFrame:
+    # 50 respondents: 20 / 18 / 2 (suppressed) valid answers, 10 unanswered
+    n = np.array([20, 18, 2])
+    share = make_rows(table="s_q_q1", table_title="上学方式", group=G, variable="q1", variable_label="上学方式",
+                      category=["1", "2", "3"], category_label=["步行", "公交", "其他"], order=[1, 2, 3],
+                      stat="share", n=n, base=40, base_label="有效回答", value=[50.0, 45.0, 5.0],
+                      suppressed=[False, False, True])
+    pct = make_rows(table="s_q_q1", table_title="上学方式", group=G, variable="q1", variable_label="上学方式",
+                    category=["1", "2", "3", "missing"], category_label=["步行", "公交", "其他", "未回答"],
+                    order=[1, 2, 3, 4], stat="pct", n=[20, 18, 2, 10], base=50, base_label="全部受访者",
+                    value=[40.0, 36.0, 4.0, 20.0], suppressed=[False, False, True, False])
+    return pd.concat([share, pct], ignore_index=True)
+
+
+def test_single_choice_prints_frequency_percent_and_valid_percent():
+    frame = tables.display_table(_single(), "s_q_q1", G)
+    assert list(frame.columns) == ["选项", "频数", "百分比（%）", "有效百分比（%）"]
+    rows = frame.set_index("选项")
+    assert rows.loc["步行"].tolist() == ["20", "40.0", "50.0"]
+    assert rows.loc["其他"].tolist() == [DASH, DASH, DASH]          # suppressed: no count either
+    assert rows.loc["未回答"].tolist() == ["10", "20.0", ""]
+    assert rows.loc["合计"].tolist() == ["50", "100.0", "100.0"]
+
+
+def test_single_choice_sentence_ranks_published_cells_only():
+    text = narrative.single_sentences(_single(), "s_q_q1", G)[0]
+    assert "“步行”（50.0%）" in text and "其次是“公交”（45.0%）" in text and "40人回答" in text
+    assert "其他" not in text and "未公布" in text
+
+
+def _multi() -> pd.DataFrame:
+    # 30 answered; mentions 24 / 15 / 6 = 45; other text typed by 4
+    n = np.array([24, 15, 6])
+    resp = make_rows(table="s_q_q2", table_title="兴趣", group=G, variable="q2", variable_label="课外兴趣",
+                     category=["1", "2", "3"], category_label=["运动", "阅读", "音乐"], order=[1, 2, 3],
+                     stat="response_share", n=n, base=45, base_label="应答人次", value=[53.3, 33.3, 13.4])
+    case = make_rows(table="s_q_q2", table_title="兴趣", group=G, variable="q2", variable_label="课外兴趣",
+                     category=["1", "2", "3"], category_label=["运动", "阅读", "音乐"], order=[1, 2, 3],
+                     stat="case_share", n=n, base=30, base_label="回答本题人数", value=[80.0, 50.0, 20.0])
+    other = make_rows(table="s_q_q2", table_title="兴趣", group=G, variable="q2", variable_label="课外兴趣",
+                      category="other", category_label="其他（注明）", order=[4], stat="count", n=4, base=30,
+                      base_label="回答本题人数", value=4.0)
+    return pd.concat([resp, case, other], ignore_index=True)
+
+
+def test_multi_select_prints_response_and_case_percents_and_counts_other_text():
+    S = _multi()
+    frame = tables.display_table(S, "s_q_q2", G)
+    assert list(frame.columns) == ["选项", "响应数", "响应百分比（%）", "个案百分比（%）"]
+    rows = frame.set_index("选项")
+    assert rows.loc["运动"].tolist() == ["24", "53.3", "80.0"]
+    assert rows.loc["合计"].tolist() == ["45", "100.0", "150.0"]     # case percents add above 100
+    assert "其他（注明）" not in rows.index
+    note = tables.table_note(S, "s_q_q2", G)
+    assert "另有4人填写了“其他”" in note and "合计超过100" in note
+    text = narrative.multi_sentences(S, "s_q_q2", G)[0]
+    assert "“运动”（80.0%）、“阅读”（50.0%）、“音乐”（20.0%）" in text and "30人" in text
+
+
+def test_numbers_table_one_row_per_question():
+    S = make_rows(table="s_numbers", table_title="数值题", group=G, variable="hours", variable_label="每周学习时长",
+                  category="", order=[1, 2, 3, 4, 5], stat=["mean", "median", "sd", "min", "max"], n=38, base=38,
+                  base_label="有效回答", value=[12.4, 12.0, 3.25, 4.0, 21.0], ci_low=[11.3, np.nan, np.nan, np.nan, np.nan],
+                  ci_high=[13.5, np.nan, np.nan, np.nan, np.nan])
+    frame = tables.display_table(S, "s_numbers", G)
+    assert frame.iloc[0].to_dict() == {"项目": "每周学习时长", "有效回答": "38", "平均值": "12.4（11.3～13.5）",
+                                       "中位数": "12.0", "标准差": "3.25", "最小值": "4.0", "最大值": "21.0"}
+
+
+def test_free_text_shows_only_how_many_answered():
+    S = make_rows(table="s_text", table_title="文字题", group=G, variable=["advice", "other"],
+                  variable_label=["意见建议", "其他"], category="", order=[1, 2], stat="count", n=[17, 3], base=50,
+                  base_label="全部受访者", value=[17.0, 3.0], suppressed=[False, True])
+    frame = tables.display_table(S, "s_text", G)
+    assert frame.values.tolist() == [["意见建议", "17", "50"], ["其他", DASH, "50"]]
+
+
+def test_breakdown_prints_column_percents_bases_and_the_test():
+    cols = []
+    for label, n, base in (("男", [12, 8], 20), ("女", [6, 24], 30)):
+        cols.append(make_rows(table="s_by_gender", table_title="按性别", group=f"{G}·{label}", variable="q1",
+                              variable_label="上学方式", category=["1", "2"], category_label=["步行", "公交"],
+                              order=[1, 2], stat="share", n=n, base=base, base_label="有效回答",
+                              value=list(np.round(np.array(n) / base * 100, 1))))
+    test = make_rows(table="s_by_gender", table_title="按性别", group=G, variable="gender×q1",
+                     variable_label="性别×上学方式", category="test", category_label=["卡方", "自由度", "p值", "V"],
+                     order=[1, 2, 3, 4], stat=["chi2", "df", "p", "cramers_v"], n=50, base=50,
+                     value=[7.5, 1.0, 0.006, 0.387])
+    S = pd.concat([*cols, test], ignore_index=True)
+    assert tables.is_breakdown(S, "s_by_gender", G)
+    frame = tables.display_table(S, "s_by_gender", G)
+    assert list(frame.columns) == ["题目", "选项", "男（%）", "女（%）"]
+    assert frame.iloc[0].tolist() == ["上学方式", "步行", "60.0", "20.0"]
+    assert frame.iloc[2].tolist() == ["上学方式", "有效回答（人）", "20", "30"]
+    assert frame.iloc[3].tolist() == ["上学方式", "卡方检验", "p=0.006", ""]
+    assert "列百分比" in tables.table_note(S, "s_by_gender", G)
+
+
+def test_indicators_print_with_their_base():
+    S = make_rows(table="w_indicators", table_title="指标", group=G, variable=["sec_age", "one_rate"],
+                  variable_label=["书记平均年龄", "一肩挑比例"], category="", order=[1, 2], stat=["mean", "share"],
+                  n=[66, 35], base=[66, 66], base_label=["书记", "书记"], value=[43.5, 53.0],
+                  ci_low=[41.9, 41.1], ci_high=[45.1, 64.6])
+    frame = tables.display_table(S, "w_indicators", G)
+    assert frame.values.tolist() == [["书记平均年龄", "43.5", "41.9～45.1", "书记66人"],
+                                     ["一肩挑比例", "53.0%", "41.1～64.6", "书记66"]]
+    text = narrative.indicator_sentences(S, "w_indicators", G, {"sec_age": "岁"})[0]
+    assert text == "其中，书记平均年龄为43.5岁（66人）；一肩挑比例为53.0%（35/66）。"
+
+
+@pytest.mark.parametrize("codes, expected", [
+    (["5", "4", "3", "2", "1"], (["2", "1"], "3", ["4", "5"])),
+    (["1", "2", "3", "4"], (["2", "1"], None, ["3", "4"])),
+    ([str(c) for c in range(7, 0, -1)], (["3", "2", "1"], "4", ["5", "6", "7"])),
+    (["10", "9", "8"], (["8"], "9", ["10"])),                  # numeric order, not text order
+])
+def test_diverging_sides_split_any_scale(codes, expected):
+    assert charts.diverging_sides(codes) == expected
+
+
+@pytest.mark.parametrize("label, tops, name", [
+    ("总体满意度", ["非常满意", "比较满意"], "总体满意率"),
+    ("服务态度", ["非常同意", "同意", "比较同意"], "服务态度同意率"),
+    ("教学质量", ["很好", "较好"], "教学质量正面评价比例"),
+])
+def test_measure_name(label, tops, name):
+    assert measure_name(label, tops) == name
+
+
+def test_battery_sentence_never_ranks_against_a_hidden_item():
+    items = ["a", "b", "c", "o"]
+    S = make_rows(table="s_trust", table_title="信任度", group=G, variable=items,
+                  variable_label=["教师", "校长", "食堂", "总体"], category="top2",
+                  category_label="非常同意＋同意", order=[1, 2, 3, 4], stat="top2", n=[30, 10, 3, 25],
+                  base=40, base_label="有效回答", value=[75.0, 25.0, 7.5, 62.5], ci_low=[60.0, 14.0, 2.6, 47.0],
+                  ci_high=[86.0, 40.0, 20.0, 76.0], suppressed=[False, False, True, False])
+    text = narrative.battery_sentences(S, "s_trust", G, "o")[0]
+    assert text.startswith("总体的同意率（非常同意＋同意）为62.5%（95%置信区间47.0%～76.0%）。")
+    assert "最高的是“教师”（75.0%），最低的是“校长”（25.0%）（另有1项人数过少未公布，不参与比较）" in text
+    assert "食堂" not in text
