@@ -45,9 +45,9 @@ _INDICATOR_KEYS = {"name", "label", *INDICATOR_KINDS, "among", "of", "overview",
 # shown in 样本基本情况 when the codebook's report: section lists no profile.
 DEMOGRAPHIC_LABELS = ("性别", "年龄", "年龄段", "文化程度", "学历", "政治面貌", "职务", "岗位", "民族", "户籍",
                       "婚姻", "收入", "职业", "居住年限")
-DEMOGRAPHIC_NAMES = {"gender", "sex", "age_band", "age_group", "edu", "education", "party", "political",
-                     "post", "position", "ethnicity", "ethnic", "nation", "hukou", "marital", "marriage",
-                     "income", "occupation", "job", "residence_years", "years_lived"}
+DEMOGRAPHIC_NAMES = {"sex", "age_group", "education", "political", "position", "ethnicity", "ethnic",
+                     "nation", "hukou", "marital", "marriage", "income", "occupation", "job", "residence_years",
+                     "years_lived"}    # a name alone is enough for these; most questionnaires say it in the label
 _CLAUSE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(==|!=|>=|<=|>|<|\bin\b)\s*(.+?)\s*$")
 _ASKED_IF = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(==|in)\s*\(?\s*([0-9,\s]+?)\s*\)?\s*$")
 VARIABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -130,7 +130,7 @@ class Derived:
 @dataclasses.dataclass(frozen=True)
 class Clause:
     """One comparison of a condition: ``variable op operand``; the operand is a code, a tuple of
-    codes (``in``) or another variable's name (``org_type != org_type_rule``: codes compared)."""
+    codes (``in``) or another variable's name (``q3 != q3_rule``: codes compared)."""
 
     variable: str
     op: str
@@ -835,7 +835,7 @@ class _Parser:
             expr = parse_condition(text)
         except ValueError as e:
             self.fail(f"{where} 的条件“{text}”看不懂：{e}。", where,
-                      fix="写成 \"post == 1\"、\"org_type != 4\"、\"party in (1, 2)\" 或 \"age >= 60\"，"
+                      fix="写成 \"q1 == 1\"、\"q2 != 4\"、\"q3 in (1, 2)\" 或 \"q4 >= 60\"，"
                           "可用 and / or 连接。")
         for n in expr.names:
             if n not in names:
@@ -846,7 +846,7 @@ class _Parser:
     def _subgroups(self, raw: Any, names: dict[str, str]) -> dict[str, Subgroup]:
         if not isinstance(raw, dict):
             self.fail("report.subgroups 应是“名字: {label, when}”的映射。", "report.subgroups",
-                      fix="例如 secretaries: {label: 社区党组织书记, when: \"post == 1\"}")
+                      fix="例如 leaders: {label: 负责人, when: \"q1 == 1\"}")
         out = {}
         for name, spec in raw.items():
             where = f"report.subgroups.{name}"
@@ -854,7 +854,7 @@ class _Parser:
                 self.fail("子群体名只能用小写英文字母、数字和下划线。", where)
             if not isinstance(spec, dict) or "when" not in spec:
                 self.fail("子群体需要 when（条件）和 label（名称）。", where,
-                          fix="例如 {label: 社区党组织书记, when: \"post == 1\"}")
+                          fix="例如 {label: 负责人, when: \"q1 == 1\"}")
             self._no_unknown(spec, {"label", "when"}, where, "子群体")
             self._expression(spec["when"], where, names)
             out[str(name)] = Subgroup(label=str(spec.get("label") or name), when=str(spec["when"]))
@@ -881,7 +881,7 @@ class _Parser:
             kinds = [k for k in INDICATOR_KINDS if k in spec]
             if len(kinds) != 1:
                 self.fail("指标要写且只写 mean、share、ratio、count 中的一个。", where,
-                          fix="例如 mean: age（平均数）、share: \"x == 1\"（比例）、ratio: [a, b]（合计之比）、"
+                          fix="例如 mean: 数值变量（平均数）、share: \"x == 1\"（比例）、ratio: [a, b]（合计之比）、"
                               "count: \"x != y\"（个数）。")
             kind = kinds[0]
             value = spec[kind]
@@ -893,7 +893,7 @@ class _Parser:
                 if (not isinstance(value, list) or len(value) != 2
                         or not all(isinstance(x, str) and x in numeric for x in value)):
                     self.fail(f"ratio: {value!r} 应是两个数值题 [分子, 分母]。", where,
-                              fix="例如 ratio: [members_retired, members_total]")
+                              fix="例如 ratio: [部分人数的变量, 总人数的变量]")
                 args = (value[0], value[1])
             else:
                 args = (self._expression(value, where, names).text,)
