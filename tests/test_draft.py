@@ -70,7 +70,8 @@ def test_sample_resident_draft_recognises_roles_gender_age_and_satisfaction(samp
         "您对社区治安状况的满意程度", "您对在社区办事便利程度的满意程度", "您对社区信息化服务的满意程度",
         "总体而言，您对所在社区工作的满意程度"]
     assert v[sat[0]].label == "社区服务" and v[sat[0]].top_box == (5, 4)
-    assert book.report["satisfaction"] == tuple(sat)
+    assert book.report.batteries[0].items == tuple(sat)
+    assert book.report.batteries[0].table_suffix == "satisfaction"
     services = next(x for x in v.values() if x.question.startswith("19、"))
     assert services.type == "multi" and set(services.values.values()) == {
         "办理证明", "养老服务", "文体活动", "法律咨询", "就业帮扶", "都没有使用过"}

@@ -21,34 +21,48 @@ def S(wave):
 
 
 def test_leaders_match_seed_004(S):
-    leaders = S[(S["table"] == "worker_leaders") & (S["group"] == "桥东区")].set_index(["category", "stat"])
-    assert leaders.loc[("secretaries", "mean"), "value"] == 43.5 and leaders.loc[("secretaries", "mean"), "n"] == 66
-    assert leaders.loc[("directors", "mean"), "value"] == 40.6
-    both = leaders.loc[("1", "share")]
+    leaders = S[(S["table"] == "worker_indicators") & (S["group"] == "桥东区")].set_index(["variable", "stat"])
+    assert leaders.loc[("secretary_age", "mean"), "value"] == 43.5 and leaders.loc[("secretary_age", "mean"), "n"] == 66
+    assert leaders.loc[("director_age", "mean"), "value"] == 40.6
+    assert leaders.loc[("secretaries", "count"), "n"] == 66
+    both = leaders.loc[("one_shoulder_share", "share")]
     assert both["n"] == 35 and both["base"] == 66 and both["value"] == 53.0        # 一肩挑 35 of 66 secretaries
+
+
+def test_worker_composition_matches_seed_004(S):
+    comp = S[(S["table"] == "worker_composition") & (S["group"] == "桥东区")].set_index(["variable", "category"])
+    assert comp.loc[("age_band", "1"), "base"] == 494
+    assert [comp.loc[("age_band", c), "value"] for c in "123"] == [12.8, 62.5, 24.7]
+    assert [comp.loc[("employment", c), "n"] for c in "12"] == [109, 385]
 
 
 def test_community_rates_agree_with_a_plain_count(wave, S):
     c = wave.frames["community"]
     c = c[c["district"] == "桥东区"]
-    cov = S[(S["table"] == "community_coverage") & (S["group"] == "桥东区")].set_index("variable")
-    assert cov.loc["org_type", "n"] == int((c["org_type"] != 4).sum()) and cov.loc["org_type", "base"] == len(c)
-    assert cov.loc["youth_league", "exact"] == pytest.approx((c["youth_league"] == 1).mean() * 100)
-    members = S[(S["table"] == "community_members") & (S["group"] == "桥东区")].set_index("variable")
-    assert members.loc["members_retired", "n"] == int(c["members_retired"].sum())
-    rule = S[(S["table"] == "community_org_rule") & (S["group"] == "桥东区")].set_index("category")
+    ind = S[(S["table"] == "community_indicators") & (S["group"] == "桥东区")].set_index("variable")
+    assert ind.loc["org_rate", "n"] == int((c["org_type"] != 4).sum()) and ind.loc["org_rate", "base"] == len(c)
+    assert ind.loc["youth_rate", "exact"] == pytest.approx((c["youth_league"] == 1).mean() * 100)
+    assert ind.loc["retired_share", "n"] == int(c["members_retired"].sum())
+    assert ind.loc["retired_share", "base"] == int(c["members_total"].sum())
+    rule = S[(S["table"] == "community_composition") & (S["variable"] == "org_type_rule")
+             & (S["group"] == "桥东区")].set_index("category")
     m = c["members_total"]
     assert rule.loc["1", "n"] == int((m >= 100).sum()) and rule.loc["3", "n"] == int(((m >= 3) & (m < 50)).sum())
+    assert rule.loc["0", "n"] == int((m < 3).sum())
+    built = (c["org_type"] != 4) & (m >= 3)
+    assert ind.loc["org_type_mismatch", "n"] == int((c.loc[built, "org_type"] != c.loc[built, "org_type_rule"]).sum())
 
 
 def test_every_new_table_is_there_for_the_district_and_shares_sum_to_100(S):
     mine = S[S["group"] == "桥东区"]
-    for table in ("worker_leaders", "worker_index", "resident_index", "resident_drivers", "resident_vs_rest",
-                  "worker_vs_rest", "residents_vs_workers", "community_coverage", "community_org_rule",
-                  "community_members"):
+    for table in ("worker_indicators", "worker_satisfaction_index", "resident_satisfaction_index",
+                  "resident_satisfaction_drivers", "resident_satisfaction_vs_rest", "worker_satisfaction_vs_rest",
+                  "shared_resident_worker", "community_indicators", "worker_numbers", "worker_q_training",
+                  "worker_by_gender", "resident_q_services"):
         assert (mine["table"] == table).any(), table
-    shares = mine[(mine["stat"] == "share") & (mine["base"] > 0)]
-    sums = shares.groupby(["table", "variable"])["value"].sum().round(6)
+    shares = mine[mine["stat"].isin(["share", "pct", "response_share"]) & (mine["base"] > 0)
+                  & (mine["table"] != "community_indicators") & (mine["table"] != "worker_indicators")]
+    sums = shares.groupby(["table", "variable", "stat"])["value"].sum().round(6)
     assert (sums == 100.0).all(), sums[sums != 100.0]
     assert pd.api.types.is_bool_dtype(S["suppressed"])
 
@@ -60,7 +74,8 @@ def test_wave_change_reaches_the_narrative(S):
     before = S.copy()
     flow = (before["table"] == "flow") & (before["variable"] == "worker") & (before["stat"] == "valid")
     before.loc[flow, ["n", "value", "exact"]] = 122
-    age = (before["table"] == "worker_age") & (before["group"] == "桥东区") & (before["stat"] == "mean")
+    age = (before["table"] == "worker_numbers") & (before["variable"] == "age") & (before["group"] == "桥东区") \
+        & (before["stat"] == "mean")
     before.loc[age, "value"] = 50.3
     change = waves.wave_change(S, before, "桥东区", "2026", "2023")
     workers = change[change["category"] == "flow:valid:valid"]
@@ -77,8 +92,8 @@ def test_worker_gender_age_counts_agree_with_a_plain_count(wave, S):
     """The age pyramid's rows: each gender's workers by age band, counted by hand on the frame."""
     w = wave.frames["worker"]
     w = w[w["district"] == "桥东区"]
-    rows = S[(S["table"] == "worker_gender_age") & S["group"].isin(["桥东区·男", "桥东区·女"])
-             & (S["stat"] == "share")]
+    rows = S[(S["table"] == "worker_by_gender") & S["group"].isin(["桥东区·男", "桥东区·女"])
+             & (S["variable"] == "age_band") & (S["stat"] == "share")]
     for code, gender in ((1, "男"), (2, "女")):
         mine = rows[rows["group"] == f"桥东区·{gender}"].set_index("category")
         people = w[w["gender"] == code]
@@ -87,7 +102,8 @@ def test_worker_gender_age_counts_agree_with_a_plain_count(wave, S):
             assert mine.loc[band, "n"] == int((people["age_band"] == int(band)).sum())
         assert round(mine["value"].sum(), 1) == 100.0
     assert rows["n"].sum() == int(w[["gender", "age_band"]].dropna().shape[0])
-    test = S[(S["table"] == "worker_gender_age") & (S["group"] == "桥东区") & (S["stat"] == "chi2")]
+    test = S[(S["table"] == "worker_by_gender") & (S["group"] == "桥东区") & (S["stat"] == "chi2")
+             & (S["variable"] == "gender×age_band")]
     assert len(test) == 1 and test["n"].iloc[0] == rows["n"].sum()
 
 
@@ -96,7 +112,7 @@ def test_resident_and_worker_answers_on_who_should_assess(wave, S):
     r = wave.frames["resident"]
     w = wave.frames["worker"]
     r, w = r[r["district"] == "桥东区"]["assessor"].dropna(), w[w["district"] == "桥东区"]["assessor"].dropna()
-    row = S[(S["table"] == "residents_vs_workers") & (S["variable"] == "assessor") & (S["category"] == "1")
+    row = S[(S["table"] == "shared_resident_worker") & (S["variable"] == "assessor") & (S["category"] == "1")
             & (S["stat"] == "diff")].iloc[0]
     assert row["exact"] == pytest.approx(((r == 1).mean() - (w == 1).mean()) * 100)
     assert row["base"] == len(r) + len(w)
@@ -111,7 +127,7 @@ def test_residents_vs_workers_sentence_flags_only_a_significant_difference(wave,
     for district in wave.districts:
         S_d = S if district == "桥东区" else stats.district_stats(wave, district)
         (text,) = narrative.residents_vs_workers_sentences(S_d, district)
-        row = stats.lookup(S_d, "residents_vs_workers", "assessor", "1", "p_adj", district)
+        row = stats.lookup(S_d, "shared_resident_worker", "assessor", "1", "p_adj", district)
         r = stats.lookup(S_d, "resident_composition", "assessor", "1", "share", district)
         w = stats.lookup(S_d, "worker_composition", "assessor", "1", "share", district)
         assert f"居民占{r['value']:.1f}%，社区工作者占{w['value']:.1f}%" in text

@@ -262,7 +262,7 @@ def test_sample_weighted_to_its_margins(wave, instrument):
 
 def test_sample_likert_rows_are_consistent(wave):
     book, _, d, S = weighted_district(wave, "resident")
-    item = book.report["satisfaction"][0]
+    item = book.report.batteries[0].items[0]
     rows = S[(S["variable"] == item)].set_index("category")
     top = sum(rows.loc[str(c), "exact"] for c in book.variables[item].top_box)
     assert rows.loc["top2", "exact"] == pytest.approx(top)

@@ -26,7 +26,7 @@ MOVED = {
     "pipeline": "analysis.clean.wave",
     "suppression": "analysis.stats.suppression", "reliability": "analysis.stats.reliability",
     "compare": "analysis.stats.compare", "drivers": "analysis.stats.drivers",
-    "community": "analysis.stats.community", "waves": "analysis.stats.waves",
+    "waves": "analysis.stats.waves",
     "design": "analysis.weighting.design", "weights": "analysis.weighting.weights",
     "charts": "analysis.publish.charts", "narrative": "analysis.publish.narrative",
     "render": "analysis.publish", "wordtable": "analysis.publish.wordtable",

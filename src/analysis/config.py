@@ -31,21 +31,3 @@ MIN_CELL = 5                     # published cells with fewer respondents are su
 SUPPRESSION_EXEMPT_BASE = 100    # a one-way distribution over at least this many respondents publishes counts < MIN_CELL
 ALPHA = 0.05                     # 95% intervals; tests reported with p, and p adjusted (Holm) when many run
 P_ADJUST = "holm"                # statsmodels.stats.multitest.multipletests method for families of tests
-
-# 党组织类型 by the number of party members (中国共产党支部工作条例: 3 人以上成立党支部, 50 人以上可成立
-# 党总支, 100 人以上可成立党委). Keys are community.yaml's org_type codes (1 党委, 2 党总支, 3 党支部);
-# a city's own 暂行办法 may set other numbers (seed 002 篇3 leaves them as X): change them here.
-PARTY_ORG_MIN_MEMBERS = {1: 100, 2: 50, 3: 3}
-PARTY_ORG_NONE = 4               # org_type code meaning 未建立 (no party organisation)
-
-# Subgroups a report describes, per questionnaire: name → (Chinese label, condition on codes).
-# 一肩挑 secretaries are also 居委会主任, so they count among the directors (seed 004's 40.6).
-SUBGROUPS = {
-    "worker": {
-        "secretaries": ("社区党组织书记", "post == 1"),
-        "directors": ("社区居委会主任（含“一肩挑”书记）", "post == 2 or one_shoulder == 1"),
-    },
-}
-# The overall item of a questionnaire's rating battery: the outcome of the key-driver model, and left
-# out of the satisfaction index (which averages the dimension items the codebook's report lists).
-OVERALL_ITEM = {"resident": "sat_overall"}

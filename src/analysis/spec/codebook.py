@@ -37,6 +37,18 @@ _TOP_KEYS = {"instrument", "title", "respondent", "survey_date", "min_header_mat
              "scales", "quality", "variables", "derived", "report"}
 _VAR_KEYS = {"name", "question", "headers", "label", "type", "values", "aliases", "scale", "range",
              "unit", "role", "required", "pii", "private", "asked_if"}
+_REPORT_KEYS = {"profile", "composition", "order", "skip", "satisfaction", "batteries", "overall",
+                "breakdowns", "subgroups", "indicators"}
+INDICATOR_KINDS = ("mean", "share", "ratio", "count")
+_INDICATOR_KEYS = {"name", "label", *INDICATOR_KINDS, "among", "of", "overview", "unit", "decimals"}
+# A single-choice question whose name or label is one of these is a respondent characteristic: it is
+# shown in 样本基本情况 when the codebook's report: section lists no profile.
+DEMOGRAPHIC_LABELS = ("性别", "年龄", "年龄段", "文化程度", "学历", "政治面貌", "职务", "岗位", "民族", "户籍",
+                      "婚姻", "收入", "职业", "居住年限")
+DEMOGRAPHIC_NAMES = {"sex", "age_group", "education", "political", "position", "ethnicity", "ethnic",
+                     "nation", "hukou", "marital", "marriage", "income", "occupation", "job", "residence_years",
+                     "years_lived"}    # a name alone is enough for these; most questionnaires say it in the label
+_CLAUSE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(==|!=|>=|<=|>|<|\bin\b)\s*(.+?)\s*$")
 _ASKED_IF = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(==|in)\s*\(?\s*([0-9,\s]+?)\s*\)?\s*$")
 VARIABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -116,6 +128,130 @@ class Derived:
 
 
 @dataclasses.dataclass(frozen=True)
+class Clause:
+    """One comparison of a condition: ``variable op operand``; the operand is a code, a tuple of
+    codes (``in``) or another variable's name (``q3 != q3_rule``: codes compared)."""
+
+    variable: str
+    op: str
+    operand: int | float | tuple[int, ...] | str
+
+
+@dataclasses.dataclass(frozen=True)
+class Expression:
+    """A condition on codes (``a == 1 and b in (1, 2) or c >= 3``): ``or`` of ``and``-groups,
+    ``and`` binding tighter, as in Python. A missing answer meets no clause."""
+
+    text: str
+    any_of: tuple[tuple[Clause, ...], ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for group in self.any_of:
+            for c in group:
+                out += [c.variable] + ([c.operand] if isinstance(c.operand, str) else [])
+        return tuple(dict.fromkeys(out))
+
+
+def parse_condition(text: Any) -> Expression:
+    """Parse a condition; ValueError saying what is wrong (the codebook parser turns it into a
+    SurveyError naming the file and key). Names are not checked here."""
+    text = str(text).strip()
+    if not text:
+        raise ValueError("条件为空")
+    groups = []
+    for part in re.split(r"\s+or\s+", text):
+        clauses = []
+        for piece in re.split(r"\s+and\s+", part):
+            m = _CLAUSE.match(piece)
+            if not m:
+                raise ValueError(f"看不懂“{piece.strip()}”")
+            name, op, rhs = m.group(1), m.group(2), m.group(3).strip()
+            if op == "in":
+                inner = rhs.strip("()[] ")
+                try:
+                    operand: Any = tuple(int(c) for c in inner.replace(" ", "").split(",") if c)
+                except ValueError:
+                    raise ValueError(f"“{piece.strip()}”：in 后应是代码列表，如 (1, 2)") from None
+                if not operand:
+                    raise ValueError(f"“{piece.strip()}”：in 后没有代码")
+            elif VARIABLE_NAME.match(rhs):
+                operand = rhs
+            else:
+                try:
+                    operand = int(rhs) if re.fullmatch(r"-?\d+", rhs) else float(rhs)
+                except ValueError:
+                    raise ValueError(f"“{piece.strip()}”：比较的应是代码、数值或变量名") from None
+            clauses.append(Clause(name, op, operand))
+        groups.append(tuple(clauses))
+    return Expression(text=text, any_of=tuple(groups))
+
+
+@dataclasses.dataclass(frozen=True)
+class Battery:
+    """Rating items shown as one table (``<instrument>_<table_suffix>``), resolved at load time."""
+
+    table_suffix: str
+    label: str
+    items: tuple[str, ...]
+    overall: str | None = None
+
+    @property
+    def index_items(self) -> tuple[str, ...]:
+        """The items an index averages: every item but the overall judgement."""
+        return tuple(i for i in self.items if i != self.overall)
+
+
+@dataclasses.dataclass(frozen=True)
+class Subgroup:
+    label: str
+    when: str
+
+    @property
+    def condition(self) -> Expression:
+        return parse_condition(self.when)
+
+
+@dataclasses.dataclass(frozen=True)
+class Indicator:
+    """A derived figure: ``kind`` is mean (``args`` = (number,)), share or count (``args`` =
+    (condition,)) or ratio (``args`` = (numerator, denominator)); over the subgroup ``among`` and,
+    for a share, over the rows that answered ``of``."""
+
+    name: str
+    label: str
+    kind: str
+    args: tuple[str, ...]
+    among: str | None = None
+    of: str | None = None
+    overview: bool = False
+    unit: str = ""
+    decimals: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportSpec:
+    """The codebook's ``report:`` section, resolved: every name checked, batteries grouped."""
+
+    profile: tuple[str, ...] = ()
+    order: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    batteries: tuple[Battery, ...] = ()
+    overall: str | None = None
+    breakdowns: tuple[str, ...] = ()
+    subgroups: dict[str, Subgroup] = dataclasses.field(default_factory=dict)
+    indicators: tuple[Indicator, ...] = ()
+
+    def battery_of(self, item: str) -> Battery | None:
+        return next((b for b in self.batteries if item in b.items), None)
+
+    @property
+    def rating_items(self) -> tuple[str, ...]:
+        return tuple(i for b in self.batteries for i in b.items)
+
+
+@dataclasses.dataclass(frozen=True)
 class Codebook:
     path: Path
     instrument: str
@@ -127,7 +263,7 @@ class Codebook:
     variables: dict[str, Variable]
     derived: dict[str, Derived]
     quality: dict[str, dict[str, Any]]
-    report: dict[str, tuple[str, ...]]
+    report: ReportSpec
 
     # -- lookups -------------------------------------------------------------------------------
     def labels(self, name: str) -> dict[int, str]:
@@ -163,6 +299,52 @@ class Codebook:
         """A quality rule's settings when it is enabled, else None."""
         r = self.quality.get(name)
         return r if r and r.get("enabled", True) else None
+
+    def scale_range(self, name: str) -> tuple[int, int]:
+        """(lowest, highest) code of a rating item's scale, for an index from 0 to 100."""
+        codes = list(self.variables[name].values)
+        return min(codes), max(codes)
+
+    def question_order(self) -> tuple[str, ...]:
+        """The questions a report shows one table each (``<instrument>_q_<var>``), in report order:
+        single-choice (not on a rating scale) and multi-select questions that are kept, not a
+        unit/street/community/id variable, not in the profile, not skipped; ``report.order`` first
+        (in its order), then the rest in codebook order."""
+        r = self.report
+        shown = [v.name for v in self.variables.values()
+                 if v.kept and v.role is None and v.type in ("single", "multi") and not v.scale
+                 and v.name not in r.profile and v.name not in r.skip]
+        first = [n for n in r.order if n in shown]
+        return tuple(first + [n for n in shown if n not in first])
+
+    def sections(self) -> tuple[tuple[str, str], ...]:
+        """The report's question sections in order, as (kind, key): ``("question", var)`` for each of
+        :meth:`question_order`, ``("battery", table_suffix)`` at the place of its first item (or
+        where ``report.order`` names it or its first item). Profile, numbers and text tables are not
+        sections of their own here."""
+        r = self.report
+        questions = set(self.question_order())
+        firsts = {b.items[0]: b.table_suffix for b in r.batteries if b.items}
+        by_suffix = {b.table_suffix: b for b in r.batteries}
+        out: list[tuple[str, str]] = []
+
+        def add(name: str) -> None:
+            if name in questions:
+                item = ("question", name)
+            elif name in firsts:
+                item = ("battery", firsts[name])
+            elif name in by_suffix:
+                item = ("battery", name)
+            else:
+                return
+            if item not in out:
+                out.append(item)
+
+        for name in r.order:
+            add(name)
+        for name in self.variables:
+            add(name)
+        return tuple(out)
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -215,7 +397,7 @@ class _Parser:
         variables = self._variables(raw["variables"], scales)
         derived = self._derived(raw.get("derived") or [], variables)
         quality = self._quality(raw.get("quality") or {}, variables)
-        report = self._report(raw.get("report") or {}, variables, derived)
+        report = self._report(raw.get("report") or {}, variables, derived, scales)
         share = raw.get("min_header_match", 0.6)
         if not isinstance(share, (int, float)) or not 0 < share <= 1:
             self.fail(f"min_header_match 应是 0 到 1 之间的数，现在是 {share!r}。")
@@ -298,7 +480,8 @@ class _Parser:
             top = tuple(spec.get("top_box") or ())
             if any(c not in values for c in top):
                 self.fail(f"top_box {list(top)} 含有不在 values 里的代码。", where)
-            out[str(name)] = {"values": values, "aliases": aliases, "top_box": top}
+            out[str(name)] = {"values": values, "aliases": aliases, "top_box": top,
+                              "label": str(spec.get("label") or name)}
         return out
 
     def _variables(self, raw: Any, scales: dict[str, dict[str, Any]]) -> dict[str, Variable]:
@@ -511,18 +694,224 @@ class _Parser:
             self.fail("duplicate_id 需要一个标为 role: id 的变量（问卷编号、工号等）。", where,
                       fix="给编号题加上 role: id，或删除该规则。")
 
-    def _report(self, raw: Any, variables: dict[str, Variable], derived: dict[str, Derived]) -> dict:
+    def _report(self, raw: Any, variables: dict[str, Variable], derived: dict[str, Derived],
+                scales: dict[str, dict[str, Any]]) -> ReportSpec:
+        if not isinstance(raw, dict):
+            self.fail("report 应是映射（profile、batteries、overall、breakdowns …）。", "report")
+        self._no_unknown(raw, _REPORT_KEYS, "report", "report 部分")
+        if "profile" in raw and "composition" in raw:
+            self.fail("report 中同时写了 profile 和 composition（旧名），两者含义相同，只能留一个。", "report",
+                      fix="把 composition: 改名为 profile:。")
+        names = {**{n: "variable" for n in variables}, **{n: "derived" for n in derived}}
+
+        def name_list(key: str) -> tuple[str, ...]:
+            value = raw.get(key)
+            if value is None:
+                return ()
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+                self.fail(f"report.{key} 应是变量名的列表。", f"report.{key}", fix=f"例如 {key}: [gender, edu]")
+            return tuple(value)
+
+        def known(key: str, n: str) -> None:
+            if n not in names:
+                self.fail(f"report.{key} 引用了不存在的变量 {n}。", n,
+                          fix="检查拼写；可用的名字是 variables 与 derived 中的 name。")
+
+        def reportable(key: str, n: str, kinds: tuple[str, ...] = ("single",)) -> None:
+            known(key, n)
+            v = variables.get(n)
+            if v is not None and (not v.kept or v.type not in kinds):
+                self.fail(f"report.{key} 只能列{'、'.join(kinds)}题或派生变量，{n}（{v.type}"
+                          f"{'，个人信息' if not v.kept else ''}）不行。", n)
+
+        key = "profile" if "profile" in raw else "composition"
+        profile = name_list(key)
+        for n in profile:
+            reportable(key, n)
+        skip = name_list("skip")
+        for n in skip:
+            known("skip", n)
+        if "profile" not in raw and "composition" not in raw:
+            profile = self._default_profile(variables, derived)
+        profile = tuple(n for n in profile if n not in skip)
+        rating = [v.name for v in variables.values()
+                  if v.type == "single" and v.scale and v.kept and v.role is None and v.name not in skip]
+        batteries: list[Battery] = []
+        used: set[str] = set()
+
+        def battery(suffix: str, label: str | None, items: tuple[str, ...], where: str) -> None:
+            if not items:
+                self.fail(f"{where} 没有列出题目。", where)
+            for n in items:
+                known(where, n)
+                v = variables.get(n)
+                if v is None or not v.scale or not v.kept:
+                    self.fail(f"{where} 中的 {n} 不是量表（scale）题。", n,
+                              fix="量表题写成 type: single 加 scale: 量表名。")
+                if n in used:
+                    self.fail(f"{n} 同时出现在两个量表题组中。", n, fix="每道量表题只放进一个题组。")
+            scale_names = {variables[n].scale for n in items}
+            if len(scale_names) > 1:
+                self.fail(f"{where} 中的题目用了不同的量表（{'、'.join(sorted(scale_names))}），无法合成一张表。",
+                          where, fix="一个题组只放同一量表的题，或分成两个题组。")
+            scale_label = scales[variables[items[0]].scale]["label"]
+            if label is None:
+                label = "满意度评价" if "满意" in scale_label else scale_label
+            used.update(items)
+            batteries.append(Battery(table_suffix=suffix, label=label, items=tuple(items)))
+
+        if raw.get("satisfaction"):
+            battery("satisfaction", None, tuple(n for n in name_list("satisfaction") if n not in skip),
+                    "report.satisfaction")
+        explicit = raw.get("batteries") or []
+        if not isinstance(explicit, list):
+            self.fail("report.batteries 应是列表，每项 {name, label, items}。", "report.batteries")
+        for i, spec in enumerate(explicit, 1):
+            where = f"report.batteries 第 {i} 项"
+            if not isinstance(spec, dict):
+                self.fail(f"{where} 应是映射 {{name, label, items}}。", where)
+            self._no_unknown(spec, {"name", "label", "items"}, where, "量表题组")
+            name = str(spec.get("name", ""))
+            if not VARIABLE_NAME.match(name):
+                self.fail(f"{where} 缺少合法的 name（小写英文字母、数字和下划线）。", where,
+                          fix="例如 - {name: trust, label: 信任度, items: [t1, t2]}")
+            if name in {b.table_suffix for b in batteries} or re.fullmatch(r"rating\d+", name) \
+                    or name in ("composition", "numbers", "text", "indicators"):
+                self.fail(f"题组名 {name} 已被占用。", where, fix="换一个题组名。")
+            items = spec.get("items")
+            if not isinstance(items, list):
+                self.fail(f"{where} 的 items 应是量表题变量名的列表。", where)
+            battery(name, str(spec["label"]) if spec.get("label") else None,
+                    tuple(str(x) for x in items if str(x) not in skip), where)
+        run: list[str] = []
+        runs: list[list[str]] = []
+        for v in variables.values():                       # automatic batteries: runs of one scale
+            if v.name in rating and v.name not in used and run and variables[run[-1]].scale == v.scale:
+                run.append(v.name)
+                continue
+            if run:
+                runs.append(run)
+            run = [v.name] if v.name in rating and v.name not in used else []
+        if run:
+            runs.append(run)
+        for k, items in enumerate(runs, 1):
+            label = scales[variables[items[0]].scale]["label"]
+            batteries.append(Battery(table_suffix=f"rating{k}", label=label, items=tuple(items)))
+        overall = raw.get("overall")
+        if overall is not None:
+            overall = str(overall)
+            known("overall", overall)
+            owner = next((b for b in batteries if overall in b.items), None)
+            if owner is None:
+                self.fail(f"report.overall 的 {overall} 不是报告中的量表题。", overall,
+                          fix="overall 写总体评价那道量表题的变量名（它不能在 skip 中）。")
+            batteries = [dataclasses.replace(b, overall=overall) if b is owner else b for b in batteries]
+        breakdowns = name_list("breakdowns")
+        for n in breakdowns:
+            reportable("breakdowns", n)
+        subgroups = self._subgroups(raw.get("subgroups") or {}, names)
+        indicators = self._indicators(raw.get("indicators") or [], variables, names, subgroups)
+        order = name_list("order")
+        suffixes = {b.table_suffix for b in batteries}
+        for n in order:
+            if n not in names and n not in suffixes:
+                self.fail(f"report.order 引用了不存在的变量或题组 {n}。", n)
+        return ReportSpec(profile=profile, order=order, skip=skip, batteries=tuple(batteries), overall=overall,
+                          breakdowns=breakdowns, subgroups=subgroups, indicators=indicators)
+
+    def _default_profile(self, variables: dict[str, Variable], derived: dict[str, Derived]) -> tuple[str, ...]:
+        out: list[str] = []
+        for v in variables.values():
+            if (v.type == "single" and not v.scale and v.kept and v.role is None
+                    and (v.name in DEMOGRAPHIC_NAMES or any(w in v.label for w in DEMOGRAPHIC_LABELS))):
+                out.append(v.name)
+            out += [d.name for d in derived.values() if d.source == v.name]
+        return tuple(out)
+
+    def _expression(self, text: Any, where: str, names: dict[str, str]) -> Expression:
+        try:
+            expr = parse_condition(text)
+        except ValueError as e:
+            self.fail(f"{where} 的条件“{text}”看不懂：{e}。", where,
+                      fix="写成 \"q1 == 1\"、\"q2 != 4\"、\"q3 in (1, 2)\" 或 \"q4 >= 60\"，"
+                          "可用 and / or 连接。")
+        for n in expr.names:
+            if n not in names:
+                self.fail(f"{where} 的条件“{text}”引用了不存在的变量 {n}。", n,
+                          fix="条件中只能用 variables 与 derived 中的变量名。")
+        return expr
+
+    def _subgroups(self, raw: Any, names: dict[str, str]) -> dict[str, Subgroup]:
+        if not isinstance(raw, dict):
+            self.fail("report.subgroups 应是“名字: {label, when}”的映射。", "report.subgroups",
+                      fix="例如 leaders: {label: 负责人, when: \"q1 == 1\"}")
         out = {}
-        for key in ("composition", "satisfaction"):
-            names = tuple(raw.get(key) or ())
-            for n in names:
-                if n in variables:
-                    v = variables[n]
-                    if not v.kept or v.type not in ("single",):
-                        self.fail(f"report.{key} 只能列单选题或派生变量，{n} 不行。", n)
-                    if key == "satisfaction" and not v.scale:
-                        self.fail(f"report.satisfaction 中的 {n} 没有量表（scale）。", n)
-                elif n not in derived:
-                    self.fail(f"report.{key} 引用了不存在的变量。", n)
-            out[key] = names
+        for name, spec in raw.items():
+            where = f"report.subgroups.{name}"
+            if not VARIABLE_NAME.match(str(name)):
+                self.fail("子群体名只能用小写英文字母、数字和下划线。", where)
+            if not isinstance(spec, dict) or "when" not in spec:
+                self.fail("子群体需要 when（条件）和 label（名称）。", where,
+                          fix="例如 {label: 负责人, when: \"q1 == 1\"}")
+            self._no_unknown(spec, {"label", "when"}, where, "子群体")
+            self._expression(spec["when"], where, names)
+            out[str(name)] = Subgroup(label=str(spec.get("label") or name), when=str(spec["when"]))
         return out
+
+    def _indicators(self, raw: Any, variables: dict[str, Variable], names: dict[str, str],
+                    subgroups: dict[str, Subgroup]) -> tuple[Indicator, ...]:
+        if not isinstance(raw, list):
+            self.fail("report.indicators 应是列表，每项一个指标。", "report.indicators")
+        out: list[Indicator] = []
+        seen = set(subgroups)
+        numeric = {n for n, v in variables.items() if v.type in ("number", "age")}
+        for i, spec in enumerate(raw, 1):
+            if not isinstance(spec, dict):
+                self.fail(f"report.indicators 第 {i} 项应是映射。", "report.indicators")
+            name = str(spec.get("name", ""))
+            where = f"report.indicators.{name or i}"
+            if not VARIABLE_NAME.match(name):
+                self.fail("指标缺少合法的 name（小写英文字母、数字和下划线）。", where)
+            if name in seen:
+                self.fail(f"指标名 {name} 与另一个指标或子群体重复。", where)
+            seen.add(name)
+            self._no_unknown(spec, _INDICATOR_KEYS, where, "指标")
+            kinds = [k for k in INDICATOR_KINDS if k in spec]
+            if len(kinds) != 1:
+                self.fail("指标要写且只写 mean、share、ratio、count 中的一个。", where,
+                          fix="例如 mean: 数值变量（平均数）、share: \"x == 1\"（比例）、ratio: [a, b]（合计之比）、"
+                              "count: \"x != y\"（个数）。")
+            kind = kinds[0]
+            value = spec[kind]
+            if kind == "mean":
+                if value not in numeric:
+                    self.fail(f"mean: {value} 应是数值题（number 或 age）。", where)
+                args: tuple[str, ...] = (str(value),)
+            elif kind == "ratio":
+                if (not isinstance(value, list) or len(value) != 2
+                        or not all(isinstance(x, str) and x in numeric for x in value)):
+                    self.fail(f"ratio: {value!r} 应是两个数值题 [分子, 分母]。", where,
+                              fix="例如 ratio: [部分人数的变量, 总人数的变量]")
+                args = (value[0], value[1])
+            else:
+                args = (self._expression(value, where, names).text,)
+            among = spec.get("among")
+            if among is not None and among not in subgroups:
+                self.fail(f"among: {among} 不是 report.subgroups 中的子群体。", where,
+                          fix=f"已定义的子群体：{'、'.join(subgroups) or '（无）'}。")
+            of = spec.get("of")
+            if of is not None and (kind != "share" or of not in names):
+                self.fail(f"of: {of} 只用于 share 指标，且应是本问卷的变量。", where)
+            decimals = spec.get("decimals", 0 if kind == "count" else 1)
+            if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 4:
+                self.fail(f"decimals 应是 0 到 4 的整数，现在是 {decimals!r}。", where)
+            unit = spec.get("unit")
+            if unit is None:
+                unit = (variables[args[0]].unit if kind == "mean" else "%" if kind in ("share", "ratio")
+                        else "")
+            out.append(Indicator(name=name, label=str(spec.get("label") or name), kind=kind, args=args,
+                                 among=among, of=of, overview=bool(spec.get("overview", False)),
+                                 unit=str(unit), decimals=decimals))
+        return tuple(out)

@@ -16,13 +16,6 @@ from analysis.stats.base import (
                                  mean_ci,
                                  wilson_ci,
 )
-from analysis.stats.community import (
-                                 community_tables,
-                                 coverage,
-                                 members_by_kind,
-                                 org_type_from_members,
-                                 org_types,
-)
 from analysis.stats.compare import (
                                  adjust,
                                  chi_square,
@@ -33,8 +26,8 @@ from analysis.stats.compare import (
                                  mann_whitney_counts,
                                  ordinal_logit,
                                  rank_test,
-                                 residents_vs_workers,
                                  shared_items,
+                                 shared_questions,
                                  subgroup_tests,
 )
 from analysis.stats.distributions import (
@@ -43,7 +36,6 @@ from analysis.stats.distributions import (
                                  numeric_summary,
                                  sheet_totals,
                                  subgroup_mask,
-                                 subgroup_summary,
 )
 from analysis.stats.district import (
                                  by_district,
@@ -54,9 +46,19 @@ from analysis.stats.district import (
 )
 from analysis.stats.drivers import key_drivers
 from analysis.stats.flow import flow_table, wave_flow
+from analysis.stats.indicators import condition_mask, indicator, indicator_table, subgroup_rows
+from analysis.stats.questions import (
+                                 breakdown,
+                                 frequency,
+                                 multi_select,
+                                 numbers,
+                                 question,
+                                 text_counts,
+)
 from analysis.stats.reliability import (
                                  cronbach_alpha,
                                  index_items,
+                                 index_name,
                                  item_analysis,
                                  satisfaction_index,
 )

@@ -20,7 +20,7 @@ This module holds the table's shape and the primitives every statistic is built 
 remainder shares, Wilson and t intervals, row construction, group splits, lookup); it imports no
 other statistics module, and every other one builds on it. The families live beside it:
 ``distributions`` (composition, numbers, rating items), ``suppression``, ``reliability``,
-``compare``, ``drivers``, ``community``, ``waves``, ``flow``; ``district`` assembles one district's
+``compare``, ``drivers``, ``indicators``, ``questions``, ``waves``, ``flow``; ``district`` assembles one district's
 table from them and ``tableview`` shows any part of it in Chinese. ``analysis.stats`` re-exports the
 public functions of all of them.
 """

@@ -1,6 +1,6 @@
 """Comparisons with their tests: cross-tabs (chi-square, Cramér's V), groups on a rating item
-(Mann–Whitney / Kruskal–Wallis, ordinal logit odds ratios), a district against the rest, residents
-against workers on the questions both answer; Holm correction where a family of tests runs.
+(Mann–Whitney / Kruskal–Wallis, ordinal logit odds ratios), a district against the rest, two
+questionnaires on the questions both ask; Holm correction where a family of tests runs.
 
 Each function returns rows of ``stats.COLUMNS``. Test results are rows whose ``stat`` names the
 statistic (``chi2``, ``df``, ``p``, ``p_adj``, ``cramers_v``, ``u``, ``h``, ``odds_ratio``,
@@ -24,7 +24,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversion
 
 from analysis import config
 from analysis.errors import SurveyError
-from analysis.spec.codebook import Codebook
+from analysis.spec.codebook import Battery, Codebook
 from analysis.stats import suppression
 from analysis.stats.base import SHARE_DECIMALS, make_rows, split_by, wilson_ci
 from analysis.stats.distributions import composition
@@ -81,7 +81,7 @@ def crosstab(df: pd.DataFrame, row: str, col: str, book: Codebook, group: str = 
              table_title: str = "") -> pd.DataFrame:
     """``col``'s distribution within each level of ``row`` (row percentages, suppression per row),
     then the chi-square test, Cramér's V and, where it applies, the small-expected-count warning.
-    ``stats.crosstab(df, "post", "edu2", book)`` in a notebook."""
+    ``stats.crosstab(df, row_var, col_var, book)`` in a notebook."""
     table = table or f"{book.instrument}_crosstab"
     table_title = table_title or f"{book.label(row)}与{book.label(col)}交叉分析"
     parts = [composition(rows, col, book, name, table, table_title)
@@ -311,18 +311,29 @@ def compare_counts(counts: dict[str, tuple[pd.Series, pd.Series]], book: Codeboo
     return pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])
 
 
-def district_vs_rest(df: pd.DataFrame, book: Codebook, district: str, items: list[str] | None = None) -> pd.DataFrame:
-    """A district against the other districts pooled, on every rating item the codebook reports."""
+def district_vs_rest(df: pd.DataFrame, book: Codebook, district: str, items: list[str] | None = None, *,
+                     mine: pd.DataFrame | None = None, battery: Battery | None = None, table: str = "",
+                     table_title: str = "") -> pd.DataFrame:
+    """A unit against the other units pooled, on a battery's items (the first battery by default;
+    ``items`` to choose others). ``mine`` are the unit's rows (``Wave.rows``); by default the rows
+    whose unit answer is ``district``. Table ``<instrument>_<battery>_vs_rest``."""
     dvar = book.role("district")
-    items = list(book.report.get("satisfaction", ())) if items is None else items
-    mine = df[df[dvar] == district]
+    if battery is None and book.report.batteries:
+        battery = book.report.batteries[0]
+    items = list(battery.items if battery else ()) if items is None else items
+    if mine is None:
+        mine = df[df[dvar].astype("string") == district]
     counts = {}
     for item in items:
         everyone, ours = _value_counts(df, item), _value_counts(mine, item)
         counts[item] = (ours, everyone.sub(ours, fill_value=0).astype("int64"))
     who = book.respondent or book.title
-    return compare_counts(counts, book, district, f"{book.instrument}_vs_rest",
-                          f"{who}满意度：本区县与其他区县比较", a_label=district, b_label="其他区县")
+    unit = book.label(dvar) if dvar else "单位"
+    suffix = battery.table_suffix if battery else "rating"
+    label = battery.label.removesuffix("评价") if battery else "评价"
+    return compare_counts(counts, book, district, table or f"{book.instrument}_{suffix}_vs_rest",
+                          table_title or f"{who}{label}：本{unit}与其他{unit}比较", a_label=district,
+                          b_label=f"其他{unit}")
 
 
 def subgroup_tests(df: pd.DataFrame, item: str, by: str, book: Codebook, group: str = "",
@@ -344,60 +355,66 @@ def subgroup_tests(df: pd.DataFrame, item: str, by: str, book: Codebook, group: 
 
 
 def shared_items(book_a: Codebook, book_b: Codebook) -> list[str]:
-    """Single-choice questions both questionnaires ask with the same answers (same codes and labels)."""
+    """Single-choice questions both questionnaires ask with the same answers (same name, codes and
+    labels), neither a unit/id variable nor left out of either report."""
     out = []
     for name, v in book_a.variables.items():
         w = book_b.variables.get(name)
-        if w and v.type == w.type == "single" and v.kept and w.kept and v.values == w.values:
+        if (w and v.type == w.type == "single" and v.kept and w.kept and v.values == w.values
+                and v.role is None and w.role is None
+                and name not in book_a.report.skip and name not in book_b.report.skip):
             out.append(name)
     return out
 
 
-def residents_vs_workers(residents: pd.DataFrame, workers: pd.DataFrame, book_r: Codebook,
-                         book_w: Codebook, group: str = "") -> pd.DataFrame:
-    """Seed 002 篇3's paragraph: on each question both answer, the share of residents and of workers
-    choosing each answer, the difference in points (Newcombe interval) with its two-proportion test
+def shared_questions(a: pd.DataFrame, b: pd.DataFrame, book_a: Codebook,
+                     book_b: Codebook, group: str = "", table: str = "", table_title: str = "") -> pd.DataFrame:
+    """Two questionnaires on the questions both ask (:func:`shared_items`; table ``shared_<a>_<b>``),
+    as seed 002 篇3 compares residents and workers: on each question the share of the first
+    questionnaire's respondents and of the second's choosing each answer, the difference in points (Newcombe interval) with its two-proportion test
     (``p``, Pearson's 2×2 chi-square, the same as the pooled z test; ``p_adj`` Holm-adjusted over every
     answer of every shared question), then per question chi-square and Cramér's V, Holm-adjusted over
     the questions."""
-    table, title = "residents_vs_workers", "居民与社区工作者的比较"
+    who_a, who_b = book_a.respondent or book_a.title, book_b.respondent or book_b.title
+    table = table or f"shared_{book_a.instrument}_{book_b.instrument}"
+    title = table_title or f"{who_a}与{who_b}的比较"
     parts, tests, answers = [], [], []
-    for order, name in enumerate(shared_items(book_r, book_w)):
-        labels = book_r.labels(name)
-        cr = residents[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
-        cw = workers[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
-        nr, nw = int(cr.sum()), int(cw.sum())
+    for order, name in enumerate(shared_items(book_a, book_b)):
+        labels = book_a.labels(name)
+        ca = a[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
+        cb = b[name].value_counts().reindex(list(labels), fill_value=0).astype(int)
+        na, nb = int(ca.sum()), int(cb.sum())
         # an answer hidden in either group's own distribution stays hidden here: its difference
         # and the other group's share would give it back
-        hidden = (suppression.distribution(cr.to_numpy(), nr) | suppression.distribution(cw.to_numpy(), nw)
-                  | (min(nr, nw) < config.MIN_CELL))
+        hidden = (suppression.distribution(ca.to_numpy(), na) | suppression.distribution(cb.to_numpy(), nb)
+                  | (min(na, nb) < config.MIN_CELL))
         for j, code in enumerate(labels):
-            d, lo, hi = _share_diff(int(cr[code]), nr, int(cw[code]), nw)
-            two = chi_square([[int(cr[code]), nr - int(cr[code])], [int(cw[code]), nw - int(cw[code])]])
-            answers.append((name, order, j, code, labels[code], int(cr[code] + cw[code]), nr, nw, two["p"],
+            d, lo, hi = _share_diff(int(ca[code]), na, int(cb[code]), nb)
+            two = chi_square([[int(ca[code]), na - int(ca[code])], [int(cb[code]), nb - int(cb[code])]])
+            answers.append((name, order, j, code, labels[code], int(ca[code] + cb[code]), na, nb, two["p"],
                             bool(hidden[j])))
             parts.append(make_rows(table=table, table_title=title, group=group, variable=name,
-                                   variable_label=book_r.label(name), category=str(code),
+                                   variable_label=book_a.label(name), category=str(code),
                                    category_label=labels[code], order=[order * 100 + j + 1], stat="diff",
-                                   n=int(cr[code] + cw[code]), base=nr + nw, base_label="居民－社区工作者",
+                                   n=int(ca[code] + cb[code]), base=na + nb, base_label=f"{who_a}－{who_b}",
                                    value=round(d, SHARE_DECIMALS), exact=d,
                                    ci_low=round(lo, SHARE_DECIMALS), ci_high=round(hi, SHARE_DECIMALS),
                                    suppressed=bool(hidden[j])))
-        res = chi_square(np.vstack([cr.to_numpy(), cw.to_numpy()]))
+        res = chi_square(np.vstack([ca.to_numpy(), cb.to_numpy()]))
         tests.append((name, order, res))
-    for (name, order, j, code, label, n, nr, nw, p, hide), padj in zip(answers, adjust([a[-2] for a in answers])):
+    for (name, order, j, code, label, n, na, nb, p, hide), padj in zip(answers, adjust([a[-2] for a in answers])):
         parts.append(make_rows(table=table, table_title=title, group=group, variable=name,
-                               variable_label=book_r.label(name), category=str(code),
+                               variable_label=book_a.label(name), category=str(code),
                                category_label=[f"{label}：p值", f"{label}：校正后p值（Holm）"],
                                order=[order * 100 + 20 + j, order * 100 + 40 + j], stat=["p", "p_adj"],
-                               n=n, base=nr + nw, base_label="检验样本", value=[round(p, 3), round(padj, 3)],
+                               n=n, base=na + nb, base_label="检验样本", value=[round(p, 3), round(padj, 3)],
                                exact=[p, padj], suppressed=hide))
     p_adj = adjust([r["p"] for _, _, r in tests])
     for (name, order, res), padj in zip(tests, p_adj):
         rows = _test_rows(res, table=table, title=title, group=group, variable=name,
-                          label=book_r.label(name), order0=order * 100 + 50, n=res["n"])
+                          label=book_a.label(name), order0=order * 100 + 50, n=res["n"])
         rows = pd.concat([rows, make_rows(table=table, table_title=title, group=group, variable=name,
-                                          variable_label=book_r.label(name), category="test",
+                                          variable_label=book_a.label(name), category="test",
                                           category_label=STAT_LABELS["p_adj"], order=[order * 100 + 60],
                                           stat="p_adj", n=res["n"], base=res["n"], base_label="检验样本",
                                           value=round(padj, 3), exact=padj)], ignore_index=True)

@@ -29,12 +29,12 @@ def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = ""
                 by: str | None = None,
                 exempt_base: int | None = config.SUPPRESSION_EXEMPT_BASE) -> pd.DataFrame:
     """Counts, shares (largest remainder, sum 100.0) and Wilson intervals of every category of a
-    variable, for the whole frame or for each level of ``by`` (street, post, employment …).
+    variable, for the whole frame or for each level of ``by`` (any single-choice or derived variable).
 
     ``base="valid"`` takes the valid answers as the denominator (有效回答); ``base="all"`` takes
     every respondent and adds a 未回答 row, so the shares still sum to 100. Cells are suppressed by
     the policy of :mod:`analysis.stats.suppression`.
-    ``stats.composition(df, "edu", book, by="street")`` is the one-line notebook call.
+    ``stats.composition(df, variable, book, by=other_variable)`` is the one-line notebook call.
     """
     if base not in ("valid", "all"):
         raise SurveyError(f"base 只能是 valid 或 all，不是 {base}。", variable=variable,
@@ -84,37 +84,20 @@ def numeric_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str 
 
 
 def subgroup_mask(df: pd.DataFrame, condition: str) -> pd.Series:
-    """Rows meeting a condition on codes such as ``post == 2 or one_shoulder == 1`` (missing = no)."""
-    try:
-        hit = df.eval(condition.replace(" or ", " | ").replace(" and ", " & "))
-    except Exception as e:   # pandas raises several types for a bad expression
-        raise SurveyError(f"分组条件“{condition}”无法计算：{e}", variable=condition,
-                          fix="条件写成 变量 == 代码，可用 or / and 连接（见 config.SUBGROUPS）。") from None
-    return pd.Series(hit, index=df.index).astype("boolean").fillna(False).astype(bool)
+    """Rows meeting a condition on codes such as ``a == 2 or b == 1`` (missing = no); the codebook's
+    ``report.subgroups`` are written this way (:func:`analysis.stats.indicators.condition_mask`)."""
+    from analysis.stats.indicators import condition_mask
 
-
-def subgroup_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str = "",
-                     subgroups: dict[str, tuple[str, str]] | None = None, table: str = "",
-                     table_title: str = "", decimals: int = 1) -> pd.DataFrame:
-    """Mean and median of a number for each subgroup (secretaries' and directors' mean age)."""
-    subgroups = config.SUBGROUPS.get(book.instrument, {}) if subgroups is None else subgroups
-    table = table or f"{book.instrument}_leaders"
-    table_title = table_title or f"{book.respondent or book.title}中的负责人"
-    parts = [numeric_summary(df[subgroup_mask(df, cond)], variable, book, group, table, table_title,
-                             decimals, category=name, category_label=label)
-             for name, (label, cond) in subgroups.items()]
-    out = pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])
-    out["order"] = np.arange(1, len(out) + 1)
-    return out
+    return condition_mask(df, condition)
 
 
 def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: str = "",
            table_title: str = "", *, by: str | None = None,
            exempt_base: int | None = config.SUPPRESSION_EXEMPT_BASE) -> pd.DataFrame:
-    """A rating item: share of each answer (best first), mean score 1–5 with t interval, top-two-box
-    share with Wilson interval, and the net share (``stat="net"``: top box minus the as many lowest
-    answers, 满意率 − 不满意率, in points, what a diverging chart sorts by); for the whole frame or
-    each level of ``by``."""
+    """A rating item on a scale of any number of points: share of each answer (best first), mean
+    score (the codes) with t interval, top-box share (the scale's ``top_box``) with Wilson interval,
+    and the net share (``stat="net"``: top box minus as many lowest answers, 满意率 − 不满意率, in
+    points, what a diverging chart sorts by); for the whole frame or each level of ``by``."""
     if by is not None:
         return pd.concat([likert(rows, item, book, name, table, table_title, exempt_base=exempt_base)
                           for name, rows in split_by(df, by, book, group)], ignore_index=True)
@@ -130,7 +113,7 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: 
     top_n = int(df[item].isin(var.top_box).sum())
     tlo, thi = wilson_ci(np.array([top_n]), base)
     top_label = "＋".join(var.values[c] for c in var.top_box)
-    bottom_box = sorted(var.values)[:len(var.top_box)]          # 不太满意, 很不满意
+    bottom_box = sorted(var.values)[:len(var.top_box)]          # as many lowest answers as the top box has
     bottom_n = int(df[item].isin(bottom_box).sum())
     net = (top_n - bottom_n) / base * 100 if base else np.nan
     hidden = shares["suppressed"].to_numpy()
@@ -152,7 +135,7 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: 
 
 
 def sheet_totals(df: pd.DataFrame, book: Codebook, group: str) -> pd.DataFrame:
-    """Sums of the number columns of a statistics sheet (households, residents, members …)."""
+    """Sums of the number columns of a statistics sheet (one row per organisation)."""
     nums = [v for v in book.variables.values() if v.type == "number" and v.name in df]
     if not nums:
         return make_rows(table=[])
@@ -162,4 +145,4 @@ def sheet_totals(df: pd.DataFrame, book: Codebook, group: str) -> pd.DataFrame:
                      variable=[v.name for v in nums], variable_label=[v.label for v in nums],
                      category="", category_label=[v.unit for v in nums],
                      order=np.arange(1, len(nums) + 1), stat="total", n=answered, base=len(df),
-                     base_label="填报社区数", value=totals, exact=totals)
+                     base_label="填报数", value=totals, exact=totals)

@@ -1,9 +1,15 @@
-"""One district's stats table, assembled from the statistic families: its own tables, the pooled
-comparison group's, key drivers, the district against the rest and residents against workers;
-and one variable for every district side by side.
+"""One reporting unit's stats table, assembled from the statistic families for every questionnaire
+of the wave, as each codebook's ``report:`` section declares it: the profile, one table per
+question, rating batteries with their index, key drivers and the unit against the rest, numbers,
+free-text counts, breakdowns, indicators, the pooled comparison group's tables and the questions
+two questionnaires share; and one variable for every unit side by side.
+
+Nothing here names a questionnaire or a variable: what a report shows is the codebook applied.
 """
 
 from __future__ import annotations
+
+from itertools import combinations
 
 import pandas as pd
 
@@ -12,49 +18,46 @@ from analysis.clean.wave import Wave
 from analysis.errors import SurveyError
 from analysis.spec.codebook import Codebook
 from analysis.stats.base import make_rows
-from analysis.stats.distributions import (
-    composition,
-    likert,
-    numeric_summary,
-    sheet_totals,
-    subgroup_summary,
-)
+from analysis.stats.distributions import composition, likert
 from analysis.stats.flow import flow_table
 
 
+def _who(book: Codebook) -> str:
+    return book.respondent or book.title
+
+
 def instrument_tables(df: pd.DataFrame, book: Codebook, group: str) -> list[pd.DataFrame]:
-    """Composition, age and satisfaction tables of one questionnaire for one group of respondents."""
-    who = book.respondent or book.title
-    parts = [composition(df, v, book, group, f"{book.instrument}_composition", f"{who}基本构成")
-             for v in book.report.get("composition", ())]
-    ages = [v.name for v in book.variables.values() if v.type == "age" and v.name in df]
-    parts += [numeric_summary(df, v, book, group, f"{book.instrument}_age", f"{who}年龄") for v in ages]
-    parts += [likert(df, item, book, group, f"{book.instrument}_satisfaction", f"{who}满意度评价")
-              for item in book.report.get("satisfaction", ())]
-    if any(v.type == "number" for v in book.variables.values()) and book.instrument == "community":
-        parts.append(sheet_totals(df, book, group))
+    """The profile (``<instrument>_composition``), one table per question (``<instrument>_q_<var>``),
+    the rating batteries (``<instrument>_<suffix>``), numbers and free-text counts of one
+    questionnaire for one group of respondents."""
+    from analysis.stats import questions
+
+    who = _who(book)
+    parts = [composition(df, v, book, group, f"{book.instrument}_composition", f"{who}基本情况")
+             for v in book.report.profile if v in df]
+    for name in book.question_order():
+        if name in df or questions.multi_columns(df, name, book):
+            parts.append(questions.question(df, name, book, group))
+    for battery in book.report.batteries:
+        parts += [likert(df, item, book, group, f"{book.instrument}_{battery.table_suffix}",
+                         f"{who}{battery.label}") for item in battery.items if item in df]
+    parts.append(questions.numbers(df, book, group))
+    parts.append(questions.text_counts(df, book, group))
     return parts
 
 
 def group_tables(rows: pd.DataFrame, book: Codebook, group: str) -> list[pd.DataFrame]:
-    """One group's descriptive tables of one questionnaire: composition, ages (with the leaders'
-    subgroup means and 一肩挑), satisfaction, its index and reliability, the community sheet."""
-    from analysis.stats import community, compare, reliability
+    """One group's descriptive tables of one questionnaire: :func:`instrument_tables`, each
+    battery's index and reliability (``<instrument>_<suffix>_index``, with at least two index
+    items), the breakdowns (``<instrument>_by_<by>``) and the indicators (``<instrument>_indicators``)."""
+    from analysis.stats import indicators, questions, reliability
 
-    instrument = book.instrument
     parts = instrument_tables(rows, book, group)
-    if instrument in config.SUBGROUPS and "age" in rows:
-        parts.append(subgroup_summary(rows, "age", book, group))
-        if "one_shoulder" in rows:
-            parts.append(composition(rows, "one_shoulder", book, group, f"{instrument}_leaders",
-                                     f"{book.respondent or book.title}中的负责人"))
-        if {"gender", "age_band"} <= set(rows):         # the age pyramid's rows (groups 桥东区·男 …)
-            parts.append(compare.crosstab(rows, "gender", "age_band", book, group, f"{instrument}_gender_age",
-                                          f"{book.respondent or book.title}性别与年龄结构"))
-    if len(reliability.index_items(book)) >= 2:
-        parts.append(reliability.satisfaction_index(rows, book, group))
-    if instrument == "community":
-        parts.append(community.community_tables(rows, book, group))
+    for battery in book.report.batteries:
+        if len(battery.index_items) >= 2 and all(i in rows for i in battery.index_items):
+            parts.append(reliability.satisfaction_index(rows, book, group, battery=battery))
+    parts += [questions.breakdown(rows, by, book, group) for by in book.report.breakdowns]
+    parts.append(indicators.indicator_table(rows, book, group))
     return parts
 
 
@@ -80,38 +83,50 @@ def pooled_tables(df: pd.DataFrame, book: Codebook) -> list[pd.DataFrame]:
     return list(parts)
 
 
+def _has_unit(df: pd.DataFrame, book: Codebook) -> bool:
+    var = book.role("district")
+    return var is not None and var in df
+
+
 def district_stats(wave: Wave, district: str) -> pd.DataFrame:
-    """Every published number of one district's report, with the pooled comparison group: sample
-    flow, composition, ages (with the leaders' subgroup means and 一肩挑), satisfaction with its
-    index and reliability, key drivers, the district against the rest, residents against workers,
-    and the community sheet."""
+    """Every published number of one unit's report (``district``: a district, a school … or
+    ``config.WHOLE_SAMPLE`` for a wave without a unit question): the sample flow, then for every
+    questionnaire its :func:`group_tables` for the unit and for the pooled group, key drivers of
+    each battery with an overall item (``<instrument>_<suffix>_drivers``), the unit against the
+    other units on each battery (``<instrument>_<suffix>_vs_rest``), and the questions any two
+    questionnaires share (``shared_<a>_<b>``). A questionnaire without a unit question, reported
+    for the whole sample, has no pooled group and no comparison with the rest."""
     from analysis.stats import compare, drivers
 
-    if district not in wave.districts:
-        raise SurveyError(f"数据中没有区县“{district}”。", variable="district",
-                          fix=f"可选的区县：{'、'.join(wave.districts)}。")
+    if district not in wave.districts and district != config.WHOLE_SAMPLE:
+        raise SurveyError(f"数据中没有报告单位“{district}”。", variable="district",
+                          fix=f"可选的报告单位：{'、'.join(wave.districts)}。")
     parts = [flow_table(wave.flow, wave.codebooks, district)]
     mine_of: dict[str, pd.DataFrame] = {}
     for instrument, df in wave.frames.items():
         book = wave.codebooks[instrument]
-        dvar = book.role("district")
-        mine = df[df[dvar] == district]
+        mine = wave.rows(instrument, district)
         mine_of[instrument] = mine
         if not len(mine):
             continue
         parts += group_tables(mine, book, district)
-        parts += pooled_tables(df, book)
-        if instrument in config.OVERALL_ITEM:
-            try:
-                parts.append(drivers.key_drivers(mine, book, district))
-            except SurveyError:
-                pass                                   # too few complete answers: the report says nothing
-        if book.report.get("satisfaction") and (df[dvar] != district).any():
-            parts.append(compare.district_vs_rest(df, book, district))
-    if len(mine_of.get("resident", ())) and len(mine_of.get("worker", ())):
-        parts.append(compare.residents_vs_workers(mine_of["resident"], mine_of["worker"],
-                                                  wave.codebooks["resident"], wave.codebooks["worker"],
-                                                  district))
+        by_unit = _has_unit(df, book)
+        if by_unit:
+            parts += pooled_tables(df, book)
+        for battery in book.report.batteries:
+            if battery.overall and len(battery.index_items) >= 1:
+                try:
+                    parts.append(drivers.key_drivers(mine, book, district, battery.overall,
+                                                     list(battery.index_items)))
+                except SurveyError:
+                    pass                               # too few complete answers: the report says nothing
+            if by_unit and len(mine) < len(df):
+                parts.append(compare.district_vs_rest(df, book, district, mine=mine, battery=battery))
+    for a, b in combinations(list(wave.frames), 2):
+        if len(mine_of.get(a, ())) and len(mine_of.get(b, ())) \
+                and compare.shared_items(wave.codebooks[a], wave.codebooks[b]):
+            parts.append(compare.shared_questions(mine_of[a], mine_of[b], wave.codebooks[a],
+                                                  wave.codebooks[b], district))
     S = pd.concat([p for p in parts if len(p)], ignore_index=True)
     S["n"] = S["n"].astype("Int64")
     S["base"] = S["base"].astype("Int64")
@@ -119,18 +134,26 @@ def district_stats(wave: Wave, district: str) -> pd.DataFrame:
 
 
 def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
-    """One variable for every district side by side (and the pooled group), as stats rows:
-    a rating item gives its distribution, mean and top-two share; a choice its composition.
-    No rows when the wave has no valid questionnaire of that kind."""
+    """One variable for every unit side by side (and the pooled group), as stats rows in the table
+    the unit's report shows it in: a rating item its battery's distribution, mean and top-box share
+    (``<instrument>_<suffix>``); a profile variable its composition (``<instrument>_composition``);
+    any other single choice its shares (``<instrument>_q_<var>``). No rows when the wave has no
+    valid questionnaire of that kind or the questionnaire has no unit question."""
     if instrument not in wave.frames:
         return make_rows(table=[])
     book = wave.codebooks[instrument]
     df = wave.frames[instrument]
+    if not _has_unit(df, book):
+        return make_rows(table=[])
     dvar = book.role("district")
-    is_item = variable in book.variables and book.variables[variable].scale
-    table = f"{instrument}_{'satisfaction' if is_item else 'composition'}"
-    title = f"{book.respondent or book.title}{'满意度评价' if is_item else '基本构成'}"
-    make = likert if is_item else composition
+    who = _who(book)
+    battery = book.report.battery_of(variable)
+    if battery is not None:
+        table, title, make = f"{instrument}_{battery.table_suffix}", f"{who}{battery.label}", likert
+    elif variable in book.report.profile:
+        table, title, make = f"{instrument}_composition", f"{who}基本情况", composition
+    else:
+        table, title, make = f"{instrument}_q_{variable}", book.label(variable), composition
     key = ("by_district", book.instrument, variable, int(pd.util.hash_pandas_object(df, index=False).sum()))
     hit = _POOLED.get(key)
     if hit is not None and hit[0] == book:          # every district's report draws the same chart

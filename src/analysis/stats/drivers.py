@@ -1,6 +1,6 @@
 """Key drivers: which dimensions of satisfaction go with the overall judgement, as a ranked table.
 
-The overall item (``config.OVERALL_ITEM``) is regressed on the dimension items over respondents who
+The overall item (the codebook's ``report.overall``) is regressed on the dimension items over respondents who
 answered all of them. Two views, both on standardised items (z-scores) so effects are comparable:
 
 - ``beta``: ordinary least squares coefficient of the standardised overall item on the standardised
@@ -30,14 +30,18 @@ from analysis.stats.reliability import index_items
 
 def key_drivers(df: pd.DataFrame, book: Codebook, group: str = "", overall: str | None = None,
                 items: list[str] | None = None, table: str = "") -> pd.DataFrame:
-    """Ranked table of standardised effects of each dimension on the overall item."""
-    overall = overall or config.OVERALL_ITEM.get(book.instrument)
+    """Ranked table of standardised effects of each dimension on the overall item (table
+    ``<instrument>_<battery>_drivers`` of the battery that holds the overall item)."""
+    overall = overall or book.report.overall
     if not overall:
-        raise SurveyError(f"{book.title}没有总体满意度题，无法做关键因素分析。", variable=book.instrument,
-                          fix="在 config.OVERALL_ITEM 中指定该问卷的总体满意度题。")
-    items = index_items(book) if items is None else list(items)
-    table = table or f"{book.instrument}_drivers"
-    title = f"{book.respondent or book.title}总体满意度的关键因素"
+        raise SurveyError(f"{book.title}没有总体评价题，无法做关键因素分析。", variable=book.instrument,
+                          fix="在编码手册 report 部分写 overall: 总体评价题的变量名。")
+    battery = book.report.battery_of(overall)
+    if items is None:
+        items = [i for i in battery.items if i != overall] if battery else index_items(book)
+    items = list(items)
+    table = table or f"{book.instrument}_{battery.table_suffix if battery else 'rating'}_drivers"
+    title = f"{book.respondent or book.title}{book.label(overall)}的关键因素"
     data = df[[overall, *items]].apply(pd.to_numeric, errors="coerce").astype(float).dropna()
     n = len(data)
     if n <= len(items) + 2:
@@ -66,7 +70,7 @@ def key_drivers(df: pd.DataFrame, book: Codebook, group: str = "", overall: str 
         parts.append(make_rows(
             table=table, table_title=title, group=group, variable=row["item"], variable_label=label,
             category=["rank", "beta", "p", "odds_ratio", "r"],
-            category_label=["重要性排序", "标准化回归系数", "p值", "比值比（每个标准差，有序logit）", "与总体满意度的相关"],
+            category_label=["重要性排序", "标准化回归系数", "p值", "比值比（每个标准差，有序logit）", f"与{book.label(overall)}的相关"],
             order=np.arange(o + 1, o + 6), stat=["rank", "beta", "p", "odds_ratio", "r"], n=n, base=n,
             base_label="各题均有效回答",
             value=[rank + 1, round(row["beta"], 3), round(row["p"], 3), round(row["or"], 2), round(row["r"], 3)],

@@ -2,9 +2,10 @@
 deleted, and corrected item–total correlations.
 
 Respondents who answered every item enter (listwise deletion, as SPSS/PSPP ``RELIABILITY`` does),
-so the index and α share one base. The index is the respondent's mean score rescaled from 1–5 to
-0–100, ``(mean − 1) / 4 × 100``; its mean and t interval are the published figure. Items come from
-the codebook's ``report.satisfaction`` list without the overall item (``config.OVERALL_ITEM``).
+so the index and α share one base. The index is the respondent's mean score rescaled from the
+scale's lowest to highest code to 0–100, ``(mean − min) / (max − min) × 100`` (1–5: ``(mean − 1) / 4
+× 100``; 1–7 the same way); its mean and t interval are the published figure. Items are a battery's
+(``report`` batteries of the codebook) without the overall item the codebook names (``report.overall``).
 Output rows follow ``stats.COLUMNS``; no I/O.
 """
 
@@ -15,21 +16,23 @@ import pandas as pd
 
 from analysis import config
 from analysis.errors import SurveyError
-from analysis.spec.codebook import Codebook
+from analysis.spec.codebook import Battery, Codebook
 from analysis.stats.base import make_rows, mean_ci
 
 
-def index_items(book: Codebook) -> list[str]:
-    """The dimension items of a questionnaire's satisfaction battery (the overall item left out)."""
-    overall = config.OVERALL_ITEM.get(book.instrument)
-    return [i for i in book.report.get("satisfaction", ()) if i != overall]
+def index_items(book: Codebook, battery: Battery | None = None) -> list[str]:
+    """The items a battery's index averages (its overall item left out); by default the first
+    battery's, or none when the codebook has no battery."""
+    if battery is None:
+        battery = book.report.batteries[0] if book.report.batteries else None
+    return list(battery.index_items) if battery else []
 
 
 def _complete(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     missing = [i for i in items if i not in df]
     if missing:
         raise SurveyError(f"数据中没有题目 {'、'.join(missing)}。", variable=missing[0],
-                          fix="检查题目变量名（见编码手册 report.satisfaction）。")
+                          fix="检查题目变量名（见编码手册 report 部分）。")
     return df[items].apply(pd.to_numeric, errors="coerce").astype(float).dropna()
 
 
@@ -60,24 +63,35 @@ def item_analysis(X: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["item", "mean", "item_total_r", "alpha_if_deleted"])
 
 
+def index_name(battery: Battery) -> str:
+    """满意度评价 → 满意度指数: what a battery's index is called."""
+    label = battery.label.removesuffix("评价")
+    return label if label.endswith("指数") else f"{label}指数"
+
+
 def satisfaction_index(df: pd.DataFrame, book: Codebook, group: str = "", items: list[str] | None = None,
-                       table: str = "", table_title: str = "") -> pd.DataFrame:
+                       table: str = "", table_title: str = "", *, battery: Battery | None = None) -> pd.DataFrame:
     """The 0–100 index with its t interval, α, and per item the corrected item–total r and α if
-    deleted, as stats rows (table ``<instrument>_index``)."""
-    items = index_items(book) if items is None else list(items)
+    deleted, as stats rows (table ``<instrument>_<battery>_index``; the first battery by default)."""
+    if battery is None and book.report.batteries:
+        battery = book.report.batteries[0]
+    items = index_items(book, battery) if items is None else list(items)
     if len(items) < 2:
-        raise SurveyError("满意度指数至少需要两道题。", variable=book.instrument,
-                          fix="在编码手册 report.satisfaction 中列出至少两道五级量表题。")
-    table = table or f"{book.instrument}_index"
-    table_title = table_title or f"{book.respondent or book.title}满意度指数与信度"
+        raise SurveyError("量表指数至少需要两道同一量表的题（总体评价题除外）。", variable=book.instrument,
+                          fix="在编码手册 report 部分的题组中列出至少两道量表题。")
+    name = index_name(battery) if battery else "指数"
+    table = table or f"{book.instrument}_{battery.table_suffix if battery else 'rating'}_index"
+    table_title = table_title or f"{book.respondent or book.title}{name}与信度"
     X = _complete(df, items)
     n = len(X)
-    idx = (X.mean(axis=1) - 1) / 4 * 100
+    lows, highs = zip(*(book.scale_range(i) for i in items))
+    low, high = min(lows), max(highs)
+    idx = (X.mean(axis=1) - low) / (high - low) * 100
     m, lo, hi = mean_ci(idx)
     alpha = cronbach_alpha(X)
     small = n < config.MIN_CELL
     head = make_rows(table=table, table_title=table_title, group=group, variable="index",
-                     variable_label="满意度指数（0～100）", category=["", "alpha"],
+                     variable_label=f"{name}（0～100）", category=["", "alpha"],
                      category_label=["平均值", "克朗巴哈α系数"], order=[1, 2], stat=["mean", "alpha"],
                      n=n, base=n, base_label="全部题目均有效回答",
                      value=[round(m, 1), round(alpha, 3)], exact=[m, alpha],
@@ -100,4 +114,4 @@ def satisfaction_index(df: pd.DataFrame, book: Codebook, group: str = "", items:
     return pd.concat([head, per_item], ignore_index=True)
 
 
-__all__ = ["cronbach_alpha", "index_items", "item_analysis", "satisfaction_index"]
+__all__ = ["cronbach_alpha", "index_items", "index_name", "item_analysis", "satisfaction_index"]

@@ -1,9 +1,9 @@
 """A survey design declared once, and design-based estimates that all take it (R ``survey``'s shape).
 
-    d = design.survey_design(df, strata="district", clusters="community")        # svydesign()
-    d = weights.rake(d, margins.for_instrument("worker"))                         # rake()
-    design.mean(d, "age")                                                         # svymean()
-    design.proportions(d.restrict(df["post"] == 1, "书记"), "sat_overall")       # svyciprop(subset())
+    d = design.survey_design(df, strata=unit_var, clusters=cluster_var)          # svydesign()
+    d = weights.rake(d, margins.for_instrument(book.instrument))                  # rake()
+    design.mean(d, number_var)                                                    # svymean()
+    design.proportions(d.restrict(df[choice_var] == 1, "子群体"), rating_item)    # svyciprop(subset())
 
 Estimation is done by the ``svy`` package (successor of samplics, MIT licence), which reproduces
 R ``survey`` 4.1 on the reference data in ``tests/reference/r_survey/`` to about nine significant

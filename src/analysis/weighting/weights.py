@@ -10,7 +10,7 @@ The steps, each a pure function on a :class:`~analysis.weighting.design.Design`:
    district's population on each margin. Raking needs only the margins to be covered; post-
    stratification needs a respondent in every gender × age cell. Respondents without a gender or
    age band get weight 0: they stay in ``design.data`` (and in unweighted tables) but are left out
-   of the weighting and of weighted estimates, as R's ``rake(subset(design, !is.na(age_band)))``
+   of the weighting and of weighted estimates, as R's ``rake(subset(design, !is.na(band)))``
    does (checked against it); ``design.history`` says how many.
 3. ``trim(design, factor)``: the trimming rule. Within each district a weight above
    ``factor`` × the district's median weight is cut to that cap and the weight cut off is shared
@@ -368,12 +368,12 @@ def weighted_likert(design: Design, item: str, book: Codebook, group: str, table
 def weighted_tables(design: Design, book: Codebook, group: str) -> list[pd.DataFrame]:
     """The weighted counterpart of ``stats.instrument_tables`` for the design's domain."""
     who = book.respondent or book.title
-    parts = [weighted_composition(design, v, book, group, f"{book.instrument}_composition", f"{who}基本构成")
-             for v in book.report.get("composition", ())]
+    parts = [weighted_composition(design, v, book, group, f"{book.instrument}_composition", f"{who}基本情况")
+             for v in book.report.profile]
     ages = [v.name for v in book.variables.values() if v.type == "age" and v.name in design.data]
     parts += [weighted_numeric(design, v, book, group, f"{book.instrument}_age", f"{who}年龄") for v in ages]
-    parts += [weighted_likert(design, item, book, group, f"{book.instrument}_satisfaction", f"{who}满意度评价")
-              for item in book.report.get("satisfaction", ())]
+    parts += [weighted_likert(design, item, book, group, f"{book.instrument}_{b.table_suffix}", f"{who}{b.label}")
+              for b in book.report.batteries for item in b.items]
     return parts
 
 
@@ -405,7 +405,7 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
     """A district's weighted satisfaction items next to the unweighted ones, and how its weights
     came out, as rows of the stats table (``WEIGHTED_COLUMNS``):
 
-    - ``<instrument>_satisfaction_weighted``: per rating item, the weighted shares, mean and
+    - ``<instrument>_<battery>_weighted``: per rating item of each battery, the weighted shares, mean and
       top-two share with design-based intervals, ``deff`` and ``n_eff``;
     - ``weighting``: per questionnaire, respondents, Kish design effect, effective sample size and
       the largest weight as a multiple of the median.
@@ -430,8 +430,8 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
         d = weight_design(df, book, margins)
         sub = d.restrict((d.data[dvar] == district).to_numpy(), district)
         who = book.respondent or book.title
-        parts += [weighted_likert(sub, item, book, district, f"{instrument}_satisfaction{WEIGHTED_SUFFIX}",
-                                  f"{who}满意度评价（加权）") for item in book.report.get("satisfaction", ())]
+        parts += [weighted_likert(sub, item, book, district, f"{instrument}_{b.table_suffix}{WEIGHTED_SUFFIX}",
+                                  f"{who}{b.label}（加权）") for b in book.report.batteries for item in b.items]
         s = weight_summary(d, by=dvar).set_index("group").loc[district]
         stats_ = [("n", "参与加权的样本量", s["n_weighted"], 0), ("deff", "设计效应（Kish）", s["deff"], 2),
                   ("n_eff", "有效样本量", s["n_eff"], 0), ("w_ratio", "最大权数/中位数", s["w_max"] / s["w_median"], 2)]
