@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import config
+from analysis.publish.plan import RATING_WORDS, measure_name
 from analysis.stats import suppression
 
 PERCENT = ("share", "top2", "rate", "member_share", "pct", "response_share", "case_share", "ratio")
@@ -57,11 +58,12 @@ def _shown(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[~rows["suppressed"].astype(bool) & rows["value"].notna()]
 
 
-def _share_list(S: pd.DataFrame, table: str, variable: str, group: str, with_counts: bool = False) -> str:
+def _share_list(S: pd.DataFrame, table: str, variable: str, group: str, with_counts: bool = False,
+                word: str = "名") -> str:
     rows = _shown(_rows(S, table, group, variable=variable, stat="share"))
     rows = rows[rows["n"] > 0].sort_values("order")
     if with_counts:
-        return "、".join(f"{r.category_label}{int(r.n)}名（占{fmt(r)}）" for _, r in rows.iterrows())
+        return "、".join(f"{r.category_label}{int(r.n)}{word}（占{fmt(r)}）" for _, r in rows.iterrows())
     return "，".join(f"{r.category_label}的占{fmt(r)}" for _, r in rows.iterrows())
 
 
@@ -71,6 +73,15 @@ def _ranked(rows: pd.DataFrame, ascending: bool = False) -> pd.DataFrame:
 
 def _ties(rows: pd.DataFrame, value: float) -> list[str]:
     return [str(r.category_label or r.variable_label) for _, r in rows.iterrows() if float(r.value) == value]
+
+
+PERSON_ENDINGS = ("者", "员", "民", "人", "生", "师", "长", "记", "任", "工", "众", "属", "友", "户")
+
+
+def counter(who: str) -> str:
+    """The measure word for respondents: 名 for people (社区工作者, 居民, 学生 …), 个 otherwise
+    (a community sheet filled in by an office)."""
+    return "名" if str(who).rstrip("）)").split("（")[0].endswith(PERSON_ENDINGS) else "个"
 
 
 def _quoted(names: list[str]) -> str:
@@ -122,9 +133,11 @@ def profile_sentences(S: pd.DataFrame, table: str, group: str, who: str, *,
     variables = list(dict.fromkeys(rows.sort_values("order", kind="stable")["variable"]))
     total = int(rows["base"].max())
     area = area_word(group)
-    text = [f"本次调查{area}共有{who}{total}名参与（有效问卷）。"]
+    word = counter(who)
+    text = [f"本次调查{area}共有{who}{total}{word}参与（有效问卷）。" if word == "名"
+            else f"本次调查{area}共收到{who}有效问卷{total}份。"]
     for i, variable in enumerate(variables):
-        listing = _share_list(S, table, variable, group, with_counts=(i == 0))
+        listing = _share_list(S, table, variable, group, with_counts=(i == 0), word=word)
         label = rows.loc[rows["variable"] == variable, "variable_label"].iloc[0]
         if not listing:
             continue
@@ -136,18 +149,21 @@ def profile_sentences(S: pd.DataFrame, table: str, group: str, who: str, *,
     return ["".join(text)]
 
 
-def indicator_sentences(S: pd.DataFrame, table: str, group: str, units: dict[str, str] | None = None) -> list[str]:
-    """Declared indicators in one sentence: means with their unit and base, shares with n of base."""
+def indicator_sentences(S: pd.DataFrame, table: str, group: str, units: dict[str, str] | None = None,
+                        word: str = "名") -> list[str]:
+    """Declared indicators in one sentence: a subgroup's size, means with their unit and base,
+    shares with n of base, counts; ``word`` counts respondents (名, 个)."""
     rows = _shown(_rows(S, table, group)).sort_values("order", kind="stable")
     parts = []
     for _, r in rows.iterrows():
         unit = (units or {}).get(r["variable"], "")
         if r["stat"] == "mean":
-            parts.append(f"{r['variable_label']}为{fmt(r)}{unit}（{int(r['n'])}人）")
+            parts.append(f"{r['variable_label']}为{fmt(r)}{unit}（{int(r['n'])}{word}）")
         elif r["stat"] in ("share", "ratio"):
-            parts.append(f"{r['variable_label']}为{fmt(r)}（{int(r['n'])}/{int(r['base'])}）")
+            joiner = "" if "占" in str(r["variable_label"]) else "为"       # 离退休党员占党员总数59.8%
+            parts.append(f"{r['variable_label']}{joiner}{fmt(r)}（{int(r['n'])}/{int(r['base'])}）")
         elif r["stat"] == "count":
-            parts.append(f"{r['variable_label']}{int(r['n'])}{unit}")
+            parts.append(f"{r['variable_label']}{int(r['n'])}{unit or word}")
     return ["其中，" + "；".join(parts) + "。"] if parts else []
 
 
@@ -162,7 +178,7 @@ def single_sentences(S: pd.DataFrame, table: str, group: str) -> list[str]:
     label = rows["variable_label"].iloc[0]
     top = float(rows["value"].iloc[0])
     first = _ties(rows, top)
-    text = f"在“{label}”一题中（{int(rows['base'].iloc[0])}人回答），选择最多的是{_quoted(first)}（{fmt(rows.iloc[0])}）"
+    text = f"{label}（{int(rows['base'].iloc[0])}人回答）：选择最多的是{_quoted(first)}（{fmt(rows.iloc[0])}）"
     rest = rows[rows["value"] < top]
     if len(rest) and len(first) == 1:
         second = _ties(rest, float(rest["value"].iloc[0]))
@@ -180,16 +196,21 @@ def multi_sentences(S: pd.DataFrame, table: str, group: str) -> list[str]:
     cut = float(rows["value"].iloc[min(2, len(rows) - 1)])
     top = rows[rows["value"] >= cut]
     listing = "、".join(f"“{r.category_label}”（{fmt(r)}）" for _, r in top.iterrows())
-    return [f"“{label}”为多选题，回答该题的{int(rows['base'].iloc[0])}人中，选择比例最高的是{listing}。"]
+    return [f"{label}（多选题，{int(rows['base'].iloc[0])}人回答）：选择比例最高的是{listing}。"]
 
 
 def _measure(row: pd.Series) -> str:
     """The name of a battery's top-box share: 满意率, 同意率, or the answers it adds up."""
     label = str(row["category_label"])
-    for word in ("满意", "同意", "认同", "赞成", "支持", "信任", "了解"):
+    for word in RATING_WORDS:
         if word in label:
             return f"{word}率"
     return f"“{label}”比例"
+
+
+def _named(row: pd.Series) -> str:
+    """An item's top-box share by name (总体满意度 → 总体满意率), from its published row."""
+    return measure_name(str(row["variable_label"]), str(row["category_label"]).split("＋"))
 
 
 def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | None) -> list[str]:
@@ -204,7 +225,7 @@ def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | No
         o = tops[tops["variable"] == overall]
         if len(o):
             o = o.iloc[0]
-            text += (f"{o['variable_label']}的{measure}（{o['category_label']}）为{fmt(o)}"
+            text += (f"{_named(o)}（{o['category_label']}）为{fmt(o)}"
                      f"（95%置信区间{o['ci_low']:.1f}%～{o['ci_high']:.1f}%）")
             pooled = _shown(_rows(S, table, config.POOLED_GROUP, stat="top2", variable=overall))
             if len(pooled) and group != config.POOLED_GROUP:
@@ -261,7 +282,9 @@ def vs_rest_sentences(S: pd.DataFrame, table: str, group: str, overall: str | No
         return []
     d = rows.loc["diff"]
     verdict = "差异有统计学意义" if float(rows.loc["p_adj", "value"]) < 0.05 else "差异没有统计学意义"
-    return [f"与其他{unit_label}相比，本{unit_label}{d['variable_label']}的比例为{fmt(rows.loc['a'])}，"
+    top = _rows(S, table.removesuffix("_vs_rest"), group, variable=overall, stat="top2")
+    name = _named(top.iloc[0]) if len(top) else f"{d['variable_label']}的比例"
+    return [f"与其他{unit_label}相比，本{unit_label}{name}为{fmt(rows.loc['a'])}，"
             f"其他{unit_label}为{fmt(rows.loc['b'])}，相差{float(d['value']):.1f}个百分点"
             f"（95%置信区间{d['ci_low']:.1f}～{d['ci_high']:.1f}），{verdict}"
             f"（Holm校正后{_p_text(rows.loc['p_adj'])}）。"]
@@ -348,7 +371,7 @@ def low_items_sentences(S: pd.DataFrame, table: str, group: str, overall: str | 
     measure = _measure(tops.iloc[0])
     low = tops.iloc[:2]
     items = "和".join(f"{r.variable_label}（{measure}{fmt(r)}）" for _, r in low.iterrows())
-    return [f"{who}对{label}的评价中{measure}较低的是{items}，是下一步需要重点改进的方面。"]
+    return [f"{who}{label}中{measure}较低的是{items}，是下一步需要重点改进的方面。"]
 
 
 def below_rest_sentences(S: pd.DataFrame, table: str, group: str, who: str, unit_label: str) -> list[str]:
@@ -419,7 +442,7 @@ def weighting_sentences(S: pd.DataFrame, district: str, overall_of: dict[str, tu
 
 def method_sentences(S: pd.DataFrame, district: str, synthetic: bool,
                      overall_of: dict[str, tuple[str, str]] | None = None) -> list[str]:
-    method = flow_sentences(S, district) + weighting_sentences(S, district, overall_of)
+    method = weighting_sentences(S, district, overall_of)
     method.append("占比均以有效回答为基数（“百分比”以全部受访者为基数），按最大余数法舍入到0.1%，各项合计为100.0%；"
                   "括号内为95%置信区间（比例用Wilson法，均值用t分布，比例之差用Newcombe法）。"
                   + suppression.note() + "多项检验的p值用Holm法校正。")

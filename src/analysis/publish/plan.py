@@ -15,6 +15,7 @@ import dataclasses
 from typing import Iterable
 
 from analysis.spec.codebook import Codebook
+from analysis.stats.questions import number_variables, text_variables
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,44 +67,25 @@ class Questionnaire:
         return [i for i in self.items if i.kind == "battery"]
 
 
-def _ordered(book: Codebook) -> list[str]:
-    """The codebook's variables in report order: ``report.order`` first (as listed), then the rest
-    in codebook order; ``report.skip``, personal data and the unit questions left out."""
-    spec = book.report
-    names = list(dict.fromkeys([*spec.order, *book.variables]))
-    return [n for n in names if n in book.variables and n not in spec.skip
-            and book.variables[n].kept and not book.variables[n].role]
-
-
 def questionnaire(book: Codebook) -> Questionnaire:
+    """One questionnaire's plan: its question sections in the codebook's report order
+    (``Codebook.sections``), then the numbers and free-text tables when it has such questions."""
     spec = book.report
-    battery_of = {item: b for b in spec.batteries for item in b.items}
-    profile = set(spec.profile)
+    batteries = {b.table_suffix: b for b in spec.batteries}
     items: list[Item] = []
-    seen_batteries: set[str] = set()
-    numbers: list[str] = []
-    texts: list[str] = []
-    for name in _ordered(book):
-        var = book.variables[name]
-        if name in battery_of:
-            b = battery_of[name]
-            if b.table_suffix not in seen_batteries:
-                seen_batteries.add(b.table_suffix)
-                items.append(Item("battery", f"{book.instrument}_{b.table_suffix}", b.label, tuple(b.items),
-                                  b.overall))
-        elif name in profile:
-            continue
-        elif var.type in ("single", "multi"):
-            items.append(Item(var.type, f"{book.instrument}_q_{name}", var.label, (name,)))
-        elif var.type in ("number", "age"):
-            if not numbers:
-                items.append(Item("numbers", f"{book.instrument}_numbers", "数值题", ()))
-            numbers.append(name)
-        elif var.type == "text":
-            texts.append(name)
-    items = [dataclasses.replace(i, variables=tuple(numbers)) if i.kind == "numbers" else i for i in items]
+    for kind, key in book.sections():
+        if kind == "battery":
+            b = batteries[key]
+            items.append(Item("battery", f"{book.instrument}_{key}", b.label, tuple(b.items), b.overall))
+        else:
+            var = book.variables[key]
+            items.append(Item(var.type, f"{book.instrument}_q_{key}", var.label, (key,)))
+    numbers = number_variables(book)
+    if numbers:
+        items.append(Item("numbers", f"{book.instrument}_numbers", "数值题", tuple(numbers)))
+    texts = text_variables(book)
     if texts:
-        items.append(Item("text", f"{book.instrument}_text", "文字题", tuple(texts)))
+        items.append(Item("text", f"{book.instrument}_text", "文字题（填写情况）", tuple(texts)))
     who = book.respondent or book.title
     return Questionnaire(instrument=book.instrument, title=book.title, who=who, profile=tuple(spec.profile),
                          items=tuple(items), breakdowns=tuple(spec.breakdowns),

@@ -151,7 +151,7 @@ class DistrictReport:
             means = self._band_means(q)
             self.paragraphs(narrative.profile_sentences(self.S, q.profile_table, self.unit, q.who, means=means)
                             + narrative.indicator_sentences(self.S, q.indicators_table, self.unit,
-                                                            self._indicator_units(q)))
+                                                            self._indicator_units(q), narrative.counter(q.who)))
             if self.table(q.profile_table):
                 variables = list(dict.fromkeys(self.S.loc[(self.S["table"] == q.profile_table)
                                                           & (self.S["group"] == self.unit), "variable"]))
