@@ -78,9 +78,10 @@ def unit_names(book: Codebook, values: pd.Series) -> pd.Series:
     """The reporting unit of each row as the reports name it (string dtype, NA when empty): a text
     unit as written, a single-choice unit by its option label (codes are never shown)."""
     var = book.variables[book.role("district")]
-    names = values.map(var.values) if var.type == "single" else values
-    names = names.astype("string")
-    return names.mask(names.str.strip() == "")
+    if var.type == "single":
+        return values.map(var.values).astype("string")
+    names = values.astype("string")          # text the cleaner has already put through canon()
+    return names.mask(names == "")
 
 
 EXCLUSION_COLUMNS = ["instrument", "file", "row", "district", "rule", "reason", "detail"]
