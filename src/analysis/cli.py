@@ -131,7 +131,7 @@ def _prepare(args) -> "object":
 
 
 def _flow_lines(w) -> list[str]:
-    head = [pad("问卷", 24), pad("区县", 12), pad("收到", 7, True), pad("剔除", 7, True), pad("有效", 7, True)]
+    head = [pad("问卷", 24), pad(w.unit_label, 12), pad("收到", 7, True), pad("剔除", 7, True), pad("有效", 7, True)]
     lines = ["", "".join(head)]
     for _, r in w.flow.iterrows():
         title = w.codebooks[r["instrument"]].title
@@ -147,14 +147,14 @@ def _report(args, data) -> int:
     wanted = list(dict.fromkeys(args.district or districts_available))
     unknown = [d for d in wanted if d not in districts_available]
     if unknown:
-        raise SurveyError(f"数据中没有区县：{'、'.join(unknown)}。", variable="district",
+        raise SurveyError(f"数据中没有{data.unit_label}：{'、'.join(unknown)}。", variable="district",
                           fix=f"可选：{'、'.join(districts_available[:30])}"
                               + (f" 等 {len(districts_available)} 个。" if len(districts_available) > 30 else "。"))
     if args.jobs is not None and args.jobs < 1:
         raise SurveyError("--jobs 至少为 1。", variable="--jobs", fix="不写 -j 则每个 CPU 核一个内核。")
     keys = runner.input_keys(data, wanted, codebook_dir=args.codebooks)
     where = f"（Dask 集群 {args.dask_scheduler}）" if args.dask_scheduler else ""
-    print(f"\n生成 {len(wanted)} 个区县的报告{where} …", file=sys.stderr)
+    print(f"\n生成 {len(wanted)} 个{data.unit_label}的报告{where} …", file=sys.stderr)
     runs = runner.run_all(wanted, args.wave, processed_dir=args.processed_dir,
                           codebook_dir=args.codebooks, reports_dir=args.reports_dir, jobs=args.jobs,
                           show_progress=not args.quiet, keys=keys, force=args.force,

@@ -14,9 +14,12 @@ from analysis.clean.table import (
                                   Layout,
                                   clean_table,
                                   map_columns,
+                                  rule_label,
+                                  unit_label,
+                                  unit_names,
 )
-from analysis.clean.wave import Wave, identify, load_wave, prepare_wave
-from analysis.config import NO_DISTRICT
+from analysis.clean.wave import Wave, identify, load_wave, prepare_wave, wave_info, wave_title
+from analysis.config import NO_DISTRICT, UNIT_LABEL, WHOLE_SAMPLE
 
 # value parsing lives in analysis.read.values; these names were importable from analysis.clean before
 from analysis.read.values import MULTI_SEP, parse_number, parse_seconds, split_multi

@@ -28,7 +28,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from analysis.config import NO_DISTRICT
+from analysis.config import NO_DISTRICT, UNIT_LABEL, WHOLE_SAMPLE
 from analysis.errors import SurveyError
 from analysis.read.ingest import WJX_META
 from analysis.read.rawtable import RawTable
@@ -44,6 +44,7 @@ _NOT_CHOSEN = {"0", "未选中", "否", "×", "n", "no", "false"}
 
 RULE_LABELS = {
     "missing_required": "必填项为空",
+    "missing_unit": f"未填写{UNIT_LABEL}",     # the unit's own word in place of 区县: rule_label()
     "attention": "注意力题未通过",
     "speeder": "答题时间过短",
     "straightline": "量表题全部同一答案（直线作答）",
@@ -57,6 +58,31 @@ RULE_LABELS = {
     "parse_number": "数值解析",
     "unmapped": "无法识别的答案",
 }
+
+
+
+def rule_label(rule: str, unit_label: str = UNIT_LABEL) -> str:
+    """A rule's Chinese name as exclusions, the flow and progress lines show it; the empty-unit
+    rule says the unit's own word (未填写学校 when the codebook's unit question is labelled 学校)."""
+    return f"未填写{unit_label}" if rule == "missing_unit" else RULE_LABELS[rule]
+
+
+def unit_label(book: Codebook) -> str:
+    """The word for a questionnaire's reporting unit: the label of its ``role: district`` variable
+    (区县, 学校, 街道 …); ``config.UNIT_LABEL`` when it has none."""
+    var = book.role("district")
+    return book.variables[var].label if var else UNIT_LABEL
+
+
+def unit_names(book: Codebook, values: pd.Series) -> pd.Series:
+    """The reporting unit of each row as the reports name it (string dtype, NA when empty): a text
+    unit as written, a single-choice unit by its option label (codes are never shown)."""
+    var = book.variables[book.role("district")]
+    if var.type == "single":
+        return values.map(var.values).astype("string")
+    names = values.astype("string")          # text the cleaner has already put through canon()
+    return names.mask(names == "")
+
 
 EXCLUSION_COLUMNS = ["instrument", "file", "row", "district", "rule", "reason", "detail"]
 CHANGE_COLUMNS = ["instrument", "file", "row", "district", "variable", "before", "after", "rule"]
@@ -288,16 +314,24 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
     _derive(book, frame)
 
     district_var = book.role("district")
-    districts = (frame[district_var].fillna(NO_DISTRICT) if district_var in frame
-                 else pd.Series(NO_DISTRICT, index=raw.index)).astype(object)
-    rule, detail = _row_rules(book, raw, frame, table, flags, log, cols)
+    if district_var is None:                 # no unit question: one report for the whole sample
+        units = pd.Series(WHOLE_SAMPLE, index=raw.index, dtype="string")
+    elif district_var in frame:
+        units = unit_names(book, frame[district_var])
+    else:                                    # the file lacks the (optional) unit question
+        units = pd.Series(pd.NA, index=raw.index, dtype="string")
+    rule, detail = _row_rules(book, raw, frame, table, flags, log, cols, units)
     excluded = pd.notna(rule)
+    districts = units.fillna(NO_DISTRICT).astype(object)
+    if district_var in frame:                # the unit column holds the names reports use
+        frame[district_var] = units
+    ulabel = unit_label(book)
 
     file_name, rows = table.name, np.asarray(table.rows, dtype="int64")
     exclusions = pd.DataFrame({
         "instrument": book.instrument, "file": file_name, "row": rows[excluded],
         "district": districts.to_numpy()[excluded], "rule": rule[excluded],
-        "reason": [RULE_LABELS[r] for r in rule[excluded]], "detail": detail[excluded],
+        "reason": [rule_label(r, ulabel) for r in rule[excluded]], "detail": detail[excluded],
     }, columns=EXCLUSION_COLUMNS)
 
     ch = log.frame()
@@ -531,7 +565,8 @@ def _ip_hashes(s: pd.Series) -> np.ndarray:
 
 
 def _row_rules(book: Codebook, raw: pd.DataFrame, out: pd.DataFrame, table: RawTable,
-               flags: dict[str, np.ndarray], log: _Log, cols: dict[str, _Col]) -> tuple[np.ndarray, np.ndarray]:
+               flags: dict[str, np.ndarray], log: _Log, cols: dict[str, _Col],
+               units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """For each row the first exclusion rule that fires and its detail (None when the row is valid)."""
     n = len(raw)
     rule = np.full(n, None, dtype=object)
@@ -547,6 +582,17 @@ def _row_rules(book: Codebook, raw: pd.DataFrame, out: pd.DataFrame, table: RawT
     for var in book.variables.values():
         if var.required and var.kept and var.name in out:
             mark(out[var.name].isna().to_numpy(), "missing_required", f"“{var.label}”为空")
+    unit_var = book.role("district")
+    if unit_var is not None:                 # a row no unit's report can hold (unit not required)
+        label = book.variables[unit_var].label
+        empty = units.isna().to_numpy()
+        text = np.full(n, f"“{label}”为空", dtype=object)
+        if unit_var in cols:                 # an answer that is no option of the unit question
+            col = cols[unit_var]
+            given = empty & ~col.absent
+            text[given] = [f"“{label}”的答案“{_redact(col.uniques[c])}”不是编码手册中的选项"
+                           for c in col.codes[given]]
+        mark(empty, "missing_unit", text)
     attention = book.rule("attention")
     if attention:
         for check in attention["checks"]:

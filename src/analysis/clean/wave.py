@@ -17,9 +17,11 @@ two runs. Raw files are only ever read.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import platform
+import re
 import shutil
 from importlib import metadata
 from pathlib import Path
@@ -31,9 +33,10 @@ from analysis import config
 from analysis.clean.table import (
     CHANGE_COLUMNS,
     EXCLUSION_COLUMNS,
-    RULE_LABELS,
     CleanResult,
     clean_table,
+    rule_label,
+    unit_label,
 )
 from analysis.errors import SurveyError
 from analysis.fileio import make_temp_dir, replace_dir, sha256_file
@@ -77,15 +80,53 @@ class Wave:
 
     @property
     def districts(self) -> list[str]:
-        """Districts that sent responses in any questionnaire, sorted; a district whose every
-        response was excluded is listed too (its report says it has no valid responses)."""
-        names: set[str] = set(self.flow.loc[self.flow["received"] > 0, "district"]) - {config.NO_DISTRICT} \
-            if len(self.flow) else set()
-        for instrument, df in self.frames.items():
-            var = self.codebooks[instrument].role("district")
-            if var in df:
+        """The reporting units, by name: every unit that sent responses in any questionnaire (a unit
+        whose every response was excluded too: its report says it has no valid responses); in the
+        codebook's option order for a single-choice unit, sorted for a text one. ``[WHOLE_SAMPLE]``
+        when no questionnaire of the wave has a unit question (one report for the whole sample)."""
+        units = {i: self.codebooks[i].role("district") for i in self._instruments()}
+        if not any(units.values()):
+            return [config.WHOLE_SAMPLE]
+        names: set[str] = set()
+        if len(self.flow):
+            names |= set(self.flow.loc[self.flow["received"] > 0, "district"].astype(str))
+        for instrument, var in units.items():
+            df = self.frames.get(instrument)
+            if var is not None and df is not None and var in df:
                 names |= set(df[var].dropna().astype(str))
-        return sorted(names)
+        names -= {config.NO_DISTRICT, config.WHOLE_SAMPLE}
+        order: dict[str, int] = {}
+        for instrument, var in units.items():       # option order of single-choice units
+            if var is not None and self.codebooks[instrument].variables[var].type == "single":
+                for label in self.codebooks[instrument].variables[var].values.values():
+                    order.setdefault(label, len(order))
+        return sorted(names, key=lambda n: (order.get(n, len(order)), n))
+
+    @property
+    def unit_label(self) -> str:
+        """The unit's own word for headings and sentences: the label of the first questionnaire's
+        ``role: district`` variable (区县, 学校, 街道 …), ``config.UNIT_LABEL`` when none has one."""
+        for instrument in self._instruments():
+            if self.codebooks[instrument].role("district"):
+                return unit_label(self.codebooks[instrument])
+        return config.UNIT_LABEL
+
+    @property
+    def info(self) -> dict:
+        """The wave's ``wave.yaml`` as prepared (see :func:`wave_info`); empty when it has none."""
+        return dict(self.manifest.get("wave_info") or {})
+
+    @property
+    def title(self) -> str:
+        """The survey's name for titles (see :func:`wave_title`)."""
+        return wave_title(self.info, [self.codebooks[i] for i in self._instruments()], self.wave)
+
+    def _instruments(self) -> list[str]:
+        """The questionnaires of this wave (those its files were recognised as), sorted."""
+        found = set(self.frames)
+        if len(self.flow):
+            found |= set(self.flow["instrument"].astype(str))
+        return sorted(i for i in found if i in self.codebooks)
 
     def rows(self, instrument: str, unit: str) -> pd.DataFrame:
         """The valid responses of one questionnaire from one reporting unit (a district, a school …);
@@ -102,7 +143,14 @@ class Wave:
         of codes, for crosstabs and charts in a notebook: ``pd.crosstab(df.post, df.edu2)``."""
         book = self.codebooks[instrument]
         df = self.frames[instrument].copy()
+        unit = book.role("district")
         for name in [*book.variables, *book.derived]:
+            if name == unit and name in df and book.variables[name].type == "single":
+                names = list(book.variables[name].values.values())   # already labels: option order
+                df[name] = pd.Categorical(df[name], categories=names, ordered=True)
+                continue
+            if name == unit:
+                continue
             if name in df and (name in book.derived or book.variables[name].type == "single"):
                 labels = book.labels(name)
                 order = sorted(labels, reverse=bool(book.variables.get(name) and book.variables[name].scale))
@@ -125,18 +173,93 @@ def identify(table: ingest.RawTable, books: dict[str, cb.Codebook]) -> cb.Codebo
     return books[best]
 
 
+WAVE_INFO = "wave.yaml"
+WAVE_INFO_KEYS = {
+    "title": "调查名称，报告标题用它（如 2026年某区中小学家长满意度调查）",
+    "organisation": "组织调查的单位",
+    "area": "调查地区（如 某市某区）",
+    "year": "调查年份（如 2026）",
+    "date": "调查日期（如 2026-09-15）",
+    "synthetic": "true 表示合成的示例数据（每份报告注明“示例数据”）",
+    "note": "备注",
+}
+_PLAUSIBLE_YEARS = range(1949, 2101)
+_TITLE_SUFFIX = re.compile(r"(调查问卷|问卷调查|问卷|调查表|统计表|登记表|调研表|表)$")
+
+
 def wave_info(folder: Path) -> dict:
-    """The optional ``wave.yaml`` beside the exports: the survey's title and whether it is synthetic."""
-    path = folder / "wave.yaml"
+    """The optional ``wave.yaml`` beside the exports (keys: ``WAVE_INFO_KEYS``), checked: the
+    survey's title, who ran it, where and when, and whether the data are synthetic. A date is
+    returned as ``YYYY-MM-DD`` text (it goes into the JSON manifest)."""
+    path = Path(folder) / WAVE_INFO
     if not path.is_file():
         return {}
     try:
         info = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise SurveyError("wave.yaml 不是 UTF-8 编码。", file=str(path), fix="用 UTF-8 编码另存该文件。") from None
     except yaml.YAMLError as e:
         raise SurveyError(f"YAML 格式错误：{e}", file=str(path)) from None
-    if not isinstance(info, dict) or set(info) - {"title", "synthetic", "note"}:
-        raise SurveyError("wave.yaml 只能包含 title、synthetic、note 三项。", file=str(path))
-    return info
+    allowed = "；".join(f"{k}（{v}）" for k, v in WAVE_INFO_KEYS.items())
+    if not isinstance(info, dict):
+        raise SurveyError("wave.yaml 应是“键: 值”的列表。", file=str(path), fix=f"可用的键：{allowed}。")
+    unknown = [str(k) for k in info if k not in WAVE_INFO_KEYS]
+    if unknown:
+        raise SurveyError(f"wave.yaml 中有不认识的键：{'、'.join(unknown)}。", file=str(path),
+                          variable=unknown[0], fix=f"可用的键：{allowed}。")
+    out: dict = {}
+    for key, value in info.items():
+        if value is None:
+            continue
+        if key == "synthetic":
+            if not isinstance(value, bool):
+                raise SurveyError(f"synthetic 应是 true 或 false，写的是“{value}”。", file=str(path),
+                                  variable=key, fix="写成 synthetic: true 或删去这一行。")
+            out[key] = value
+        elif key == "year":
+            if isinstance(value, bool) or not isinstance(value, int) or value not in _PLAUSIBLE_YEARS:
+                raise SurveyError(f"year 应是四位数的年份，写的是“{value}”。", file=str(path), variable=key,
+                                  fix="写成 year: 2026。")
+            out[key] = value
+        elif key == "date":
+            if isinstance(value, dt.datetime):
+                value = value.date()
+            if isinstance(value, str):
+                try:
+                    value = dt.date.fromisoformat(value.strip())
+                except ValueError:
+                    value = None
+            if not isinstance(value, dt.date) or value.year not in _PLAUSIBLE_YEARS:
+                raise SurveyError(f"date 应是日期，写的是“{info[key]}”。", file=str(path), variable=key,
+                                  fix="写成 date: 2026-09-15。")
+            out[key] = value.isoformat()
+        else:
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value).strip():
+                raise SurveyError(f"{key} 应是一段文字。", file=str(path), variable=key,
+                                  fix=f"写成 {key}: …（{WAVE_INFO_KEYS[key]}），或删去这一行。")
+            out[key] = str(value).strip()
+    return out
+
+
+def wave_title(info: dict, books: list[cb.Codebook], wave: str) -> str:
+    """The survey's name: ``wave.yaml``'s ``title``; else made from what the researcher wrote, never
+    from answers: its ``area``, the year (``year``, ``date``, the codebooks' ``survey_date``, or the
+    wave's folder name when that is a plausible year) and the questionnaires' titles (问卷/调查表
+    dropped, 调查 added): “2026年家长满意度调查”, “某区2026年社区工作者、居民调查”."""
+    if info.get("title"):
+        return str(info["title"])
+    year = info.get("year") or (int(str(info["date"])[:4]) if info.get("date") else None)
+    if year is None and books:
+        years = [b.survey_date.year for b in books]
+        year = max(set(years), key=lambda y: (years.count(y), y))
+    if year is None and str(wave).isdigit() and int(wave) in _PLAUSIBLE_YEARS:
+        year = int(wave)
+    subjects = list(dict.fromkeys(_TITLE_SUFFIX.sub("", b.title.strip()) or b.title.strip() for b in books))
+    subjects = [s for s in subjects if s]
+    subject = "、".join(subjects) if 0 < len(subjects) <= 3 else ""
+    if not subject.endswith(("调查", "调研", "普查", "评价", "测评")):
+        subject += "调查"
+    return f"{info.get('area', '')}{f'{year}年' if year else ''}{subject}"
 
 
 def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path = config.PROCESSED_DIR,
@@ -161,7 +284,8 @@ def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path 
             "ignored_columns": r.ignored_columns, "sha256": sha256_file(path)})
         if progress:
             f = notes[-1]
-            excluded = "，".join(f"{RULE_LABELS[k]} {v}" for k, v in f["excluded"].items()) or "无"
+            excluded = "，".join(f"{rule_label(k, unit_label(book))} {v}"
+                                 for k, v in f["excluded"].items()) or "无"
             progress(f"  收到 {f['received']}，有效 {f['valid']}，剔除 {sum(f['excluded'].values())}（{excluded}）")
     w = _assemble(wave, results, books, notes, codebook_dir)
     w.manifest["wave_info"] = wave_info(Path(raw_dir) / wave)
@@ -217,7 +341,10 @@ def _flow(results: list[CleanResult], frames: dict[str, pd.DataFrame], books: di
         received = pd.concat([r.received for r in results if r.instrument == instrument])
         received = received.groupby(level=0).sum().astype(int)
         dvar = books[instrument].role("district")
-        valid = df[dvar].value_counts() if dvar in df else pd.Series(dtype="int64")
+        if dvar is None:                     # no unit question: the whole sample is the one unit
+            valid = pd.Series({config.WHOLE_SAMPLE: len(df)}, dtype="int64")
+        else:                                # unit names (labels); rows without one were excluded
+            valid = df[dvar].value_counts() if dvar in df else pd.Series(dtype="int64")
         exc = exclusions[exclusions["instrument"] == instrument]
         by_rule = exc.groupby(["district", "rule"]).size()
         for district in sorted(received.index):

@@ -30,17 +30,33 @@ def output_folder(output_dir: str, wave: str, district: str,
 
 
 def meta(data: Wave, district: str) -> dict:
-    """What a report says about itself: district, wave, whether the data are the synthetic sample."""
-    info = data.manifest.get("wave_info", {})
+    """What a report says about itself: its unit (``district``, the unit's word ``unit_label`` —
+    区县, 学校 … — and ``whole_sample`` when the wave has no unit question), the wave, the survey's
+    ``title`` (wave.yaml or the codebooks, never an answer: ``clean.wave.wave_title``), who ran it
+    and where, and whether the data are the synthetic sample."""
+    info = data.manifest.get("wave_info", {}) or {}
     return {
         "district": district,
+        "unit_label": data.unit_label,
+        "whole_sample": district == config.WHOLE_SAMPLE,
         "wave": data.wave,
-        "title": info.get("title", f"{data.wave}年社区调研"),
+        "title": data.title,
+        "organisation": info.get("organisation", ""),
+        "area": info.get("area", ""),
+        "date": info.get("date", ""),
         "synthetic": bool(info.get("synthetic", False)),
         "inputs": [f["file"] for f in data.manifest.get("inputs", [])],
         "codebooks": data.manifest.get("codebooks", {}),
         "packages": data.manifest.get("packages", {}),
     }
+
+
+def report_title(m: dict) -> str:
+    """A report's title: “桥东区 · 2026年…调研报告”; the survey's title alone for the whole sample."""
+    title = f"{m['title']}报告"
+    if m.get("whole_sample") or m["district"] == config.WHOLE_SAMPLE:
+        return title
+    return f"{m['district']} · {title}"
 
 
 def source_note(m: dict, questionnaire: str) -> str:
@@ -62,7 +78,8 @@ def heading(m: dict) -> str:
     """The notebook's title line, with the synthetic-data notice where it applies."""
     from analysis.publish.page import markdown_text
 
-    text = f"# {markdown_text(m['district'])} · {markdown_text(m['title'])}报告"
+    text = f"# {markdown_text(report_title(m))}"
     if m["synthetic"]:
-        text += f"\n\n**{config.SAMPLE_NOTE}**：本报告使用合成数据，仅用于演示，不代表任何真实区县的情况。"
+        unit = markdown_text(m.get("unit_label") or config.UNIT_LABEL)
+        text += f"\n\n**{config.SAMPLE_NOTE}**：本报告使用合成数据，仅用于演示，不代表任何真实{unit}的情况。"
     return text

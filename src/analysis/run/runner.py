@@ -136,6 +136,9 @@ def input_keys(data, districts: list[str], *, notebook: Path = config.DISTRICT_N
         signature = _table_signature(name, df)
         if name in data.frames:
             pooled.update(signature + rows.tobytes())
+        if dvar is None and config.WHOLE_SAMPLE in per:   # no unit question: every row is the one unit's
+            per[config.WHOLE_SAMPLE].update(signature + rows.tobytes())
+            continue
         if dvar not in df or not len(df):
             continue
         codes, names = df[dvar].astype("string").factorize(use_na_sentinel=True)
@@ -200,7 +203,7 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
             pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
                                 progress_bar=False, log_output=False, report_mode=False,
                                 stderr_file=stderr_file, **engine)
-        notebook_html.notebook_to_html(executed, tmp / "report.html", title=f"{district}调研报告（{wave}）")
+        notebook_html.notebook_to_html(executed, tmp / "report.html", title=_page_title(tmp, district))
         manifest = {"district": district, "wave": wave, "notebook": Path(notebook).name, "inputs": key,
                     "parameters": {k: v for k, v in params.items() if k != "output_dir"}}
         write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
@@ -223,6 +226,19 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
                            cell)
     finally:                # also on Ctrl-C: no temporary folder is left behind
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _page_title(folder: Path, district: str) -> str:
+    """The HTML page's title: the report's own (``publish.report.report_title`` of the meta its
+    ``stats.json`` records), so it names the unit and the survey as the heading does; the unit's
+    name alone when the notebook wrote no ``stats.json``."""
+    from analysis.publish.report import report_title
+
+    try:
+        with open(folder / "stats.json", encoding="utf-8") as f:
+            return report_title(json.load(f)["meta"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{district}调研报告"
 
 
 # ─── many districts ──────────────────────────────────────────────────────────────────────────
