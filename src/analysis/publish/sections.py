@@ -113,7 +113,7 @@ class DistrictReport:
         return png
 
     def _source(self, q: Questionnaire) -> str:
-        note = f"数据来源：{self.meta.get('year') or self.meta['wave']}年{q.title}"
+        note = f"数据来源：{self.books[q.instrument].survey_date.year}年{q.title}"   # the codebook's reference date
         return note + (f"（{config.SAMPLE_NOTE}）" if self.meta.get("synthetic") else "")
 
     def _with_data(self) -> list[Questionnaire]:
@@ -127,8 +127,9 @@ class DistrictReport:
     # -- sections ---------------------------------------------------------------------------------
     def title(self) -> None:
         """The report's title (and the synthetic-data notice)."""
-        self.blocks.append(Block("title", self.meta["report_title"] if "report_title" in self.meta
-                                 else f"{self.unit}{self.meta['title']}报告"))
+        from analysis.publish.report import report_title
+
+        self.blocks.append(Block("title", report_title(self.meta)))
         if self._show:
             from analysis.publish.report import heading
 
