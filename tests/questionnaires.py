@@ -430,6 +430,36 @@ def make_needs(project: Path, seed: int = 1403) -> Questionnaire:
     return Questionnaire("needs", book["title"], project, cb, [path], t, book, "street", "街道", sorted(STREETS))
 
 
+def write_needs_by_text(q: Questionnaire, path: Path) -> Path:
+    """The 按文本 download of the same answers as ``make_needs``' 按序号 file (researchers often
+    have both; the two must clean to the same data): option texts, ``┋``-joined multi-select with
+    ``其他【请注明】〖typed text〗``, matrix rows headed ``7(行标题)``, skipped questions ``(跳过)``."""
+    t, book, n = q.truth, q.book, len(q.truth)
+    rng = np.random.default_rng(7)
+    cols: dict[str, list] = {}
+    for k, v in enumerate(book["variables"][:6], 1):
+        name = v["name"]
+        header = f"{k}、{v['question']}"
+        if name == "street":
+            cols[header] = list(t["street"])
+        elif name == "needs":
+            cells = []
+            for i in range(n):
+                parts = [(lab + (f"〖{t.at[i, 'needs__other']}〗" if c == 6 else "")) for c, lab in NEEDS.items()
+                         if _is1(t.at[i, f"needs__{c}"])]
+                cells.append("┋".join(parts))
+            cols[header] = cells
+        else:
+            cols[header] = _text(t[name], v["values"], empty="(跳过)")
+    for name, _, row in MATRIX:
+        cols[f"7({row})"] = _text(t[name], SAT5)
+    cols[f"8、{book['variables'][-1]['question']}"] = ["(空)" if pd.isna(x) else str(int(x)) for x in t["household"]]
+    raw = pd.concat([_lead(n, rng), pd.DataFrame(cols)], axis=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw.to_excel(path, index=False)
+    return path
+
+
 # -- d. SPSS .sav: value labels, user-missing values, numeric unit code with labels -------------------
 
 JD = {1: "东风街道", 2: "胜利街道", 3: "和平街道", 4: "建设街道"}

@@ -256,6 +256,10 @@ def test_cleaning_counts_every_option(generated, tmp_path, name):
     result, truth, book = _cleaned(q, tmp_path)
     assert len(result.valid) == len(truth) and len(result.exclusions) == 0
     assert result.numbering == ("position" if name == "needs" else "code")
+    if name == "school":                                    # Excel on Chinese Windows: GBK, read as GB18030
+        from analysis.read import ingest
+
+        assert ingest.read(q.raw[0]).encoding == "gb18030"
     assert not result.ignored_columns, result.ignored_columns
     skip = {TYPED_OTHER[name]} if name in TYPED_OTHER else set()
     assert assert_true_counts(q, result.valid, truth, skip) >= 8
@@ -271,6 +275,23 @@ def test_typed_other_text_in_its_option_column_marks_the_option_chosen(generated
     result, truth, _ = _cleaned(q, tmp_path)
     assert int(result.valid["needs__6"].sum()) == int(truth["needs__6"].sum()) == 20
     assert result.unmapped.empty, result.unmapped
+
+
+def test_by_text_and_by_number_downloads_clean_to_the_same_data(generated, tmp_path):
+    """The 按文本 and the 按序号 download of the same 200 answers give identical cleaned data (the
+    typed-other column apart: its own test above)."""
+    from analysis.clean.table import clean_table
+    from analysis.read import ingest
+
+    q = generated["needs"]
+    book = _cleaning_book(q, tmp_path)
+    twin = QN.write_needs_by_text(q, tmp_path / "raw" / "社区服务需求调查_按文本.xlsx")
+    by_text = clean_table(ingest.read(twin, book.header_map().keys()), book)
+    by_number = clean_table(ingest.read(q.raw[0], book.header_map().keys()), book)
+    assert (by_text.numbering, by_number.numbering) == ("code", "position")
+    assert assert_true_counts(q, by_text.valid, q.truth) >= 10          # 其他〖…〗 counted by text
+    columns = [c for c in by_text.valid if not c.startswith("_") and c != TYPED_OTHER["needs"]]
+    pd.testing.assert_frame_equal(by_text.valid[columns], by_number.valid[columns])
 
 
 def test_by_number_download_is_recognised_at_the_default_share(generated, tmp_path):
@@ -290,7 +311,7 @@ def test_by_number_download_is_recognised_at_the_default_share(generated, tmp_pa
 @pytest.mark.parametrize("name", NAMES)
 def test_prepare_writes_the_true_counts(generated, prepared, name):
     """`survey prepare` with the questionnaire's own codebook: Parquet counts equal the true counts of
-    the valid rows, the flow accounts for every row, and no typed or private text is in any file.
+    the valid rows, the flow accounts for every row, exclusions carry their reasons.
     gov and school fail today: the loader requires a unit question (gov); an empty single-choice
     unit answer crashes the cleaner (school, TypeError filling 未填区县 into an Int64 column)."""
     q = generated[name]
@@ -306,8 +327,19 @@ def test_prepare_writes_the_true_counts(generated, prepared, name):
     exclusions = pd.read_parquet(folder / "exclusions.parquet")
     want = q.truth["_excluded"].dropna().value_counts().to_dict()
     assert exclusions["reason"].value_counts().to_dict() == want
-    secrets = {t for col in q.truth if col.endswith("__other") for t in q.truth[col].dropna()}
-    secrets |= {t for v in q.book["variables"] if v.get("private") for t in q.truth[v["name"]].dropna()}
+
+
+@pytest.mark.parametrize("name", ["gov", "needs"])
+def test_typed_and_private_text_reach_no_processed_file(generated, prepared, name):
+    """Typed "other" texts and private free text are counted, never written. needs fails today: the
+    按序号 other column's typed text, unreadable to the cleaner, is logged verbatim in changes.parquet
+    (and would be in unmapped.parquet's value had it been counted per text); gov waits for the loader
+    to take a questionnaire without a unit question."""
+    q = generated[name]
+    code, folder = prepared(name)
+    assert code == 0
+    secrets = _secrets(q)
+    assert secrets
     for path in folder.glob("*.parquet"):
         text = pd.read_parquet(path).astype(str).to_csv()
         assert not [s for s in secrets if s in text], path.name
@@ -436,6 +468,12 @@ def test_stats_json_holds_the_true_figures(build, name):
         assert hidden >= 2            # 实验中学's 3 fathers and, complementary, its 11 mothers
 
 
+def _secrets(q: QN.Questionnaire) -> set[str]:
+    """Typed "other" texts and private free-text answers: counted, never shown."""
+    out = {t for col in q.truth if col.endswith("__other") for t in q.truth[col].dropna()}
+    return out | {t for v in q.book["variables"] if v.get("private") for t in q.truth[v["name"]].dropna()}
+
+
 def _pinned(q: QN.Questionnaire) -> tuple[str, str, str]:
     """(unit, percentage text, what it is): the share of the largest answer of the first profile
     question in the largest unit, as the report must print it (e.g. "45.8")."""
@@ -457,6 +495,7 @@ def test_word_report_shows_every_question_and_the_true_percentage(build, name):
         missing = [label for label in b.q.labels() if label not in text]
         assert not missing, (unit, missing)
         assert not ENGLISH.search(text), (unit, ENGLISH.search(text))
+        assert not [s for s in _secrets(b.q) if s in text], unit
     unit, pct, what = _pinned(b.q)
     _, table_cells = docx_texts(b.folder(unit) / "report.docx")
     assert any(re.search(rf"(?<![\d.]){re.escape(pct)}(?![\d])", c) for c in table_cells), (pct, what)
@@ -473,6 +512,7 @@ def test_html_report_is_for_readers(build, name):
         assert not ENGLISH.search(text), (unit, ENGLISH.search(text))
         for absent in ("findfont", "Traceback", "Error", "papermill"):
             assert absent not in text, (unit, absent)
+        assert not [s for s in _secrets(b.q) if s in text], unit
     unit, pct, what = _pinned(b.q)
     assert pct in html_text(b.folder(unit) / "report.html"), (pct, what)
 
@@ -488,6 +528,8 @@ def test_small_school_cells_are_dashes_without_their_numbers(build):
     for code in (1, 2):
         r = cell(rows, table="school_composition", group=unit, variable="gender", category=str(code), stat="share")
         assert r["suppressed"] and r["value"] is None and r["n"] is None, r
+    mine = [r for r in rows if r["group"].startswith(unit) and r["variable"] == "gender"]
+    assert not [r for r in mine if r["n"] == 3 or r["value"] == round(3 / 14 * 100, 1)], mine
     fathers = [r for r in rows if r["group"] == f"{unit}·男"]
     assert all(r["value"] is None and r["n"] is None for r in fathers if r["stat"] != "chi2"), \
         [r for r in fathers if r["n"] is not None][:3]
@@ -526,9 +568,13 @@ def test_rows_without_a_school_are_excluded_and_counted(build, prepared):
     assert (exclusions["reason"] == "未填写学校").sum() == QN.NO_SCHOOL_ROWS
     b = build("school")
     assert b.code == 0, b.stderr[-3000:]
-    flow = [r for unit in q.units for r in stats_rows(b.folder(unit))
-            if r["table"] == "flow" and "未填写学校" in f"{r['category_label']}{r['group']}"]
-    assert flow and all(r["n"] == QN.NO_SCHOOL_ROWS for r in flow if r["stat"] != "received"), flow
+    flow = [r for unit in q.units for r in stats_rows(b.folder(unit)) if r["table"] == "flow"]
+    reason = [r for r in flow if "未填写学校" in r["category_label"]]           # 剔除：未填写学校 in a flow
+    own = [r for r in flow if "未填写学校" in r["group"] and r["stat"] == "received"]   # or a group of its own
+    assert reason or own, sorted({(r["group"], r["category_label"]) for r in flow})
+    assert all(r["n"] == QN.NO_SCHOOL_ROWS for r in reason + own), reason + own
+    assert all(r["n"] == (q.truth["_unit"] == r["group"]).sum() for r in flow
+               if r["group"] in q.units and r["stat"] == "received")
     overview = html_text(b.reports / "index.html")
     assert "未填写学校" in overview and str(QN.NO_SCHOOL_ROWS) in overview
 
@@ -565,4 +611,4 @@ def test_spss_user_missing_is_missing_not_a_category(build):
         for r in cells(rows, table="elderly_composition", group=unit, variable="living", stat="share"):
             assert r["base"] == int(b.q.rows(unit)["living"].notna().sum())
         text, _ = docx_texts(b.folder(unit) / "report.docx")
-        assert "不回答" not in text and "9.0" not in text
+        assert "不回答" not in text
