@@ -504,6 +504,8 @@ def test_word_report_shows_every_question_and_the_true_percentage(build, name):
         assert not missing, (unit, missing)
         assert not ENGLISH.search(text), (unit, ENGLISH.search(text))
         assert not [s for s in _secrets(b.q) if s in text], unit
+        assert b.q.title in text and unit in text                   # the title is the codebook's, not a template's
+        assert "社区调研" not in text and f"{QN.WAVE}年{QN.WAVE}" not in text
     for unit, pct, what in _pinned(b.q):
         _, table_cells = docx_texts(b.folder(unit) / "report.docx")
         assert any(re.search(rf"(?<![\d.]){re.escape(pct)}(?![\d])", c) for c in table_cells), (pct, what)
