@@ -181,7 +181,7 @@ def all_charts(stats, stats_all):
                                                      "sat_pay", stat="mean", source=SOURCE),
         "diverging": charts.likert_diverging(stats, "worker_satisfaction", "桥东区", source=SOURCE),
         "pyramid": charts.age_pyramid(stats, "worker_gender_age", "桥东区", source=SOURCE),
-        "waves": charts.wave_change_chart(two_waves(stats), "桥东区", source=SOURCE),
+        "waves": charts.wave_change_chart(two_waves(stats), "桥东区", "resident_satisfaction", source=SOURCE),
         "small_multiples": charts.district_small_multiples(stats_all, "resident_satisfaction",
                                                            source=SOURCE),
         "highlighted": charts.district_comparison(stats_all, "resident_satisfaction",
@@ -312,7 +312,7 @@ def test_unknown_table_is_an_error_and_a_missing_questionnaire_a_placeholder(sta
         charts.likert_stacked(stats, "worker_composition", "桥东区")
     fig = charts.likert_stacked(stats, "resident_satisfaction", "没有居民问卷的区")
     texts = [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
-    assert any("没有居民问卷的区没有居民问卷的有效回答" in t for t in texts)
+    assert any("没有居民问卷的区没有居民满意度评价的有效回答" in t for t in texts)   # the table's own title
     assert not any(ax.patches for ax in fig.axes)
 
 
@@ -400,7 +400,7 @@ def test_age_pyramid_marks_a_suppressed_cell_hatched_never_as_zero(stats):
 
 def test_wave_chart_marks_only_what_the_tables_test_says_is_significant(stats):
     S = two_waves(stats)
-    fig = charts.wave_change_chart(S, "桥东区", source=SOURCE)
+    fig = charts.wave_change_chart(S, "桥东区", "resident_satisfaction", source=SOURCE)
     ax = fig.axes[0]
     p = S[(S["table"] == "wave_change") & (S["stat"] == "p")
           & S["category"].str.endswith(":top2")].set_index("variable_label")["value"]
@@ -416,7 +416,7 @@ def test_wave_chart_marks_only_what_the_tables_test_says_is_significant(stats):
 
 
 def test_wave_chart_without_an_earlier_wave_is_a_placeholder(stats):
-    fig = charts.wave_change_chart(stats, "桥东区")
+    fig = charts.wave_change_chart(stats, "桥东区", "resident_satisfaction")
     assert not fig.axes[0].lines if fig.axes else True
     assert any("上一轮" in t.get_text() for t in fig.texts)
 
@@ -455,8 +455,8 @@ def test_new_kinds_save_the_same_bytes_twice(stats, stats_all, tmp_path):
 
 
 def test_age_pyramid_of_a_district_without_workers_is_a_placeholder(stats):
-    fig = charts.age_pyramid(stats[stats["table"] != "worker_gender_age"], "worker_gender_age", "桥东区")
-    assert any("没有社区工作者问卷的有效回答" in t.get_text() for t in fig.texts)
+    fig = charts.age_pyramid(stats, "worker_gender_age", "没有工作者的区")
+    assert any("没有工作者的区没有" in t.get_text() and "有效回答" in t.get_text() for t in fig.texts)
     from analysis.errors import SurveyError
     with pytest.raises(SurveyError, match="gender_age"):
         charts.age_pyramid(stats, "no_such_gender_age", "桥东区")
@@ -465,4 +465,4 @@ def test_age_pyramid_of_a_district_without_workers_is_a_placeholder(stats):
 def test_district_comparison_without_any_answers_is_a_placeholder(stats_all):
     none = stats_all[stats_all["table"] != "resident_satisfaction"]
     fig = charts.district_comparison(none, "resident_satisfaction", "sat_overall", highlight="桥东区")
-    assert any("各区县都没有居民问卷的有效回答" in t.get_text() for t in fig.texts)
+    assert any("没有可比较的有效回答" in t.get_text() for t in fig.texts)

@@ -19,10 +19,14 @@ from docx import Document
 from docx.oxml.ns import qn
 from PIL import Image
 
+from analysis import config
 from analysis.config import POOLED_GROUP, SAMPLE_NOTE
 from analysis.errors import SurveyError
 from analysis.publish import charts, excel, notebook_html, overview, tables, word
 from analysis.publish import page as publish_page
+from analysis.publish.plan import headlines
+from analysis.publish.sections import Block
+from analysis.spec import codebook
 from test_charts import SOURCE, make_stats
 
 DISTRICT = "桥东区"
@@ -51,9 +55,28 @@ def figures(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+def report_blocks(S, figures) -> list[Block]:
+    """The blocks a district notebook would record (``publish.sections``), tables absent from S
+    left out as ``DistrictReport.table`` leaves them out."""
+    def table(t):
+        return [Block("table", table=t)] if ((S["table"] == t) & (S["group"] == DISTRICT)).any() else []
+
+    return [Block("title", "桥东区 · 2026年社区调研报告"),
+            Block("heading", "一、基本情况", level=1), Block("paragraph", PARAGRAPHS["basic"][0]),
+            *table("worker_composition"),
+            Block("figure", "社区工作者基本构成", path=figures["worker_composition"]),
+            *table("worker_age"),
+            Block("heading", "二、满意度评价", level=1), Block("paragraph", PARAGRAPHS["satisfaction"][0]),
+            Block("heading", "（一）居民", level=2),
+            *table("resident_satisfaction"),
+            Block("figure", "居民满意度评价", path=figures["resident_satisfaction"]),
+            *table("worker_satisfaction"),
+            Block("heading", "附录　样本与方法", level=1), Block("paragraph", PARAGRAPHS["method"][0]),
+            *table("flow")]
+
+
 def write_docx(path, S, figures):
-    word.write_district_docx(path, S=S, district=DISTRICT, wave="2026", paragraphs=PARAGRAPHS,
-                               figures=figures, meta={"synthetic": True})
+    word.write_report_docx(path, S=S, group=DISTRICT, blocks=report_blocks(S, figures), meta={"synthetic": True})
 
 
 # ---------------------------------------------------------------- display_table
@@ -161,10 +184,10 @@ def test_docx_structure(stats, figures, tmp_path):
     write_docx(path, stats, figures)
     document = Document(path)
     texts = [p.text for p in document.paragraphs]
-    assert texts[0] == "桥东区社区党建与社区工作者队伍调研报告（2026年）"
+    assert texts[0] == "桥东区 · 2026年社区调研报告"
     assert texts[1] == "示例数据：本报告由合成数据生成，仅用于演示。"
-    assert _heading_texts(document) == ["一、基本情况", "二、满意度评价", "三、存在的问题",
-                                        "附录　样本与方法"]
+    assert _heading_texts(document) == ["一、基本情况", "二、满意度评价", "附录　样本与方法"]
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 2"] == ["（一）居民"]
     captions = [t for t in texts if re.match(r"^[表图]\d+　", t)]
     assert captions == ["表1　社区工作者基本构成", "图1　社区工作者基本构成", "表2　社区工作者年龄",
                         "表3　居民满意度评价", "图2　居民满意度评价", "表4　社区工作者满意度评价",
@@ -221,12 +244,10 @@ def test_docx_is_deterministic_and_skips_absent_tables(stats, figures, tmp_path)
     assert "表2　居民满意度评价" in captions
 
 
-def test_docx_rejects_unknown_keys(stats, figures, tmp_path):
-    with pytest.raises(SurveyError, match="no_such_figure"):
-        write_docx(tmp_path / "x.docx", stats, {**figures, "no_such_figure": Path("x.png")})
-    with pytest.raises(SurveyError, match="suggestion"):
-        word.write_district_docx(tmp_path / "x.docx", S=stats, district=DISTRICT, wave="2026",
-                                   paragraphs={"suggestion": ["x"]}, figures={}, meta={})
+def test_docx_refuses_a_table_the_stats_do_not_hold(stats, figures, tmp_path):
+    blocks = [Block("title", "x"), Block("table", table="no_such_table")]
+    with pytest.raises(SurveyError, match="no_such_table"):
+        word.write_report_docx(tmp_path / "x.docx", S=stats, group=DISTRICT, blocks=blocks, meta={})
     assert not (tmp_path / "x.docx").exists()
 
 
@@ -328,11 +349,25 @@ def test_kernel_modules_do_not_import_nbconvert():
 
 # ---------------------------------------------------------------- index.html
 
+def _with_indicators(S: pd.DataFrame) -> pd.DataFrame:
+    """The overview's declared indicators (worker.yaml: 专职, 35岁以下, 大专及以上 shares) as the
+    stats session computes them: the same counts as the composition rows they restate."""
+    picks = {("employment", "1"): "full_time_share", ("age_band", "1"): "young_share", ("edu2", "2"): "college_share"}
+    rows = S[(S["table"] == "worker_composition") & (S["stat"] == "share")]
+    keys = list(zip(rows["variable"], rows["category"].astype(str)))
+    hit = rows[[k in picks for k in keys]].copy()
+    hit["variable"] = [picks[(v, str(c))] for v, c in zip(hit["variable"], hit["category"])]
+    hit["table"], hit["category"] = "worker_indicators", ""
+    return pd.concat([S, hit], ignore_index=True)
+
+
 def _district_folder(wave_dir: Path, folder: str, district: str, shift: int, files: list[str]):
-    S = pd.concat([make_stats(district, shift), make_stats(POOLED_GROUP, 3)], ignore_index=True)
+    S = _with_indicators(pd.concat([make_stats(district, shift), make_stats(POOLED_GROUP, 3)], ignore_index=True))
     out = wave_dir / folder
     out.mkdir(parents=True)
-    data = {"meta": {"district": district, "wave": "2026", "synthetic": True},
+    heads = headlines(codebook.load_all(config.CODEBOOK_DIR))
+    data = {"meta": {"district": district, "wave": "2026", "synthetic": True, "title": "2026年社区调研",
+                     "unit_label": "区县", "headlines": heads},
             "rows": json.loads(S.to_json(orient="records", force_ascii=False))}
     (out / "stats.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     for name in files:
@@ -464,8 +499,8 @@ def test_index_shows_pooled_sample_sizes_unassigned_and_codebook_top_box(books, 
     page = (wave_dir / "index.html").read_text(encoding="utf-8")
     pooled_row = re.search(rf"<tr><td></td><td>{POOLED_GROUP}</td>(.*?)</tr>", page).group(1)
     assert re.findall(r"<td>([^<]*)</td>", pooled_row)[:2] == ["586", "745"]   # workers, residents
-    assert "另有未填所在区县的问卷（（未填区县））：居民问卷收到6份、有效5份。" in page
-    assert "满意率为“很好”与“较好”的占比之和" in page and "非常满意" not in page
+    assert "另有未填写区县的问卷（（未填区县））：居民问卷收到6份、有效5份。" in page
+    assert "排名依据为“很好”与“较好”的占比之和" in page and "非常满意" not in page
 
 
 def test_an_overfull_table_keeps_its_labels_on_one_line_and_breaks_intervals():

@@ -106,8 +106,10 @@ def test_published_blanks_suppressed_numbers(books):
 
 def test_subgroup_means_count_one_shoulder_secretaries_as_directors(books):
     df = pd.DataFrame({"post": ints([1, 1, 2, 3]), "one_shoulder": ints([1, 2, None, None]),
-                       "age": pd.array([40, 50, 30, 60], dtype="Float64")})
+                       "age": pd.array([40, 50, 30, 60], dtype="Float64"),
+                       "employment": ints([1, 1, 2, 2]), "age_band": ints([2, 2, 1, 3]), "edu2": ints([2, 1, 2, 2])})
     rows = indicators.indicator_table(df, books["worker"], "甲区").set_index(["variable", "stat"])
+    assert rows.loc[("full_time_share", "share"), "n"] == 2 and rows.loc[("full_time_share", "share"), "base"] == 4
     assert rows.loc[("secretary_age", "mean"), "exact"] == 45.0
     assert rows.loc[("director_age", "mean"), "exact"] == 35.0      # the 一肩挑 secretary (40) and the director (30)
     assert rows.loc[("secretaries", "count"), "variable_label"] == "社区党组织书记"

@@ -126,7 +126,8 @@ def test_residents_vs_workers_sentence_flags_only_a_significant_difference(wave,
     verdicts = set()
     for district in wave.districts:
         S_d = S if district == "桥东区" else stats.district_stats(wave, district)
-        (text,) = narrative.residents_vs_workers_sentences(S_d, district)
+        (text,) = narrative.shared_sentences(S_d, "shared_resident_worker", district, ("resident", "worker"),
+                                             ("居民", "社区工作者"), {"gender", "party"})
         row = stats.lookup(S_d, "shared_resident_worker", "assessor", "1", "p_adj", district)
         r = stats.lookup(S_d, "resident_composition", "assessor", "1", "share", district)
         w = stats.lookup(S_d, "worker_composition", "assessor", "1", "share", district)

@@ -298,7 +298,7 @@ def test_district_report_rows_and_sentence(wave):
     got = R[(R["table"] == "weighting") & (R["variable"] == "resident")].set_index("stat")["exact"]
     assert got["deff"] == pytest.approx(s["deff"]) and got["n"] == s["n_weighted"]
     S = pd.concat([stats.district_stats(wave, "桥东区"), R], ignore_index=True)
-    text = "".join(narrative.weighting_sentences(S, "桥东区"))
+    text = "".join(narrative.weighting_sentences(S, "桥东区", {"resident": ("resident_satisfaction", "sat_overall")}))
     w = stats.lookup(S, "resident_satisfaction_weighted", "sat_overall", "top2", "top2", "桥东区")
     assert f"居民问卷的设计效应为{got['deff']:.2f}" in text and f"满意率为{w['value']:.1f}%" in text
 

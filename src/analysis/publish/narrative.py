@@ -335,28 +335,41 @@ def shared_sentences(S: pd.DataFrame, table: str, group: str, pair: tuple[str, s
     return out
 
 
-def wave_sentences(S: pd.DataFrame, district: str) -> list[str]:
-    """Headline figures against the earlier wave: each as before → now, from ``wave_change``."""
+def wave_sentences(S: pd.DataFrame, district: str, overall: set[tuple[str, str]] | None = None,
+                   units: dict[str, str] | None = None) -> list[str]:
+    """Headline figures against the earlier wave, each as before → now, from ``wave_change``: the
+    valid questionnaires, each number's mean, the overall items' top-box shares (``overall``:
+    (battery table, item) pairs) and the declared indicators; the rest is left to the table."""
     rows = _shown(_rows(S, "wave_change", district))
     if rows.empty:
         return []
     parts = []
-    for (_, _), r in rows.groupby(["category", "variable"], sort=False):
+    for (category, _), r in rows.groupby(["category", "variable"], sort=False):
         by = r.set_index("stat")
         if not {"before", "now"} <= set(by.index):
             continue
-        now = by.loc["now"]
-        label = str(now["category_label"]).rsplit("（", 1)[0] or now["variable_label"]
-        percent = "%" if str(now["category"]).rsplit(":", 1)[-1] in PERCENT else ""
-        whole = str(now["category"]).startswith("flow")
-        before, after = (f"{int(x)}" if whole else f"{float(x):.1f}{percent}"
-                         for x in (by.loc["before", "value"], now["value"]))
-        text = f"{label}由{before}变为{after}"
+        table, stat = str(category).split(":", 1)[0], str(category).rsplit(":", 1)[-1]
+        now, before = by.loc["now"], by.loc["before"]
+        label, var = str(now["variable_label"]), str(now["variable"])
+        unit = (units or {}).get(var, "")
+        if table == "flow":
+            text = f"有效{label}由{int(before['value'])}份变为{int(now['value'])}份"
+        elif table.endswith("_numbers") and stat == "mean":
+            titles = S.loc[S["table"] == table, "table_title"]
+            who = str(titles.iloc[0]).removesuffix("数值题") if len(titles) else ""
+            text = f"{who}平均{label}由{float(before['value']):.1f}{unit}变为{float(now['value']):.1f}{unit}"
+        elif stat == "top2" and (table, var) in (overall or set()):
+            text = f"{_named(now)}由{float(before['value']):.1f}%变为{float(now['value']):.1f}%"
+        elif table.endswith("_indicators") and stat in ("mean", "share", "ratio"):
+            percent = "%" if stat != "mean" else unit
+            text = f"{label}由{float(before['value']):.1f}{percent}变为{float(now['value']):.1f}{percent}"
+        else:
+            continue
         p = by.loc["p", "value"] if "p" in by.index else float("nan")
         if pd.notna(p):
             text += "（变化有统计学意义）" if float(p) < 0.05 else "（变化没有统计学意义）"
         parts.append(text)
-    return [f"{rows['table_title'].iloc[0]}：" + "；".join(parts[:8]) + "。"] if parts else []
+    return [f"{rows['table_title'].iloc[0]}：" + "；".join(parts) + "。"] if parts else []
 
 
 # -- findings --------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from analysis.publish import charts, narrative
 from analysis.publish.page import markdown_text, show_table
 from analysis.publish.plan import Item, Questionnaire, headlines, wave_plan
 from analysis.publish.tables import is_breakdown, shared_pair
+from analysis.spec.codebook import DEMOGRAPHIC_LABELS, Codebook
 
 if TYPE_CHECKING:                       # the loaded wave's shape only; publish reads no raw data
     from analysis.clean.wave import Wave
@@ -55,17 +56,18 @@ def _markdown(text: str):
 
 
 class DistrictReport:
-    """One reporting unit's report: ``S`` (its stats table), the wave it came from, ``meta``
-    (``report.meta``) and the output folder. ``show=False`` records blocks without displaying
-    them (tests, scripts)."""
+    """One reporting unit's report: ``S`` (its stats table), the wave's codebooks, ``meta``
+    (``report.meta``) and the output folder; ``data`` (the loaded wave) adds the chart of every unit
+    side by side. ``show=False`` records blocks without displaying them (tests, scripts)."""
 
-    def __init__(self, S: pd.DataFrame, data: Wave, meta: dict, out: Path, *, show: bool = True):
+    def __init__(self, S: pd.DataFrame, codebooks: dict[str, Codebook], meta: dict, out: Path, *,
+                 data: Wave | None = None, show: bool = True):
         self.S, self.data, self.out = S, data, Path(out)
-        self.meta = {**meta, "headlines": headlines(data.codebooks)}   # the overview's columns (stats.json)
+        self.meta = {**meta, "headlines": headlines(codebooks)}   # the overview's columns (stats.json)
         self.unit = meta["district"]
-        self.unit_label = meta.get("unit_label") or "区县"
-        self.plan: list[Questionnaire] = wave_plan(data.codebooks)
-        self.books = data.codebooks
+        self.unit_label = meta.get("unit_label") or config.UNIT_LABEL
+        self.plan: list[Questionnaire] = wave_plan(codebooks)
+        self.books = codebooks
         self.blocks: list[Block] = []
         self.figures: dict[str, Path] = {}
         self._chapter = 0
@@ -254,12 +256,15 @@ class DistrictReport:
             a, b = shared_pair(S, table)
             names = (self._who(a), self._who(b))
             self.heading(f"{names[0]}与{names[1]}的看法比较", level=3)
-            skip = set(self.books[a].report.profile) | set(self.books[b].report.profile)
+            skip = {n for inst in (a, b) for n, v in self.books[inst].variables.items()   # who answered,
+                    if any(w in v.label for w in DEMOGRAPHIC_LABELS)}                       # not what they think
             self.paragraphs(narrative.shared_sentences(S, table, unit, (a, b), names, skip))
             self.table(table)
         if change:
             self.heading("与上一轮调查比较", level=3)
-            self.paragraphs(narrative.wave_sentences(S, unit))
+            overall = {(b.table, b.overall) for q in self.plan for b in q.batteries if b.overall}
+            units = {name: v.unit for book in self.books.values() for name, v in book.variables.items() if v.unit}
+            self.paragraphs(narrative.wave_sentences(S, unit, overall, units))
             self.table("wave_change")
 
     def findings(self) -> None:

@@ -513,8 +513,10 @@ class _Parser:
                 bad = [c for c in var.asked_if.codes if c not in known]
                 if bad:
                     self.fail(f"asked_if 中的代码 {bad} 不是 {var.asked_if.variable} 的选项。", var.name)
-        if not any(v.role == "district" for v in out.values()):
-            self.fail("没有标记区县的变量。", fix="给区县题加上 role: district；报告按它分区县生成。")
+        units = [v.name for v in out.values() if v.role == "district"]
+        if len(units) > 1:            # one reporting unit per questionnaire; none: one report for the whole sample
+            self.fail(f"有{len(units)}个变量标为 role: district（{'、'.join(units)}）。", units[1],
+                      fix="只给报告单位（区县、街道、学校……）那一题标 role: district；其他题可标 role: street。")
         return out
 
     def _variable(self, name: str, spec: dict, scales: dict[str, dict[str, Any]]) -> Variable:

@@ -22,9 +22,9 @@ from scipy import stats as sps
 
 from analysis.stats.base import make_rows
 
-# (table suffix, stat) pairs that are headline figures
-HEADLINES = (("flow", "valid"), ("_age", "mean"), ("_composition", "share"), ("_satisfaction", "top2"),
-             ("_satisfaction", "mean"), ("_index", "mean"), ("_leaders", "mean"))
+# (table suffix, stat) pairs that are headline figures; every rating item's top-box share and mean too
+HEADLINES = (("flow", "valid"), ("_numbers", "mean"), ("_composition", "share"), ("_index", "mean"),
+             ("_indicators", "mean"), ("_indicators", "share"), ("_indicators", "ratio"))
 KEY = ["table", "variable", "category", "stat"]
 
 
@@ -32,6 +32,8 @@ def _is_headline(S: pd.DataFrame) -> pd.Series:
     hit = pd.Series(False, index=S.index)
     for suffix, stat in HEADLINES:
         hit |= S["table"].str.endswith(suffix) & (S["stat"] == stat)
+    rated = set(S.loc[S["stat"] == "top2", "table"]) - {t for t in S["table"].unique() if t.endswith("_weighted")}
+    hit |= S["table"].isin(rated) & S["stat"].isin(["top2", "mean"])
     return hit
 
 
