@@ -181,6 +181,7 @@ WAVE_INFO_KEYS = {
     "year": "调查年份（如 2026）",
     "date": "调查日期（如 2026-09-15）",
     "synthetic": "true 表示合成的示例数据（每份报告注明“示例数据”）",
+    "questionnaires": "报告中各问卷的先后，写编码手册的 instrument 名（如 [worker, resident]）；未列出的排在后面",
     "note": "备注",
 }
 _PLAUSIBLE_YEARS = range(1949, 2101)
@@ -216,6 +217,11 @@ def wave_info(folder: Path) -> dict:
                 raise SurveyError(f"synthetic 应是 true 或 false，写的是“{value}”。", file=str(path),
                                   variable=key, fix="写成 synthetic: true 或删去这一行。")
             out[key] = value
+        elif key == "questionnaires":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise SurveyError("questionnaires 应是问卷名（编码手册的 instrument）的列表。", file=str(path),
+                                  variable=key, fix="写成 questionnaires: [worker, resident]。")
+            out[key] = [v.strip() for v in value]
         elif key == "year":
             if isinstance(value, bool) or not isinstance(value, int) or value not in _PLAUSIBLE_YEARS:
                 raise SurveyError(f"year 应是四位数的年份，写的是“{value}”。", file=str(path), variable=key,
@@ -398,6 +404,7 @@ def load_wave(wave: str = config.DEFAULT_WAVE, processed_dir: Path = config.PROC
     manifest_bytes = manifest_path.read_bytes()
     manifest = json.loads(manifest_bytes.decode("utf-8"))
     _check_codebooks_unchanged(manifest, books, folder, wave)
+    books = ordered_codebooks(books, (manifest.get("wave_info") or {}).get("questionnaires") or [], folder)
     names = [name for name in books if (folder / f"{name}.parquet").is_file()] + ["flow", "unmapped"]
     signature = hashlib.sha256(manifest_bytes + repr([
         (n, (folder / f"{n}.parquet").stat().st_size, (folder / f"{n}.parquet").stat().st_mtime_ns)
@@ -413,6 +420,17 @@ def load_wave(wave: str = config.DEFAULT_WAVE, processed_dir: Path = config.PROC
     flow, unmapped = tables.pop("flow"), tables.pop("unmapped")
     return Wave(wave, tables, folder / "exclusions.parquet", folder / "changes.parquet", flow, unmapped,
                 books, manifest)
+
+
+def ordered_codebooks(books: dict[str, cb.Codebook], order: list[str], where: Path) -> dict[str, cb.Codebook]:
+    """The codebooks in the order ``wave.yaml``'s ``questionnaires`` gives (the order of a report's
+    questionnaires), the rest after them in file order; a name no codebook has is an error."""
+    unknown = [n for n in order if n not in books]
+    if unknown:
+        raise SurveyError(f"wave.yaml 的 questionnaires 中有没有编码手册的问卷：{'、'.join(unknown)}。",
+                          file=str(where), variable="questionnaires",
+                          fix=f"可用的问卷（编码手册的 instrument）：{'、'.join(books)}。")
+    return {**{n: books[n] for n in order}, **{n: b for n, b in books.items() if n not in order}}
 
 
 def _check_codebooks_unchanged(manifest: dict, books: dict[str, cb.Codebook], folder: Path, wave: str) -> None:

@@ -990,6 +990,7 @@ def _write_wave_info(folder: Path, wave: str) -> None:
     text = (f"# 本批次数据的说明，由 survey make-sample 生成。\n"
             f"title: {wave}年社区党建与社区工作者队伍调研\n"
             f"synthetic: true        # 合成的示例数据：每份报告都会注明“示例数据”\n"
+            f"questionnaires: [worker, resident, community]   # 报告中各问卷的先后\n"
             f"note: 由 analysis.synth 按固定随机种子生成，不代表任何真实区县的情况。\n")
     (folder / WAVE_INFO).write_text(text, encoding="utf-8")
 

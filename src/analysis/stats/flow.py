@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.clean.table import RULE_LABELS
+from analysis.clean.table import rule_label, unit_label
 from analysis.clean.wave import Wave
 from analysis.spec.codebook import Codebook
 from analysis.stats.base import make_rows
@@ -22,7 +22,7 @@ def flow_table(flow: pd.DataFrame, books: dict[str, Codebook], district: str) ->
         rules = [c.removeprefix("excluded_") for c in flow.columns
                  if c.startswith("excluded_") and r[c] > 0]
         cats = ["received", *[f"excluded:{x}" for x in rules], "valid"]
-        labels = ["收到答卷", *[f"剔除：{RULE_LABELS[x]}" for x in rules], "有效答卷"]
+        labels = ["收到答卷", *[f"剔除：{rule_label(x, unit_label(book))}" for x in rules], "有效答卷"]
         values = [r["received"], *[r[f"excluded_{x}"] for x in rules], r["valid"]]
         parts.append(make_rows(table="flow", table_title="样本流向", group=district,
                                variable=r["instrument"], variable_label=book.title, category=cats,
