@@ -192,16 +192,12 @@ def check_share(row: dict, n: int, base: int, got: Checked, exempt: bool = False
 # == cleaning level: passes today ====================================================================
 
 def _cleaning_book(q: QN.Questionnaire, folder: Path):
-    """The questionnaire's codebook as today's loader takes it: the ``report:`` section is not the
-    cleaner's business, and a questionnaire without a unit question gets a placeholder unit variable
-    absent from the file (the loader requires one until the unit session's work lands)."""
+    """The questionnaire's codebook as the cleaner loads it (the ``report:`` section is not the
+    cleaner's business)."""
     from analysis.spec import codebook
 
     book = copy.deepcopy(q.book)
     book.pop("report", None)
-    if q.unit is None:
-        book["variables"].append({"name": "unit_placeholder", "question": "（测试占位：问卷无此题）",
-                                  "label": "单位", "type": "text", "role": "district"})
     path = folder / f"{q.name}.yaml"
     path.write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return codebook.load(path)
@@ -242,6 +238,12 @@ def assert_true_counts(q: QN.Questionnaire, df: pd.DataFrame, truth: pd.DataFram
                 want = truth[col].astype("Float64")
                 assert int(got.notna().sum()) == int(want.notna().sum()), col
                 assert float(got.sum()) == pytest.approx(float(want.sum())), col
+            elif v.get("role") == "district":           # the unit is kept as its label (never a code)
+                labels = {int(c): str(t) for c, t in (v.get("values") or {}).items()}
+                want = truth[col].map(lambda c: labels.get(int(c), str(c)) if pd.notna(c) else pd.NA)
+                got = df[col].astype("string").value_counts(dropna=False).sort_index()
+                assert got.to_dict() == want.astype("string").value_counts(dropna=False).sort_index().to_dict(), \
+                    (q.name, col)
             else:
                 got = df[col].astype("Float64").value_counts(dropna=False).sort_index()
                 want = truth[col].astype("Float64").value_counts(dropna=False).sort_index()

@@ -24,6 +24,7 @@ from analysis.config import POOLED_GROUP, SAMPLE_NOTE
 from analysis.errors import SurveyError
 from analysis.publish import charts, excel, notebook_html, overview, tables, word
 from analysis.publish import page as publish_page
+from analysis.clean.wave import ordered_codebooks
 from analysis.publish.plan import headlines
 from analysis.publish.sections import Block
 from analysis.spec import codebook
@@ -365,7 +366,7 @@ def _district_folder(wave_dir: Path, folder: str, district: str, shift: int, fil
     S = _with_indicators(pd.concat([make_stats(district, shift), make_stats(POOLED_GROUP, 3)], ignore_index=True))
     out = wave_dir / folder
     out.mkdir(parents=True)
-    heads = headlines(codebook.load_all(config.CODEBOOK_DIR))
+    heads = headlines(ordered_codebooks(codebook.load_all(config.CODEBOOK_DIR), ["worker", "resident"], wave_dir))
     data = {"meta": {"district": district, "wave": "2026", "synthetic": True, "title": "2026年社区调研",
                      "unit_label": "区县", "headlines": heads},
             "rows": json.loads(S.to_json(orient="records", force_ascii=False))}

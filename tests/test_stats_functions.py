@@ -319,7 +319,7 @@ def _wave_rows(valid, k, base, ages):
                             category="1", category_label="中共党员", order=[1], stat="share", n=k, base=base,
                             value=round(k / base * 100, 1), exact=k / base * 100)
     m, lo, hi = stats.mean_ci(pd.Series(ages))
-    age = stats.base.make_rows(table="worker_age", group="甲区", variable="age", variable_label="年龄", order=[1],
+    age = stats.base.make_rows(table="worker_numbers", group="甲区", variable="age", variable_label="年龄", order=[1],
                       stat="mean", n=len(ages), base=len(ages), value=round(m, 1), exact=m, ci_low=lo, ci_high=hi)
     return pd.concat([flow, book_rows, age], ignore_index=True)
 

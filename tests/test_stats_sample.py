@@ -82,7 +82,7 @@ def test_wave_change_reaches_the_narrative(S):
     workers = workers[workers["variable"] == "worker"].set_index("stat")
     assert workers.loc["before", "value"] == 122 and workers.loc["now", "value"] == 494
     assert workers.loc["change", "value"] == 494 - 122
-    text = narrative.wave_sentences(pd.concat([S, change], ignore_index=True), "桥东区")[0]
+    text = narrative.wave_sentences(pd.concat([S, change], ignore_index=True), "桥东区", units={"age": "岁"})[0]
     assert text.startswith("与2023年调查比较：")
     assert "有效社区工作者问卷由122份变为494份" in text and "社区工作者平均年龄由50.3岁变为48.8岁" in text
     assert narrative.wave_sentences(S, "桥东区") == []
