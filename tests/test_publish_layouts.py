@@ -68,7 +68,7 @@ def test_multi_select_prints_response_and_case_percents_and_counts_other_text():
     assert list(frame.columns) == ["选项", "响应数", "响应百分比（%）", "个案百分比（%）"]
     rows = frame.set_index("选项")
     assert rows.loc["运动"].tolist() == ["24", "53.3", "80.0"]
-    assert rows.loc["合计"].tolist() == ["45", "100.0", "150.0"]     # case percents add above 100
+    assert rows.loc["合计"].tolist() == ["45", "100.0", ""]     # case percents add above 100: not summed here
     assert "其他（注明）" not in rows.index
     note = tables.table_note(S, "s_q_q2", G)
     assert "另有4人填写了“其他”" in note and "合计超过100" in note

@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable
 
+import pandas as pd
+
 from analysis.spec.codebook import Codebook
 from analysis.stats.questions import number_variables, text_variables
 
@@ -138,3 +140,27 @@ def measure_name(label: str, top_labels: list[str]) -> str:
     if label.endswith(word + "度"):
         return label[:-1] + "率"
     return f"{label}{word}率"
+
+
+KIND_NAMES = {"single": "单选题", "multi": "多选题", "battery": "量表题组", "numbers": "数值题", "text": "文字题"}
+
+
+def plan_table(books: dict[str, Codebook]) -> pd.DataFrame:
+    """What the report will show, one row per section: 问卷, 题目, 类型, 变量, 表 (the table id in S),
+    for a researcher to see in JupyterLab which table holds which question."""
+    records = []
+    for q in wave_plan(books):
+        if q.profile:
+            records.append({"问卷": q.title, "题目": "样本基本情况", "类型": "单选题（构成）",
+                            "变量": "、".join(q.profile), "表": q.profile_table})
+        for item in q.items:
+            records.append({"问卷": q.title, "题目": item.label, "类型": KIND_NAMES[item.kind],
+                            "变量": "、".join(item.variables), "表": item.table})
+    return pd.DataFrame(records, columns=["问卷", "题目", "类型", "变量", "表"])
+
+
+def first_battery(books: dict[str, Codebook]) -> tuple[str, Item] | None:
+    """The first rating battery of the wave with an overall item (else the first battery): the
+    questionnaire's name and its plan item; None when no questionnaire has rating items."""
+    batteries = [(q.instrument, b) for q in wave_plan(books) for b in q.batteries]
+    return next((x for x in batteries if x[1].overall), batteries[0] if batteries else None)

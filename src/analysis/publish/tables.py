@@ -350,11 +350,9 @@ def _multi_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
             records.append({"题目": label, "选项": first["category_label"], "响应数": _n_cell(first),
                             "响应百分比（%）": "" if r is None else _cell(r, False),
                             "个案百分比（%）": "" if c is None else _cell(c, False)})
-        if len(resp):
-            shown = case[~case["suppressed"].astype(bool)]
+        if len(resp):                 # case percents add up above 100 and are not added up here
             records.append({"题目": label, "选项": "合计", "响应数": str(int(resp["base"].iloc[0])),
-                            "响应百分比（%）": "100.0",
-                            "个案百分比（%）": f"{shown['value'].sum():.1f}" if len(shown) == len(case) else ""})
+                            "响应百分比（%）": "100.0", "个案百分比（%）": ""})
     frame = pd.DataFrame(records, columns=["题目", "选项", "响应数", "响应百分比（%）", "个案百分比（%）"])
     return frame if len(by_variable) > 1 else frame.drop(columns="题目")
 
