@@ -372,10 +372,7 @@ def make_needs(project: Path, seed: int = 1403) -> Questionnaire:
 
     book = {
         "instrument": "needs", "title": "社区服务需求调查", "respondent": "社区居民",
-        # identification counts only question headers, not 第N题(…) matrix rows and option columns
-        # (5 of 11 variables here): at the default 0.6 the file is not recognised (a finding of its own,
-        # tested by test_any_questionnaire.test_by_number_download_is_recognised_at_the_default_share)
-        "survey_date": "2026-08-30", "min_header_match": 0.5, "missing": dict(MISSING),
+        "survey_date": "2026-08-30", "missing": dict(MISSING),
         "scales": {"sat5": {"label": "五级满意度", "values": dict(SAT5), "top_box": [5, 4]}},
         "variables": [
             {"name": "street", "question": "您居住在哪个街道", "label": "街道", "type": "text",

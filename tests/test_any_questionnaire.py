@@ -192,8 +192,8 @@ def check_share(row: dict, n: int, base: int, got: Checked, exempt: bool = False
 # == cleaning level: passes today ====================================================================
 
 def _cleaning_book(q: QN.Questionnaire, folder: Path):
-    """The questionnaire's codebook as the cleaner loads it (the ``report:`` section is not the
-    cleaner's business)."""
+    """The questionnaire's codebook without its ``report:`` section (not the cleaner's business); a
+    questionnaire without a unit question loads as it is (one report for the whole sample)."""
     from analysis.spec import codebook
 
     book = copy.deepcopy(q.book)
@@ -233,7 +233,11 @@ def assert_true_counts(q: QN.Questionnaire, df: pd.DataFrame, truth: pd.DataFram
             if col in skip:
                 continue
             assert col in df, f"{q.name}: no column {col} in the cleaned data"
-            if k in ("number", "age"):
+            if v.get("role") == "district" and k == "single":   # the unit column holds its names
+                got = df[col].astype("string").value_counts(dropna=False).sort_index()
+                want = truth[col].map(q.values(name)).astype("string").value_counts(dropna=False).sort_index()
+                assert got.to_dict() == want.to_dict(), (q.name, col)
+            elif k in ("number", "age"):
                 got = pd.to_numeric(df[col], errors="coerce")
                 want = truth[col].astype("Float64")
                 assert int(got.notna().sum()) == int(want.notna().sum()), col
@@ -277,6 +281,33 @@ def test_typed_other_text_in_its_option_column_marks_the_option_chosen(generated
     result, truth, _ = _cleaned(q, tmp_path)
     assert int(result.valid["needs__6"].sum()) == int(truth["needs__6"].sum()) == 20
     assert result.unmapped.empty, result.unmapped
+
+
+@pytest.mark.parametrize("name", ["gov", "needs"])
+def test_cleaning_keeps_answered_and_other_flags_never_the_text(generated, tmp_path, name):
+    """A private free-text question leaves ``<var>__answered`` (1 = answered) and a question with
+    typed "other" text ``<var>__other`` (1 = typed), 0/1 columns the statistics count; the texts
+    themselves are in no column and no log (the change log shows 〖…〗)."""
+    from analysis.clean.table import ANSWERED_SUFFIX, OTHER_SUFFIX
+
+    q = generated[name]
+    result, truth, _ = _cleaned(q, tmp_path)
+    df = result.valid
+    for v in q.book["variables"]:
+        if v["type"] == "text" and v.get("private"):
+            col = f"{v['name']}{ANSWERED_SUFFIX}"
+            assert set(df[col].dropna().astype(int)) <= {0, 1} and v["name"] not in df
+            assert int(df[col].sum()) == int(truth[v["name"]].notna().sum()) > 0
+        if v["type"] == "multi":
+            col = f"{v['name']}{OTHER_SUFFIX}"
+            assert set(df[col].dropna().astype(int)) <= {0, 1}
+            assert int(df[col].sum()) == int(truth[col].notna().sum()) > 0, col
+    secrets = _secrets(q)
+    for frame in (df, result.changes, result.unmapped, result.exclusions):
+        text = frame.astype(str).to_csv()
+        assert not [s for s in secrets if s in text]
+    typed = result.changes[result.changes["rule"] == "other_text"]
+    assert name == "gov" or (len(typed) == 20 and set(typed["before"]) == {"〖…〗"})
 
 
 def test_by_text_and_by_number_downloads_clean_to_the_same_data(generated, tmp_path):

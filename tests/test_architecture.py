@@ -292,7 +292,6 @@ def test_no_module_outside_publish_names_a_bundled_variable():
     assert not hits, "\n".join(hits)
 
 
-@pytest.mark.xfail(strict=False, reason="publish stage in progress (h14-publish)")
 def test_no_publish_module_names_a_bundled_variable():
     hits = _naming_bundled(lambda m: m.startswith("analysis.publish"))
     assert not hits, "\n".join(hits)

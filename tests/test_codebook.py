@@ -117,9 +117,14 @@ def test_yaml_syntax_error_names_line(tmp_path):
     assert "demo.yaml" in str(e.value) and "行" in str(e.value)
 
 
-def test_missing_district_role(tmp_path):
+def test_unit_question_is_optional_but_single(tmp_path):
+    """Without a ``role: district`` question the wave is one unit (全部样本); two would be ambiguous."""
+    book = load_text(tmp_path, BASE.replace("    role: district\n", ""))
+    assert book.role("district") is None
+    two = BASE.replace("    role: district\n", "    role: district\n", 1)
+    two += "  - name: school\n    question: 学校\n    label: 学校\n    type: text\n    role: district\n"
     with pytest.raises(SurveyError, match="role: district"):
-        load_text(tmp_path, BASE.replace("    role: district\n", ""))
+        load_text(tmp_path, two)
 
 
 def test_report_cannot_publish_personal_data(tmp_path):

@@ -467,7 +467,6 @@ def test_residents_vs_workers_hides_an_answer_hidden_in_either_group(books):
 
 
 
-@pytest.mark.xfail(strict=False, reason="publish stage in progress (h14-publish): tables knows the old table id")
 def test_shared_questions_display_table(books):
     res = pd.DataFrame({"gender": ints([1] * 30 + [2] * 70), "party": ints([1] * 20 + [5] * 80),
                         "assessor": ints([1] * 40 + [2] * 60)})

@@ -314,3 +314,32 @@ def test_district_without_margins_is_reported_unweighted(wave, tmp_path):
     assert R.empty
     S = stats.district_stats(wave, "桥东区")
     assert "未加权" in narrative.weighting_sentences(S, "桥东区")[0]
+
+
+def test_leftover_margins_of_unknown_questionnaires_are_skipped_with_a_note(wave, tmp_path):
+    """A margins file still naming a questionnaire no codebook has (the bundled codebooks replaced),
+    or a weighting variable the codebook lacks: the report skips that section with a note for that
+    questionnaire, weights the others exactly as before, and never fails; the strict load (a check
+    of the file) still says what is wrong."""
+    text = MARGINS.read_text(encoding="utf-8")
+    leftover = text.replace("worker:", "old_survey:", 1)           # a questionnaire nobody has now
+    bad_variable = text.replace("[gender, age_band]", "[gender, age_group]", 1)
+    before = W.district_weighted(wave, "桥东区")
+    for name, changed, skipped in (("leftover", leftover, "old_survey"), ("variable", bad_variable, "worker")):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(changed, encoding="utf-8")
+        with pytest.raises(SurveyError):
+            MG.load_margins(path, wave.codebooks)
+        M = MG.load_margins(path, wave.codebooks, skip_unknown=True)
+        assert list(M.skipped) == [skipped] and "resident" in M.instruments and "worker" not in M.instruments
+        R = W.district_weighted(wave, "桥东区", path)
+        assert len(R.attrs["notes"]) == 1 and ("old_survey" in R.attrs["notes"][0] or "age_group" in R.attrs["notes"][0])
+        assert W.margins_notes(wave, path) == R.attrs["notes"]
+        assert set(R["variable"][R["table"] == "weighting"]) == {"resident"}
+        mine = R[R["table"].str.startswith("resident")].reset_index(drop=True)
+        ref = before[before["table"].str.startswith("resident")].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, ref)
+    only = tmp_path / "only.yaml"                                   # nothing usable at all: unweighted
+    only.write_text(text.split("\nresident:")[0].replace("worker:", "old_survey:", 1), encoding="utf-8")
+    assert W.district_weighted(wave, "桥东区", only).empty
+    assert W.margins_notes(wave, only) and not W.district_weighted(wave, "桥东区").attrs["notes"]

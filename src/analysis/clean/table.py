@@ -39,8 +39,18 @@ from analysis.textnorm import answer_key, canon, header_key
 _OPTION_COLUMN = re.compile(r"^第(\d+)题\((.*)\)$")      # 第8题(ACG文化(动漫、游戏等)): outermost pair
 _NUMBERED_ROW = re.compile(r"^(\d+)\((.+)\)$")           # 12(社区服务)
 _ROW_TITLE_SEP = re.compile(r"[—－\-_:]")
+_OTHER_OPTION = re.compile(r"其他|其它|请注明|请补充|请说明")   # an option that takes typed text
+_TYPED = re.compile(r"〖[^〗]*[^〗\s][^〗]*〗")               # 〖…〗 holding something typed
+_HIDDEN = "〖…〗"                                            # what a log shows in place of typed text
 _CHOSEN = {"1", "选中", "是", "√", "✓", "v", "y", "yes", "true"}
 _NOT_CHOSEN = {"0", "未选中", "否", "×", "n", "no", "false"}
+
+# Flag columns the cleaned frame may carry beside a variable (0/1 Int8, never the text itself):
+# ``<var>__other`` = 1 where the respondent typed "other" text into a single/multi question (〖…〗 in
+# a 按文本 download, the text in the option's own column of a 按序号 one); ``<var>__answered`` = 1
+# where a private free-text question was answered (non-empty). The statistics count them.
+OTHER_SUFFIX = "__other"
+ANSWERED_SUFFIX = "__answered"
 
 RULE_LABELS = {
     "missing_required": "必填项为空",
@@ -112,7 +122,21 @@ class Layout:
 
 def _redact(text: str) -> str:
     """An answer as the change log may show it: typed "其他" text replaced by 〖…〗."""
-    return OTHER_TEXT.sub("〖…〗", text)
+    return OTHER_TEXT.sub(_HIDDEN, text)
+
+
+def _redact_cell(text: str) -> str:
+    """A cell of a one-column-per-option layout, which should hold 1/0 or the option's text, as a
+    log may show it: a number or a short mark as written, anything longer (text a respondent may
+    have typed) as 〖…〗."""
+    shown = _redact(text)
+    key = answer_key(shown)
+    return shown if re.fullmatch(r"-?\d+(\.\d+)?", key) or len(key) <= 2 else _HIDDEN
+
+
+def is_other_option(text: str) -> bool:
+    """Whether an option takes typed text ("其他【请注明】", "其它（请补充）" …)."""
+    return bool(_OTHER_OPTION.search(text))
 
 
 # -- column mapping -------------------------------------------------------------------------------
@@ -162,6 +186,25 @@ def map_columns(table: RawTable, book: Codebook) -> Layout:
                               fix=f"检查导出文件的表头；如果该题在文件里用了别的题目文字，"
                                   f"把它加到 {book.path.name} 中该变量的 headers 列表。")
     return Layout(columns, options, ignored)
+
+
+def matched_variables(headers, book: Codebook) -> set[str]:
+    """The codebook's variables a file's headers hold, as the cleaner would map them: a question by
+    its header, a matrix row by ``第N题(行标题)`` / ``N(行标题)`` / ``题干—行标题``, a multi-select
+    by its ``第N题(选项)`` columns (each variable counted once). For recognising a file."""
+    by_key = book.header_map()
+    found: set[str] = set()
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for col in headers:
+        col = str(col)
+        target = _resolve(col, by_key)
+        if target is not None:
+            found.add(target)
+            continue
+        m = _OPTION_COLUMN.match(canon(col))
+        if m:
+            groups.setdefault(m.group(1), []).append((col, m.group(2)))
+    return found | set(_option_columns(groups, book, found, []))
 
 
 def _option_columns(groups: dict[str, list[tuple[str, str]]], book: Codebook, taken: set[str],
@@ -286,7 +329,9 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
     flags: dict[str, np.ndarray] = {}            # row-level findings of cell rules set to "exclude"
     n = len(raw)
     for var in book.variables.values():
-        if not var.kept:
+        if not var.kept:                     # the text never leaves; whether it was answered does
+            if var.type == "text" and var.private and not var.pii and var.name in cols:
+                out[f"{var.name}{ANSWERED_SUFFIX}"] = _answered(cols[var.name])
             continue
         if var.type == "multi" and var.name in layout.options:
             out.update(_multi_columns(var, table.frame, layout.options[var.name], missing, numbering,
@@ -297,6 +342,8 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
         col = cols[var.name]
         if var.type == "single":
             out[var.name] = _single(var, col, numbering, log, unmapped)
+            if _TYPED.search("".join(col.uniques)):
+                out[f"{var.name}{OTHER_SUFFIX}"] = _typed_flags(col)
         elif var.type in ("number", "age"):
             out[var.name] = _number(var, book, col, log, flags)
         elif var.type == "multi":
@@ -369,6 +416,22 @@ def _count_unmapped(col: _Col, var: str, bad_u: np.ndarray, values_u: list[str] 
     shown = values_u if values_u is not None else col.uniques
     return pd.DataFrame({"variable": var, "value": [_redact(shown[i]) for i in idx],
                          "count": counts[idx].astype("int64")})
+
+
+def _flags(values: np.ndarray) -> pd.Series:
+    return pd.Series(pd.array(np.asarray(values, dtype=bool).astype("int8"), dtype="Int8"))
+
+
+def _answered(col: _Col) -> pd.Series:
+    """1 where a free-text cell holds an answer (not empty, not a missing marker), else 0."""
+    written = np.array([bool(canon(u).strip()) for u in col.uniques], dtype=bool) & ~col.missing_u[:-1]
+    return _flags(col.take(written, False).astype(bool))
+
+
+def _typed_flags(col: _Col) -> pd.Series:
+    """1 where a 按文本 answer carries typed "other" text in 〖…〗 (not empty), else 0."""
+    typed = np.array([bool(_TYPED.search(u)) for u in col.uniques], dtype=bool) & ~col.missing_u[:-1]
+    return _flags(col.take(typed, False).astype(bool))
 
 
 def _single(var: Variable, col: _Col, numbering: str, log: _Log, unmapped: list) -> pd.Series:
@@ -458,8 +521,11 @@ def _multi(var: Variable, col: _Col, numbering: str, log: _Log, unmapped: list) 
             log.add(rows, var.name, _redact(p), "", "unmapped")
     taken = np.vstack([matrix, np.full((1, len(codes_list)), np.nan)])[col.codes]
     taken[col.absent] = np.nan
-    return {f"{var.name}__{code}": pd.Series(pd.array(taken[:, j], dtype="Float64")).astype("Int8")
-            for j, code in enumerate(codes_list)}
+    out = {f"{var.name}__{code}": pd.Series(pd.array(taken[:, j], dtype="Float64")).astype("Int8")
+           for j, code in enumerate(codes_list)}
+    if _TYPED.search("".join(col.uniques)):
+        out[f"{var.name}{OTHER_SUFFIX}"] = _typed_flags(col)
+    return out
 
 
 def _multi_columns(var: Variable, frame: pd.DataFrame, cols: dict[str, int | None], missing: set[str],
@@ -471,31 +537,42 @@ def _multi_columns(var: Variable, frame: pd.DataFrame, cols: dict[str, int | Non
     codes_list = list(var.values)
     ticked = np.zeros((n, len(codes_list)))
     answered = np.zeros(n, dtype=bool)
+    typed = np.zeros(n, dtype=bool)
     for raw_col, code in cols.items():
         col = _Col(frame[raw_col].reset_index(drop=True), missing)
-        option_text = header_key(_OPTION_COLUMN.match(canon(raw_col)).group(2))
-        state_u = []
+        label = _OPTION_COLUMN.match(canon(raw_col)).group(2)
+        option_text = header_key(label)
+        other = is_other_option(label)       # its column may hold the typed text instead of 1
+        state_u, typed_u = [], []
         for u, is_missing in zip(col.uniques, col.missing_u):
             key = answer_key(u)
+            typed_u.append(False)
             if is_missing:
                 state_u.append(np.nan)
-            elif key in _CHOSEN or key == option_text or OTHER_TEXT.search(u):
+            elif key in _CHOSEN or key == option_text:
                 state_u.append(1.0)
+                typed_u[-1] = bool(_TYPED.search(u))
             elif key in _NOT_CHOSEN:
                 state_u.append(0.0)
+            elif other or OTHER_TEXT.search(u):
+                state_u.append(1.0)          # a non-empty, non-0 cell of an "other" option: chosen
+                typed_u[-1] = True
             else:
                 state_u.append(-1.0)   # unreadable
         state = np.append(np.array(state_u, dtype=float), np.nan)[col.codes]
+        typed_here = col.take(np.array(typed_u, dtype=bool), False).astype(bool)
+        typed |= typed_here
         answered |= ~np.isnan(state)
+        rows = np.flatnonzero(typed_here)
+        log.add(rows, var.name, _HIDDEN, _redact(label), "other_text")   # never the text itself
         bad = np.flatnonzero(state == -1)
         if len(bad):
-            log.add(bad, var.name, [_redact(col.uniques[c]) for c in col.codes[bad]], "", "unmapped")
+            log.add(bad, var.name, [_redact_cell(col.uniques[c]) for c in col.codes[bad]], "", "unmapped")
             unmapped.append(pd.DataFrame({"variable": var.name, "value": [f"{raw_col}: 无法识别"],
                                           "count": [len(bad)]}))
         if code is None:
             rows = np.flatnonzero(state == 1)
             if len(rows):
-                label = _OPTION_COLUMN.match(canon(raw_col)).group(2)
                 log.add(rows, var.name, _redact(label), "", "unmapped")
                 unmapped.append(pd.DataFrame({"variable": var.name, "value": [_redact(label)],
                                               "count": [len(rows)]}))
@@ -503,8 +580,11 @@ def _multi_columns(var: Variable, frame: pd.DataFrame, cols: dict[str, int | Non
         ticked[:, codes_list.index(code)] = np.maximum(ticked[:, codes_list.index(code)],
                                                        np.where(state == 1, 1, 0))
     ticked[~answered] = np.nan
-    return {f"{var.name}__{code}": pd.Series(pd.array(ticked[:, j], dtype="Float64")).astype("Int8")
-            for j, code in enumerate(codes_list)}
+    out = {f"{var.name}__{code}": pd.Series(pd.array(ticked[:, j], dtype="Float64")).astype("Int8")
+           for j, code in enumerate(codes_list)}
+    if typed.any():                          # as for 〖…〗 in a 按文本 download: only when typed
+        out[f"{var.name}{OTHER_SUFFIX}"] = _flags(typed)
+    return out
 
 
 def _skip_logic(book: Codebook, out: pd.DataFrame, log: _Log, flags: dict) -> None:

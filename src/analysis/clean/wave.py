@@ -35,6 +35,7 @@ from analysis.clean.table import (
     EXCLUSION_COLUMNS,
     CleanResult,
     clean_table,
+    matched_variables,
     rule_label,
     unit_label,
 )
@@ -160,8 +161,11 @@ class Wave:
 
 
 def identify(table: ingest.RawTable, books: dict[str, cb.Codebook]) -> cb.Codebook:
-    """The codebook whose questions a file's headers match best (above its min_header_match)."""
-    shares = {name: book.match_share(table.frame.columns) for name, book in books.items()}
+    """The codebook whose questions a file's headers match best (above its min_header_match): the
+    share of its variables the cleaner finds in the headers (a matrix row by ``第N题(行标题)``, a
+    multi-select by its ``第N题(选项)`` columns, each question once)."""
+    shares = {name: len(matched_variables(table.frame.columns, book)) / max(1, len(book.variables))
+              for name, book in books.items()}
     best = max(shares, key=shares.get)
     if shares[best] < books[best].min_header_match:
         detail = "；".join(f"{books[n].title} {s:.0%}" for n, s in sorted(shares.items()))

@@ -80,6 +80,13 @@ class Margins:
     synthetic: bool
     source: str
     instruments: dict[str, InstrumentMargins]
+    # sections left out when loaded with ``skip_unknown``: questionnaire → why (a note for reports)
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def notes(self) -> list[str]:
+        """One sentence per skipped section, in the file's order."""
+        return list(self.skipped.values())
 
     def for_instrument(self, instrument: str) -> InstrumentMargins:
         if instrument not in self.instruments:
@@ -92,17 +99,36 @@ def margins_path(wave: str = config.DEFAULT_WAVE, folder: Path = MARGINS_DIR) ->
     return Path(folder) / f"{wave}.yaml"
 
 
-def load_margins(path: str | Path, codebooks: dict[str, Codebook]) -> Margins:
-    """Read and validate a margins file; SurveyError naming the file, the place and the fix."""
+def load_margins(path: str | Path, codebooks: dict[str, Codebook], *, skip_unknown: bool = False) -> Margins:
+    """Read and validate a margins file; SurveyError naming the file, the place and the fix.
+
+    ``skip_unknown`` (what a report uses): a section naming a questionnaire no codebook has (margins
+    left over after the bundled codebooks were replaced), or a weighting variable its codebook
+    lacks, is left out with a note in ``Margins.skipped`` instead of failing; every other mistake
+    still fails, and the other questionnaires are weighted exactly as without the section."""
     path = Path(path)
     raw = read_yaml(path, "加权用的总体结构",
                     "在 config/margins/ 下按批次建立 <批次>.yaml，可参考 config/margins/2026.yaml。")
-    return _MarginsParser(path, codebooks).parse(raw)
+    return _MarginsParser(path, codebooks, skip_unknown).parse(raw)
 
 
 class _MarginsParser:
-    def __init__(self, path: Path, books: dict[str, Codebook]):
-        self.path, self.books = path, books
+    def __init__(self, path: Path, books: dict[str, Codebook], skip_unknown: bool = False):
+        self.path, self.books, self.skip_unknown = path, books, skip_unknown
+
+    def _skip_reason(self, key: Any, spec: Any) -> str | None:
+        """Why a section cannot be used with these codebooks (None: it can, or it is checked as usual)."""
+        if key not in self.books:
+            return f"总体结构文件 {self.path.name} 中的“{key}”没有对应的编码手册（问卷），这一节未用于加权。"
+        variables = spec.get("variables") if isinstance(spec, dict) else None
+        if not isinstance(variables, list):
+            return None
+        book = self.books[key]
+        lacking = [str(v) for v in variables if not isinstance(v, str) or not _has_labels(book, v)]
+        if lacking:
+            return (f"{book.title}：总体结构文件 {self.path.name} 中的加权变量 {'、'.join(lacking)} "
+                    f"不在编码手册 {book.path.name} 中（或没有选项标签），该问卷未加权。")
+        return None
 
     def fail(self, msg: str, where: str | None = None, fix: str | None = None):
         raise SurveyError(msg, file=str(self.path), variable=where, fix=fix)
@@ -111,19 +137,22 @@ class _MarginsParser:
         if not isinstance(raw, dict):
             self.fail("文件应是一个映射：wave、source 和各问卷的总体结构。")
         meta = {"wave", "synthetic", "source"}
-        instruments = {}
+        instruments, skipped = {}, {}
         for key, spec in raw.items():
             if key in meta:
+                continue
+            if self.skip_unknown and (reason := self._skip_reason(key, spec)):
+                skipped[str(key)] = reason
                 continue
             if key not in self.books:
                 self.fail(f"“{key}” 不是已知的问卷。", str(key),
                           fix=f"问卷名用编码手册的 instrument：{'、'.join(sorted(self.books))}。")
             instruments[key] = self.instrument(str(key), spec)
-        if not instruments:
+        if not instruments and not skipped:
             self.fail("文件中没有任何问卷的总体结构。", fix="至少写一节，例如 worker: {variables: …, districts: …}。")
         return Margins(path=self.path, wave=str(raw.get("wave", self.path.stem)),
                        synthetic=bool(raw.get("synthetic", False)), source=str(raw.get("source", "")),
-                       instruments=instruments)
+                       instruments=instruments, skipped=skipped)
 
     def instrument(self, name: str, spec: Any) -> InstrumentMargins:
         book = self.books[name]
@@ -237,6 +266,13 @@ class _MarginsParser:
             self.complete(got2, v2, labels[v2], f"{where}.{k1}")
         self.complete(got1, v1, labels[v1], where)
         return cells
+
+
+def _has_labels(book: Codebook, variable: str) -> bool:
+    try:
+        return bool(book.labels(variable))
+    except KeyError:
+        return False
 
 
 def _number(x: Any) -> bool:

@@ -413,13 +413,16 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
     The design is declared over every district that has margins (districts as strata,
     communities as clusters) and restricted to ``district``, never filtered first. Without a
     margins file for the wave, or without margins for this district, nothing is weighted and the
-    frame is empty: a new district's report still runs, and says it is unweighted.
+    frame is empty: a new district's report still runs, and says it is unweighted. A section of
+    the margins file for a questionnaire no codebook has, or with a weighting variable its codebook
+    lacks, is skipped (that questionnaire is unweighted); its note is in the result's
+    ``attrs["notes"]`` (and :func:`margins_notes`), never an error.
     """
     path = Path(path) if path else margins_path(wave.wave)
     parts: list[pd.DataFrame] = []
     if not path.is_file():
         return _frame(table=[], table_title=[], group=[])
-    M = load_margins(path, wave.codebooks)
+    M = load_margins(path, wave.codebooks, skip_unknown=True)
     for instrument, margins in sorted(M.instruments.items()):
         book, df = wave.codebooks.get(instrument), wave.frames.get(instrument)
         dvar = book.role("district") if book else None
@@ -442,7 +445,17 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
                             base_label="有效回答", value=[round(float(v), dec) for *_, v, dec in stats_],
                             exact=[float(v) for *_, v, _ in stats_], suppressed=False,
                             deff=s["deff"], n_eff=s["n_eff"]))
-    return pd.concat(parts, ignore_index=True) if parts else _frame(table=[], table_title=[], group=[])
+    out = pd.concat(parts, ignore_index=True) if parts else _frame(table=[], table_title=[], group=[])
+    out.attrs["notes"] = M.notes
+    return out
+
+
+def margins_notes(wave, path: Path | None = None) -> list[str]:
+    """Why sections of the wave's margins file were not used for weighting (a questionnaire no
+    codebook has, a weighting variable its codebook lacks): one sentence each; empty when all
+    were used or there is no file."""
+    path = Path(path) if path else margins_path(wave.wave)
+    return load_margins(path, wave.codebooks, skip_unknown=True).notes if path.is_file() else []
 
 
 def with_weighted(S: pd.DataFrame, wave, district: str, path: Path | None = None) -> pd.DataFrame:
