@@ -242,12 +242,6 @@ def assert_true_counts(q: QN.Questionnaire, df: pd.DataFrame, truth: pd.DataFram
                 want = truth[col].astype("Float64")
                 assert int(got.notna().sum()) == int(want.notna().sum()), col
                 assert float(got.sum()) == pytest.approx(float(want.sum())), col
-            elif v.get("role") == "district":           # the unit is kept as its label (never a code)
-                labels = {int(c): str(t) for c, t in (v.get("values") or {}).items()}
-                want = truth[col].map(lambda c: labels.get(int(c), str(c)) if pd.notna(c) else pd.NA)
-                got = df[col].astype("string").value_counts(dropna=False).sort_index()
-                assert got.to_dict() == want.astype("string").value_counts(dropna=False).sort_index().to_dict(), \
-                    (q.name, col)
             else:
                 got = df[col].astype("Float64").value_counts(dropna=False).sort_index()
                 want = truth[col].astype("Float64").value_counts(dropna=False).sort_index()

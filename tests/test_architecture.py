@@ -204,7 +204,6 @@ def test_the_flat_names_of_0_1_still_import_and_name_the_new_module():
     import subprocess
     import sys
 
-    import pytest
 
     for old, new in analysis.MOVED.items():
         with pytest.warns(DeprecationWarning, match=new.replace(".", r"\.")):

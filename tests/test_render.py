@@ -20,11 +20,11 @@ from docx.oxml.ns import qn
 from PIL import Image
 
 from analysis import config
+from analysis.clean.wave import ordered_codebooks
 from analysis.config import POOLED_GROUP, SAMPLE_NOTE
 from analysis.errors import SurveyError
 from analysis.publish import charts, excel, notebook_html, overview, tables, word
 from analysis.publish import page as publish_page
-from analysis.clean.wave import ordered_codebooks
 from analysis.publish.plan import headlines
 from analysis.publish.sections import Block
 from analysis.spec import codebook
