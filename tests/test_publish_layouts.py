@@ -117,7 +117,7 @@ def test_breakdown_prints_column_percents_bases_and_the_test():
 
 def test_indicators_print_with_their_base():
     S = make_rows(table="w_indicators", table_title="指标", group=G, variable=["sec_age", "one_rate"],
-                  variable_label=["书记平均年龄", "一肩挑比例"], category="", order=[1, 2], stat=["mean", "share"],
+                  variable_label=["书记平均年龄", "一肩挑比例"], category="", order=[1, 2], stat=["mean", "rate"],
                   n=[66, 35], base=[66, 66], base_label=["书记", "书记"], value=[43.5, 53.0],
                   ci_low=[41.9, 41.1], ci_high=[45.1, 64.6])
     frame = tables.display_table(S, "w_indicators", G)

@@ -358,7 +358,7 @@ def _with_indicators(S: pd.DataFrame) -> pd.DataFrame:
     keys = list(zip(rows["variable"], rows["category"].astype(str)))
     hit = rows[[k in picks for k in keys]].copy()
     hit["variable"] = [picks[(v, str(c))] for v, c in zip(hit["variable"], hit["category"])]
-    hit["table"], hit["category"] = "worker_indicators", ""
+    hit["table"], hit["category"], hit["stat"] = "worker_indicators", "", "rate"
     return pd.concat([S, hit], ignore_index=True)
 
 

@@ -109,13 +109,13 @@ def test_subgroup_means_count_one_shoulder_secretaries_as_directors(books):
                        "age": pd.array([40, 50, 30, 60], dtype="Float64"),
                        "employment": ints([1, 1, 2, 2]), "age_band": ints([2, 2, 1, 3]), "edu2": ints([2, 1, 2, 2])})
     rows = indicators.indicator_table(df, books["worker"], "甲区").set_index(["variable", "stat"])
-    assert rows.loc[("full_time_share", "share"), "n"] == 2 and rows.loc[("full_time_share", "share"), "base"] == 4
+    assert rows.loc[("full_time_share", "rate"), "n"] == 2 and rows.loc[("full_time_share", "rate"), "base"] == 4
     assert rows.loc[("secretary_age", "mean"), "exact"] == 45.0
     assert rows.loc[("director_age", "mean"), "exact"] == 35.0      # the 一肩挑 secretary (40) and the director (30)
     assert rows.loc[("secretaries", "count"), "variable_label"] == "社区党组织书记"
     assert rows.loc[("secretaries", "count"), "n"] == 2 and rows.loc[("directors", "count"), "n"] == 2
     assert rows.loc[("secretary_age", "mean"), "suppressed"]        # two people: below k
-    share = rows.loc[("one_shoulder_share", "share")]
+    share = rows.loc[("one_shoulder_share", "rate")]
     assert share["n"] == 1 and share["base"] == 2 and share["exact"] == 50.0 and share["suppressed"]
     with pytest.raises(SurveyError):
         stats.subgroup_mask(df, "post === 1")

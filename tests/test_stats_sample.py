@@ -25,7 +25,7 @@ def test_leaders_match_seed_004(S):
     assert leaders.loc[("secretary_age", "mean"), "value"] == 43.5 and leaders.loc[("secretary_age", "mean"), "n"] == 66
     assert leaders.loc[("director_age", "mean"), "value"] == 40.6
     assert leaders.loc[("secretaries", "count"), "n"] == 66
-    both = leaders.loc[("one_shoulder_share", "share")]
+    both = leaders.loc[("one_shoulder_share", "rate")]
     assert both["n"] == 35 and both["base"] == 66 and both["value"] == 53.0        # 一肩挑 35 of 66 secretaries
 
 

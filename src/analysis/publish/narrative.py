@@ -159,7 +159,7 @@ def indicator_sentences(S: pd.DataFrame, table: str, group: str, units: dict[str
         unit = (units or {}).get(r["variable"], "")
         if r["stat"] == "mean":
             parts.append(f"{r['variable_label']}为{fmt(r)}{unit}（{int(r['n'])}{word}）")
-        elif r["stat"] in ("share", "ratio"):
+        elif r["stat"] in ("share", "rate", "ratio"):
             joiner = "" if "占" in str(r["variable_label"]) else "为"       # 离退休党员占党员总数59.8%
             parts.append(f"{r['variable_label']}{joiner}{fmt(r)}（{int(r['n'])}/{int(r['base'])}）")
         elif r["stat"] == "count":
@@ -360,7 +360,7 @@ def wave_sentences(S: pd.DataFrame, district: str, overall: set[tuple[str, str]]
             text = f"{who}平均{label}由{float(before['value']):.1f}{unit}变为{float(now['value']):.1f}{unit}"
         elif stat == "top2" and (table, var) in (overall or set()):
             text = f"{_named(now)}由{float(before['value']):.1f}%变为{float(now['value']):.1f}%"
-        elif table.endswith("_indicators") and stat in ("mean", "share", "ratio"):
+        elif table.endswith("_indicators") and stat in ("mean", "rate", "ratio"):
             percent = "%" if stat != "mean" else unit
             text = f"{label}由{float(before['value']):.1f}{percent}变为{float(now['value']):.1f}{percent}"
         else:

@@ -114,7 +114,7 @@ def indicator(df: pd.DataFrame, ind: Indicator, book: Codebook, group: str = "",
     exact = k / base * 100 if base else np.nan
     lo, hi = wilson_ci(np.array([k]), base)
     hidden = bool(suppression.distribution([k, base - k], base).any())
-    return make_rows(**common, category_label="比例", order=[order], stat="share", n=k, base=base,
+    return make_rows(**common, category_label="比例", order=[order], stat="rate", n=k, base=base,
                      base_label=_base_label(book, ind), value=round(exact, d) if base else np.nan, exact=exact,
                      ci_low=round(float(lo[0]), d), ci_high=round(float(hi[0]), d), suppressed=hidden)
 

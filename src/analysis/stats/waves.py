@@ -24,7 +24,7 @@ from analysis.stats.base import make_rows
 
 # (table suffix, stat) pairs that are headline figures; every rating item's top-box share and mean too
 HEADLINES = (("flow", "valid"), ("_numbers", "mean"), ("_composition", "share"), ("_index", "mean"),
-             ("_indicators", "mean"), ("_indicators", "share"), ("_indicators", "ratio"))
+             ("_indicators", "mean"), ("_indicators", "rate"), ("_indicators", "ratio"))
 KEY = ["table", "variable", "category", "stat"]
 
 
