@@ -288,6 +288,10 @@ class DistrictReport:
             _display(_markdown("## 附录　样本与方法"))
         self.paragraphs(narrative.method_sentences(self.S, self.unit, bool(self.meta.get("synthetic")),
                                                    self._overall_of()))
+        if self.data is not None:                      # margins this wave's codebooks cannot use
+            from analysis.weighting.weights import margins_notes
+
+            self.paragraphs(margins_notes(self.data))
         self.table("weighting")
 
     def write(self) -> None:
