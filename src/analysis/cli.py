@@ -105,7 +105,8 @@ def _codebook_draft(args) -> int:
     print(f"编码手册草稿已写入 {out}")
     print("请打开它逐项核对（文件开头的注释列出了要检查的内容），改好后放进 config/codebooks/。")
     if "role: district" not in text:
-        print("注意：没有找到区县题，请给区县题加上 role: district。", file=sys.stderr)
+        print("注意：没有找到报告单位题（区县、街道、学校……）：全部答卷出一份报告；"
+              "要分单位出报告，给那一题加上 role: district。", file=sys.stderr)
     return 0
 
 
@@ -158,8 +159,8 @@ def _report(args, data) -> int:
     runs = runner.run_all(wanted, args.wave, processed_dir=args.processed_dir,
                           codebook_dir=args.codebooks, reports_dir=args.reports_dir, jobs=args.jobs,
                           show_progress=not args.quiet, keys=keys, force=args.force,
-                          dask_scheduler=args.dask_scheduler, overview=True)
-    print("\n".join(runner.summary_lines(runs)))
+                          dask_scheduler=args.dask_scheduler, overview=True, unit_label=data.unit_label)
+    print("\n".join(runner.summary_lines(runs, unit_label=data.unit_label)))
     print(f"\n总览页：{Path(args.reports_dir) / args.wave / 'index.html'}")
     return 0 if all(r.ok for r in runs) else 1
 

@@ -338,8 +338,10 @@ def _draw_likert_row(ax, yi: int, cells: pd.DataFrame, colors) -> bool:
 
 def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: str = "top2", *,
                         category: str | None = None, source: str = "",
-                        title: str | None = None, highlight: str | None = None) -> Figure:
+                        title: str | None = None, highlight: str | None = None,
+                        unit_label: str = "区县") -> Figure:
     """One row per district: a dot at the value with its 95% CI as whiskers, best on top.
+    ``unit_label`` is the unit's own word in titles and notes (区县, 学校, 街道 …).
 
     ``S_all`` is the concatenation of several districts' stats; the pooled group (全部区县),
     when present, is drawn as a dashed reference line rather than a dot. ``category`` picks
@@ -372,7 +374,7 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     ax = fig.subplots()
     for yi, (_, row) in enumerate(districts.iterrows()):
         if yi in gaps:
-            ax.text(sum(span) / 2, yi, f"⋯ 另有 {gaps[yi]} 个区县 ⋯", va="center", ha="center",
+            ax.text(sum(span) / 2, yi, f"⋯ 另有 {gaps[yi]} 个{unit_label} ⋯", va="center", ha="center",
                     color=CAPTION_COLOR, fontsize=8)
             continue
         if row["suppressed"]:
@@ -383,7 +385,7 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     if not pooled.empty and not pooled["suppressed"].iloc[0]:
         value = float(pooled["value"].iloc[0])
         ax.axvline(value, color=POOLED_COLOR, linestyle="--", linewidth=1)
-        ax.text(value, -0.7, f"{POOLED_GROUP} {_fmt_value(value, stat, scale_item)}",
+        ax.text(value, -0.7, f"全部{unit_label} {_fmt_value(value, stat, scale_item)}",
                 color=POOLED_COLOR, ha="center", va="bottom", fontsize=8,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     names = ["" if yi in gaps else (f"{g}（第{int(r)}名）" if total > MAX_DOT_ROWS and r > 0 else g)
@@ -400,11 +402,11 @@ def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: st
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax, left=True)
     ax.tick_params(axis="y", length=0)
-    _title(fig, title, f"各区县{measure}比较")
+    _title(fig, title, f"各{unit_label}{measure}比较")
     base = _base_text(districts.iloc[[yi for yi in range(len(districts)) if yi not in gaps]])
     if gaps:
-        base = (f"共{total}个区县，列出前{DOT_ENDS}名、后{DOT_ENDS}名" + ("及本区县前后" if highlight else "")
-                + (f"，另有{unlisted}个区县样本过少、未列出" if unlisted else "") + "；" + base)
+        base = (f"共{total}个{unit_label}，列出前{DOT_ENDS}名、后{DOT_ENDS}名" + (f"及本{unit_label}前后" if highlight else "")
+                + (f"，另有{unlisted}个{unit_label}样本过少、未列出" if unlisted else "") + "；" + base)
     _caption(fig, base, source, bool(districts["suppressed"].any()))
     return fig
 

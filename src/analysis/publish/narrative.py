@@ -213,7 +213,8 @@ def _named(row: pd.Series) -> str:
     return measure_name(str(row["variable_label"]), str(row["category_label"]).split("＋"))
 
 
-def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | None) -> list[str]:
+def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | None,
+                      pooled_label: str = config.POOLED_GROUP) -> list[str]:
     """A rating battery: the overall item's top-box share with its interval (and the pooled
     group's), then the highest and lowest of the other items — only from published cells."""
     tops = _shown(_rows(S, table, group, stat="top2"))
@@ -229,7 +230,7 @@ def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | No
                      f"（95%置信区间{o['ci_low']:.1f}%～{o['ci_high']:.1f}%）")
             pooled = _shown(_rows(S, table, config.POOLED_GROUP, stat="top2", variable=overall))
             if len(pooled) and group != config.POOLED_GROUP:
-                text += f"，{config.POOLED_GROUP}为{fmt(pooled.iloc[0])}"
+                text += f"，{pooled_label}为{fmt(pooled.iloc[0])}"
             text += "。"
     items = _ranked(tops[tops["variable"] != overall])
     if len(items) >= 2 and items["value"].nunique() >= 2:

@@ -148,7 +148,7 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
                                                  for h in headers) + "</tr></thead>",
              "<tbody>", *body, "</tbody>"]
     if pooled is not None:
-        page += ["<tfoot>", _row_html(["", POOLED_GROUP] + pooled["cells"], ""), "</tfoot>"]
+        page += ["<tfoot>", _row_html(["", f"全部{unit_label}"] + pooled["cells"], ""), "</tfoot>"]
     labels = [x["top_label"] for x in [*(e[2] for e in entries), pooled or {}] if x.get("top_label")]
     boxes = "”与“".join(labels[0].split("＋")) if labels else ""
     page += ["</table>",
@@ -186,7 +186,8 @@ def _overview_figures(wave_dir: Path, parts: list[pd.DataFrame], wave: str, synt
     what = ranked["header"].removesuffix("（95%置信区间）")
     one = rated[rated["variable"] == overall]
     if len(one) and not one.duplicated("group").any():
-        figures.append(("overview_overall", charts.district_comparison(S_all, table, overall, source=source),
+        figures.append(("overview_overall", charts.district_comparison(S_all, table, overall, source=source,
+                                                                       unit_label=unit_label),
                         f"各{unit_label}{what}及其95%置信区间"))
     n_units = rated.loc[rated["group"] != POOLED_GROUP, "group"].nunique()
     if n_units <= charts.MAX_PANELS:

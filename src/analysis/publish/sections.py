@@ -211,7 +211,7 @@ class DistrictReport:
             self.figure(charts.composition_bars(S, item.table, list(item.variables), unit, stat="case_share",
                                                 sort=True, source=self._source(q)), f"{q.instrument}_{name}")
         elif item.kind == "battery":
-            self.paragraphs(narrative.battery_sentences(S, item.table, unit, item.overall)
+            self.paragraphs(narrative.battery_sentences(S, item.table, unit, item.overall, f"全部{self.unit_label}")
                             + narrative.index_sentences(S, item.index_table, unit, item.label)
                             + narrative.driver_sentences(S, item.drivers_table, unit))
             self.table(item.table)
@@ -246,7 +246,7 @@ class DistrictReport:
                 all_units = by_district(self.data, q.instrument, b.overall)
                 if len(all_units):
                     self.figure(charts.district_comparison(all_units, b.table, b.overall, highlight=unit,
-                                                           source=self._source(q)),
+                                                           source=self._source(q), unit_label=self.unit_label),
                                 f"{q.instrument}_{b.table.removeprefix(q.instrument + '_')}_units")
         for q, by in breakdowns:
             label = self.books[q.instrument].label(by)

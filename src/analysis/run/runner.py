@@ -247,7 +247,8 @@ def run_all(districts: list[str], wave: str, *, notebook: Path = config.DISTRICT
             processed_dir: Path = config.PROCESSED_DIR, codebook_dir: Path = config.CODEBOOK_DIR,
             reports_dir: Path = config.REPORTS_DIR, jobs: int | None = None, show_progress: bool = True,
             keys: dict[str, dict] | None = None, force: bool = False, dask_scheduler: str | None = None,
-            preload: tuple[str, ...] = DEFAULT_PRELOAD, overview: bool = False) -> list[DistrictRun]:
+            preload: tuple[str, ...] = DEFAULT_PRELOAD, overview: bool = False,
+            unit_label: str = config.UNIT_LABEL) -> list[DistrictRun]:
     """Run every district with a progress bar; results in input order.
 
     ``keys`` (from :func:`input_keys`) turns on skipping of up-to-date districts unless ``force``;
@@ -270,7 +271,7 @@ def run_all(districts: list[str], wave: str, *, notebook: Path = config.DISTRICT
             todo.append(d)
     kwargs = dict(wave=wave, notebook=Path(notebook).resolve(), processed_dir=Path(processed_dir).resolve(),
                   codebook_dir=Path(codebook_dir).resolve(), reports_dir=Path(reports_dir).resolve())
-    bar = tqdm(total=len(todo), desc="区县报告", unit="个", disable=not show_progress or not todo,
+    bar = tqdm(total=len(todo), desc=f"{unit_label}报告", unit="个", disable=not show_progress or not todo,
                dynamic_ncols=True)
     failures = 0
 
@@ -492,9 +493,9 @@ def _write_run_record(wave_dir: Path, runs: list[DistrictRun]) -> None:
     write_text(wave_dir / "_logs" / "run.json", json.dumps(record, ensure_ascii=False, indent=1))
 
 
-def summary_lines(runs: list[DistrictRun], max_rows: int = 60) -> list[str]:
+def summary_lines(runs: list[DistrictRun], max_rows: int = 60, unit_label: str = config.UNIT_LABEL) -> list[str]:
     """A plain summary table for the terminal (with many districts: only the failed ones)."""
-    lines = [pad("区县", 14) + pad("结果", 6) + pad("用时", 9, True) + "  说明"]
+    lines = [pad(unit_label, 14) + pad("结果", 6) + pad("用时", 9, True) + "  说明"]
     shown = runs if len(runs) <= max_rows else [r for r in runs if not r.ok]
     for r in shown:
         if r.ok:
@@ -505,6 +506,6 @@ def summary_lines(runs: list[DistrictRun], max_rows: int = 60) -> list[str]:
     ok = sum(r.ok and not r.skipped for r in runs)
     skipped = sum(r.skipped for r in runs)
     failed = sum(not r.ok for r in runs)
-    text = f"共 {len(runs)} 个区县：成功 {ok} 个，失败 {failed} 个"
+    text = f"共 {len(runs)} 个{unit_label}：成功 {ok} 个，失败 {failed} 个"
     lines.append(text + (f"，跳过 {skipped} 个（输入未变；--force 可全部重新生成）。" if skipped else "。"))
     return lines

@@ -424,8 +424,9 @@ def _render(path: Path, table, instrument: str, survey_date: dt.date, date_note:
         "#      注明“自动归并”的 aliases 是把少见写法并入常见写法，请逐个确认。",
         "#   4. 姓名、电话、身份证号等个人信息已标 pii: true，自由填写的文字已标 private: true：",
         "#      它们不会进入清洗后的数据和报告。草稿本身不含任何受访者的个人信息或自由填写的文字。",
-        "#   5. 报告按 role: district 的题分区县生成" + ("。" if has_district else
-                                                  "：草稿里没有找到区县题，请给区县题加上 role: district（否则无法读取）。"),
+        "#   5. 报告按 role: district 的题（区县、街道、学校……）分单位生成" + ("。" if has_district else
+                                                  "：草稿里没有找到这样的题，全部答卷将出一份报告；"
+                                                  "要分单位出报告，给那一题加上 role: district。"),
         "#   6. 质量规则（quality：答题过快、重复提交、超出范围）和年龄分段（derived）可参照 config/codebooks/resident.yaml 添加。",
         "# 改好后运行 survey prepare：没有对应选项的答案会列出来，把它们补进 aliases 即可。",
         "",
