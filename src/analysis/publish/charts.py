@@ -230,7 +230,7 @@ def composition_bars(S: pd.DataFrame, table: str, variables: list[str], group: s
     for ax_row, panel_row in zip(axes, grid_rows):
         slots = max(len(p) for p in panel_row)       # equal bar heights within a row of panels
         for ax, panel in zip(ax_row, panel_row):
-            _draw_share_panel(ax, panel, xmax * 1.25, slots)
+            _draw_share_panel(ax, panel, xmax * 1.25, slots, titled=len(panels) > 1)   # one panel: the title says it
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     _title(fig, title, f"{group}{rows['table_title'].iloc[0]}")
@@ -238,7 +238,7 @@ def composition_bars(S: pd.DataFrame, table: str, variables: list[str], group: s
     return fig
 
 
-def _draw_share_panel(ax, panel: pd.DataFrame, xlim: float, slots: int) -> None:
+def _draw_share_panel(ax, panel: pd.DataFrame, xlim: float, slots: int, titled: bool = True) -> None:
     labels = list(panel["category_label"])
     y = np.arange(len(panel))
     for yi, (_, row) in zip(y, panel.iterrows()):
@@ -250,7 +250,8 @@ def _draw_share_panel(ax, panel: pd.DataFrame, xlim: float, slots: int) -> None:
     ax.set_yticks(y, labels)
     ax.set_ylim(max(slots, len(panel)) - 0.5, -0.5)   # first category on top, equal bar heights
     ax.set_xlim(0, xlim)
-    ax.set_title(panel["variable_label"].iloc[0], loc="left")
+    if titled:
+        ax.set_title(panel["variable_label"].iloc[0], loc="left")
     _clean_axes(ax)
 
 
