@@ -59,12 +59,6 @@ def report_title(m: dict) -> str:
     return f"{m['district']} · {title}"
 
 
-def source_note(m: dict, questionnaire: str) -> str:
-    """The data-source caption of a chart or table."""
-    note = f"数据来源：{m['wave']}年{questionnaire}"
-    return note + (f"（{config.SAMPLE_NOTE}）" if m["synthetic"] else "")
-
-
 def write_stats_json(S: pd.DataFrame, m: dict, folder: Path) -> Path:
     """All published numbers of the report, machine-readable, sorted for stable bytes."""
     rows = S.sort_values(["table", "group", "variable", "order", "stat"], kind="stable")
