@@ -124,7 +124,7 @@ def test_indicators_print_with_their_base():
     assert frame.values.tolist() == [["书记平均年龄", "43.5", "41.9～45.1", "书记66人"],
                                      ["一肩挑比例", "53.0%", "41.1～64.6", "书记66"]]
     text = narrative.indicator_sentences(S, "w_indicators", G, {"sec_age": "岁"})[0]
-    assert text == "其中，书记平均年龄为43.5岁（66人）；一肩挑比例为53.0%（35/66）。"
+    assert text == "其中，书记平均年龄为43.5岁（66名）；一肩挑比例为53.0%（35/66）。"
 
 
 @pytest.mark.parametrize("codes, expected", [
@@ -154,6 +154,6 @@ def test_battery_sentence_never_ranks_against_a_hidden_item():
                   base=40, base_label="有效回答", value=[75.0, 25.0, 7.5, 62.5], ci_low=[60.0, 14.0, 2.6, 47.0],
                   ci_high=[86.0, 40.0, 20.0, 76.0], suppressed=[False, False, True, False])
     text = narrative.battery_sentences(S, "s_trust", G, "o")[0]
-    assert text.startswith("总体的同意率（非常同意＋同意）为62.5%（95%置信区间47.0%～76.0%）。")
+    assert text.startswith("总体同意率（非常同意＋同意）为62.5%（95%置信区间47.0%～76.0%）。")
     assert "最高的是“教师”（75.0%），最低的是“校长”（25.0%）（另有1项人数过少未公布，不参与比较）" in text
     assert "食堂" not in text

@@ -310,21 +310,28 @@ def _n_cell(row: pd.Series) -> str:
     return DASH if row["suppressed"] else str(int(row["n"]))
 
 
+def _option_rows(vrows: pd.DataFrame, label: str, stats: tuple[pd.DataFrame, pd.DataFrame],
+                 headers: tuple[str, str, str]) -> list[dict]:
+    """One record per option in questionnaire order: its count (of whichever statistic has the
+    option) and two percents, each as published ("" where the option has no such row)."""
+    records = []
+    for code in dict.fromkeys(vrows.sort_values("order", kind="stable")["category"]):
+        a, b = (rows.loc[code] if code in rows.index else None for rows in stats)
+        first = a if a is not None else b
+        records.append({"题目": label, "选项": first["category_label"], headers[0]: _n_cell(first),
+                        headers[1]: "" if a is None else _cell(a, False),
+                        headers[2]: "" if b is None else _cell(b, False)})
+    return records
+
+
 def _frequency_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
     """A single-choice question as SPSS prints FREQUENCIES: one row per option, then 未回答 and 合计;
     频数, 百分比 (of every respondent) and 有效百分比 (of the valid answers), as published."""
     records = []
     for vrows in by_variable:
         label = vrows["variable_label"].iloc[0] if len(by_variable) > 1 else ""
-        pct = vrows[vrows["stat"] == "pct"].set_index("category")
-        share = vrows[vrows["stat"] == "share"].set_index("category")
-        for code in dict.fromkeys(vrows.sort_values("order", kind="stable")["category"]):
-            p = pct.loc[code] if code in pct.index else None
-            v = share.loc[code] if code in share.index else None
-            first = p if p is not None else v
-            records.append({"题目": label, "选项": first["category_label"], "频数": _n_cell(first),
-                            "百分比（%）": "" if p is None else _cell(p, False),
-                            "有效百分比（%）": "" if v is None else _cell(v, False)})
+        pct, share = (vrows[vrows["stat"] == s].set_index("category") for s in ("pct", "share"))
+        records += _option_rows(vrows, label, (pct, share), ("频数", "百分比（%）", "有效百分比（%）"))
         if len(pct):
             total = int(pct["base"].iloc[0])
             valid = int(share["base"].iloc[0]) if len(share) else 0
@@ -341,15 +348,9 @@ def _multi_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
     records = []
     for vrows in by_variable:
         label = vrows["variable_label"].iloc[0] if len(by_variable) > 1 else ""
-        resp = vrows[vrows["stat"] == "response_share"].set_index("category")
-        case = vrows[vrows["stat"] == "case_share"].set_index("category")
-        for code in dict.fromkeys(vrows.loc[vrows["stat"] != "count"].sort_values("order", kind="stable")["category"]):
-            r = resp.loc[code] if code in resp.index else None
-            c = case.loc[code] if code in case.index else None
-            first = r if r is not None else c
-            records.append({"题目": label, "选项": first["category_label"], "响应数": _n_cell(first),
-                            "响应百分比（%）": "" if r is None else _cell(r, False),
-                            "个案百分比（%）": "" if c is None else _cell(c, False)})
+        resp, case = (vrows[vrows["stat"] == s].set_index("category") for s in ("response_share", "case_share"))
+        records += _option_rows(vrows[vrows["stat"] != "count"], label, (resp, case),
+                                ("响应数", "响应百分比（%）", "个案百分比（%）"))
         if len(resp):                 # case percents add up above 100 and are not added up here
             records.append({"题目": label, "选项": "合计", "响应数": str(int(resp["base"].iloc[0])),
                             "响应百分比（%）": "100.0", "个案百分比（%）": ""})
