@@ -84,11 +84,11 @@ def write_docx(path, S, figures):
 
 def test_display_table_prints_published_values(stats):
     table = tables.display_table(stats, "worker_composition", DISTRICT, ["age_band", "recruit"])
-    assert list(table.columns) == ["指标", "类别", "人数", "占比（%）", "95%置信区间"]
-    ages = table[table["指标"] == "年龄段"]
+    assert list(table.columns) == ["特征", "分类", "人数", "占比（%）", "95%置信区间"]   # 样本基本情况
+    ages = table[table["特征"] == "年龄段"]
     assert list(ages["占比（%）"]) == ["12.8", "62.5", "24.7"]
     assert list(ages["人数"]) == ["63", "309", "122"]
-    elected = table[table["类别"] == "选举产生"].iloc[0]
+    elected = table[table["分类"] == "选举产生"].iloc[0]
     assert list(elected[["人数", "占比（%）", "95%置信区间"]]) == ["—", "—", "—"]
 
 
@@ -156,7 +156,7 @@ def test_xlsx_layout_and_determinism(stats, tmp_path):
     sheet = book["社区工作者基本构成"]
     note = sheet["A1"].value
     assert "N=494" in note and SAMPLE_NOTE in note
-    assert [c.value for c in sheet[2]] == ["指标", "类别", "人数", "占比（%）", "95%置信区间"]
+    assert [c.value for c in sheet[2]] == ["特征", "分类", "人数", "占比（%）", "95%置信区间"]
     assert sheet["A2"].font.b
     ages = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "年龄段"]
     assert [r[3] for r in ages] == [12.8, 62.5, 24.7] and [r[2] for r in ages] == [63, 309, 122]

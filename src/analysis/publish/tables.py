@@ -28,7 +28,8 @@ LONG_STATS = {"share": "占比（%）", "top2": "占比（%）", "rate": "占比
 STAT_NAMES = {"mean": "平均值", "median": "中位数", "p": "p值", "p_adj": "校正后p值", "sd": "标准差",
               "min": "最小值", "max": "最大值"}
 LONG_COLUMNS = ["指标", "类别", "人数", "占比（%）", "平均值", "中位数", "合计", "95%置信区间"]
-TEXT_COLUMNS = {"指标", "类别", "问卷", "环节", "项目", "选项", "题目"}
+TEXT_COLUMNS = {"指标", "类别", "问卷", "环节", "项目", "选项", "题目", "特征", "分类"}
+PROFILE_COLUMNS = {"指标": "特征", "类别": "分类"}         # 样本基本情况 reads 特征 / 分类 / 人数 / 占比
 
 
 # Statistics other than counts and shares, as printed: whole numbers, or at least this many decimals.
@@ -188,7 +189,8 @@ def _display_table(S: pd.DataFrame, table: str, group: str, variables: list[str]
     if table.endswith("_indicators"):
         return _indicator_layout(by_variable)
     if set(rows["stat"]) <= set(LONG_STATS):
-        return _long_layout(by_variable)
+        frame = _long_layout(by_variable)
+        return frame.rename(columns=PROFILE_COLUMNS) if table.endswith("_composition") else frame
     if _pivots(rows):
         return _pivot_layout(by_variable)
     return _figure_layout(by_variable)
