@@ -124,3 +124,33 @@ def test_figures_are_the_exports_own_counts(built):
     assert any(r[0] == "过去一年您借阅了多少本书" and r[2].startswith(f"{mean:.1f}") for r in cells if len(r) >= 3)
     wrote = int((rows["9、您对图书馆有什么建议"] != "(空)").sum())
     assert any(r[1] == str(wrote) and r[2] == str(len(rows)) for r in cells if len(r) == 3)
+
+
+def test_a_researchers_notebook_edit_reaches_every_units_web_and_word_report(built):
+    """Delete the 主要发现 cell and add one of your own (a heading, a sentence, a crosstab): on the
+    next run every unit's web page and Word report lose the one and gain the other."""
+    import nbformat
+
+    home = built["home"]
+    path = home / "notebooks" / "district_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if "R.findings()" not in c.source]
+    nb.cells.insert(-1, nbformat.v4.new_code_cell(
+        'R.heading("补充分析：性别差异")\nR.paragraphs(["下表为按性别分组的结果。"])\nR.table("library_by_gender")'))
+    nbformat.write(nb, path)
+    (home / "config" / "codebooks" / "library.yaml").write_text(
+        (home / "config" / "codebooks" / "library.yaml").read_text(encoding="utf-8")
+        .replace("report:", "report:\n  breakdowns: [gender]", 1), encoding="utf-8")
+    done = _survey("build", "--wave", "2026", home=home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for unit in built["frame"][UNIT].unique():
+        folder = built["reports"] / unit
+        document = docx.Document(folder / "report.docx")
+        headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+        assert not any("主要发现" in h for h in headings), (unit, headings)
+        assert any(h.endswith("补充分析：性别差异") for h in headings), (unit, headings)
+        texts = [p.text for p in document.paragraphs]
+        assert "下表为按性别分组的结果。" in texts
+        assert any(re.match(r"表\d+　.*按性别", t) for t in texts), unit
+        page = (folder / "report.html").read_text(encoding="utf-8")
+        assert "补充分析：性别差异" in page and "主要发现与问题" not in page
