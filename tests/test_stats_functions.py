@@ -476,6 +476,6 @@ def test_shared_questions_display_table(books):
     S = pd.concat([rows, stats.composition(res, "assessor", books["resident"], "甲区"),
                    stats.composition(wrk, "assessor", books["worker"], "甲区")], ignore_index=True)
     table = tables.display_table(S, "shared_resident_worker", "甲区").set_index(["指标", "类别"])
-    assert table.loc[("社区工作评价主体", "居民代表"), "居民（%）"] == "40.0"
+    assert table.loc[("社区工作评价主体", "居民代表"), "社区居民（%）"] == "40.0"
     assert table.loc[("社区工作评价主体", "居民代表"), "社区工作者（%）"] == "53.5"
     assert table.loc[("政治面貌", "中共党员"), "差值（百分点）"] == "—"

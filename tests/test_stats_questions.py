@@ -210,9 +210,9 @@ def test_indicators_share_mean_ratio_count(tmp_path):
     rows = indicators.indicator_table(df, book, "甲").set_index(["variable", "stat"])
     assert rows.loc[("men", "count"), "n"] == 3
     assert rows.loc[("men_years", "mean"), "exact"] == 5.0 and rows.loc[("men_years", "median"), "exact"] == 4.0
-    red = rows.loc[("red", "share")]
+    red = rows.loc[("red", "rate")]
     assert red["n"] == 3 and red["base"] == 5 and red["value"] == 60.0          # base: answered color
-    assert rows.loc[("red_men", "share"), "base"] == 3 and rows.loc[("red_men", "share"), "n"] == 1
+    assert rows.loc[("red_men", "rate"), "base"] == 3 and rows.loc[("red_men", "rate"), "n"] == 1
     ratio = rows.loc[("ratio", "ratio")]
     assert ratio["n"] == 15 and ratio["base"] == 15 and ratio["value"] == 100.0   # a1 answered: 1+2+6+1+5 / 1+2+3+4+5
     assert rows.loc[("differ", "count"), "n"] == 2                              # rows 3 and 4; NA meets nothing
