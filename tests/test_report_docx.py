@@ -169,3 +169,17 @@ def test_no_table_row_breaks_across_pages(sample):
     rows = [row for table in document.tables for row in table.rows]
     assert rows and all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
                         for row in rows)
+
+
+def test_a_researchers_table_call_with_a_wrong_name_says_so(sample):
+    """``R.table("worker_q_stey")`` (a typo) is an error naming the table and where the names are;
+    a real table this unit has no rows of is skipped without a word."""
+    from analysis.errors import SurveyError
+
+    R = sections.DistrictReport(sample["S"], sample["R"].books, sample["R"].meta, sample["root"], show=False)
+    with pytest.raises(SurveyError, match="worker_q_stey") as err:
+        R.table("worker_q_stey")
+    assert "plan_table" in str(err.value)
+    other = sample["S"].assign(group="别的区")                          # rows of another unit only
+    assert sections.DistrictReport(other, R.books, R.meta, sample["root"], show=False).table("worker_q_stay") is False
+    assert R.table("worker_q_stay") is True and R.blocks[-1].table == "worker_q_stay"

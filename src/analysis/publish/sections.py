@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analysis import config
+from analysis.errors import SurveyError
 from analysis.publish import charts, narrative
 from analysis.publish.page import markdown_text, show_table
 from analysis.publish.plan import Item, Questionnaire, headlines, wave_plan
@@ -95,7 +96,15 @@ class DistrictReport:
 
     def table(self, table: str) -> bool:
         """A table of ``S`` for this unit, numbered in the document; False (nothing shown) when the
-        unit has no rows in it."""
+        unit has no rows in it. A table id ``S`` does not hold at all is a mistake: SurveyError."""
+        if not (self.S["table"] == table).any():
+            known = sorted(set(self.S["table"]))
+            raise SurveyError(f"统计结果中没有表 {table}。", variable=table,
+                              fix=f"表名见 plan.plan_table(data.codebooks) 或 S['table'].unique()：{'、'.join(known[:12])}…")
+        return self._table(table)
+
+    def _table(self, table: str) -> bool:
+        """``table`` for the sections: a table the codebooks may or may not call for is skipped quietly."""
         if not self.has(table):
             return False
         self.blocks.append(Block("table", table=table))
@@ -119,8 +128,10 @@ class DistrictReport:
         return note + (f"（{config.SAMPLE_NOTE}）" if self.meta.get("synthetic") else "")
 
     def _with_data(self) -> list[Questionnaire]:
+        """The questionnaires this unit has rows of (a unit may have sent only some kinds)."""
+        mine = set(self.S.loc[self.S["group"] == self.unit, "table"])
         return [q for q in self.plan
-                if ((self.S["group"] == self.unit) & self.S["table"].str.startswith(q.instrument + "_")).any()]
+                if mine & {q.profile_table, q.indicators_table, *(i.table for i in q.items)}]
 
     def _subheading(self, q: Questionnaire, many: bool) -> None:
         if many:
@@ -141,7 +152,7 @@ class DistrictReport:
         """调查概况: how many questionnaires came in, were set aside and were used."""
         self.heading("调查概况")
         self.paragraphs(narrative.no_valid_sentences(self.S, self.unit) + narrative.flow_sentences(self.S, self.unit))
-        self.table("flow")
+        self._table("flow")
 
     def profiles(self) -> None:
         """样本基本情况: each questionnaire's respondent profile, its chart and its indicators."""
@@ -155,13 +166,13 @@ class DistrictReport:
             self.paragraphs(narrative.profile_sentences(self.S, q.profile_table, self.unit, q.who, means=means)
                             + narrative.indicator_sentences(self.S, q.indicators_table, self.unit,
                                                             self._indicator_units(q), narrative.counter(q.who)))
-            if self.table(q.profile_table):
+            if self._table(q.profile_table):
                 variables = list(dict.fromkeys(self.S.loc[(self.S["table"] == q.profile_table)
                                                           & (self.S["group"] == self.unit), "variable"]))
                 self.figure(charts.composition_bars(self.S, q.profile_table, variables, self.unit,
                                                     source=self._source(q)), f"{q.instrument}_profile")
                 self._pyramids(q)
-            self.table(q.indicators_table)
+            self._table(q.indicators_table)
 
     def _pyramids(self, q: Questionnaire) -> None:
         """A banded number (age bands) back to back by a two-category breakdown (gender): the
@@ -202,26 +213,26 @@ class DistrictReport:
         name = item.table.removeprefix(q.instrument + "_")
         if item.kind == "single":
             self.paragraphs(narrative.single_sentences(S, item.table, unit))
-            self.table(item.table)
+            self._table(item.table)
             self.figure(charts.composition_bars(S, item.table, list(item.variables), unit,
                                                 source=self._source(q)), f"{q.instrument}_{name}")
         elif item.kind == "multi":
             self.paragraphs(narrative.multi_sentences(S, item.table, unit))
-            self.table(item.table)
+            self._table(item.table)
             self.figure(charts.composition_bars(S, item.table, list(item.variables), unit, stat="case_share",
                                                 sort=True, source=self._source(q)), f"{q.instrument}_{name}")
         elif item.kind == "battery":
             self.paragraphs(narrative.battery_sentences(S, item.table, unit, item.overall, f"全部{self.unit_label}")
                             + narrative.index_sentences(S, item.index_table, unit, item.label)
                             + narrative.driver_sentences(S, item.drivers_table, unit))
-            self.table(item.table)
+            self._table(item.table)
             self.figure(charts.likert_diverging(S, item.table, unit, source=self._source(q)),
                         f"{q.instrument}_{name}")
-            self.table(f"{item.table}_weighted")
-            self.table(item.index_table)
-            self.table(item.drivers_table)
+            self._table(f"{item.table}_weighted")
+            self._table(item.index_table)
+            self._table(item.drivers_table)
         else:
-            self.table(item.table)
+            self._table(item.table)
 
     def comparisons(self) -> None:
         """比较分析: the unit against the other units, declared breakdowns, questions two
@@ -239,7 +250,7 @@ class DistrictReport:
         for q, b in rest:
             self.heading(f"{q.who}{b.label}：本{self.unit_label}与其他{self.unit_label}比较", level=3)
             self.paragraphs(narrative.vs_rest_sentences(S, b.vs_rest_table, unit, b.overall, self.unit_label))
-            self.table(b.vs_rest_table)
+            self._table(b.vs_rest_table)
             if b.overall and self.data is not None:
                 from analysis.stats.district import by_district
 
@@ -251,7 +262,7 @@ class DistrictReport:
         for q, by in breakdowns:
             label = self.books[q.instrument].label(by)
             self.heading(f"{q.who}按{label}分组", level=3)
-            self.table(q.breakdown_table(by))
+            self._table(q.breakdown_table(by))
         for table in shared:
             a, b = shared_pair(S, table)
             names = (self._who(a), self._who(b))
@@ -259,13 +270,13 @@ class DistrictReport:
             skip = {n for inst in (a, b) for n, v in self.books[inst].variables.items()   # who answered,
                     if any(w in v.label for w in DEMOGRAPHIC_LABELS)}                       # not what they think
             self.paragraphs(narrative.shared_sentences(S, table, unit, (a, b), names, skip))
-            self.table(table)
+            self._table(table)
         if change:
             self.heading("与上一轮调查比较", level=3)
             overall = {(b.table, b.overall) for q in self.plan for b in q.batteries if b.overall}
             units = {name: v.unit for book in self.books.values() for name, v in book.variables.items() if v.unit}
             self.paragraphs(narrative.wave_sentences(S, unit, overall, units))
-            self.table("wave_change")
+            self._table("wave_change")
 
     def findings(self) -> None:
         """主要发现与问题: each battery's lowest items, where the unit is below the others, and the
@@ -292,7 +303,7 @@ class DistrictReport:
             from analysis.weighting.weights import margins_notes
 
             self.paragraphs(margins_notes(self.data))
-        self.table("weighting")
+        self._table("weighting")
 
     def write(self) -> None:
         """``tables.xlsx``, ``report.docx`` (the blocks shown so far) and ``stats.json``."""
