@@ -88,7 +88,7 @@ class Design:
         if isinstance(mask, pd.Series):
             if len(mask) != len(self.data):
                 raise SurveyError(f"子总体条件有 {len(mask)} 行，设计中有 {len(self.data)} 行。",
-                                  fix="用构建设计的同一个数据框写条件，例如 df["<变量名>"] == 1。")
+                                  fix="用构建设计的同一个数据框写条件，例如 df['<变量名>'] == 1。")
             values = mask.fillna(False).to_numpy(dtype=bool)
         else:
             values = np.asarray(mask, dtype=bool)
