@@ -51,7 +51,6 @@ class Questionnaire:
     profile: tuple[str, ...]
     items: tuple[Item, ...]
     breakdowns: tuple[str, ...]
-    has_indicators: bool
 
     @property
     def profile_table(self) -> str:
@@ -90,8 +89,7 @@ def questionnaire(book: Codebook) -> Questionnaire:
         items.append(Item("text", f"{book.instrument}_text", "文字题（填写情况）", tuple(texts)))
     who = book.respondent or book.title
     return Questionnaire(instrument=book.instrument, title=book.title, who=who, profile=tuple(spec.profile),
-                         items=tuple(items), breakdowns=tuple(spec.breakdowns),
-                         has_indicators=bool(spec.indicators))
+                         items=tuple(items), breakdowns=tuple(spec.breakdowns))
 
 
 def wave_plan(books: dict[str, Codebook] | Iterable[Codebook]) -> list[Questionnaire]:

@@ -70,7 +70,7 @@ class DistrictReport:
         self.plan: list[Questionnaire] = wave_plan(codebooks)
         self.books = codebooks
         self.blocks: list[Block] = []
-        self.figures: dict[str, Path] = {}
+        self.figures: dict[str, Path] = {}           # name → PNG of every chart shown, for lifting into a paper
         self._chapter = 0
         self._show = show
 
