@@ -157,3 +157,17 @@ def test_battery_sentence_never_ranks_against_a_hidden_item():
     assert text.startswith("总体同意率（非常同意＋同意）为62.5%（95%置信区间47.0%～76.0%）。")
     assert "最高的是“教师”（75.0%），最低的是“校长”（25.0%）（另有1项人数过少未公布，不参与比较）" in text
     assert "食堂" not in text
+
+
+def test_stacked_chart_draws_every_point_of_a_seven_point_scale():
+    """The stacked chart took its answers from a five-point list and dropped codes 6 and 7."""
+    codes = [str(c) for c in range(7, 0, -1)]
+    shares = make_rows(table="t", table_title="认同度", group=G, variable="a", variable_label="服务", category=codes,
+                       category_label=[f"第{c}档" for c in codes], order=range(1, 8), stat="share", n=[10] * 7,
+                       base=70, value=[14.3, 14.3, 14.3, 14.3, 14.3, 14.2, 14.3])
+    top = make_rows(table="t", table_title="认同度", group=G, variable="a", variable_label="服务",
+                    category="top2", category_label="第7档＋第6档＋第5档", order=[8], stat="top2", n=30, base=70,
+                    value=42.9)
+    fig = charts.likert_stacked(pd.concat([shares, top], ignore_index=True), "t", G)
+    assert len(fig.axes[0].patches) == 7
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()][0] == "第7档"    # best answer first

@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from analysis.config import ALPHA, MIN_CELL, POOLED_GROUP
 from analysis.errors import SurveyError
 from analysis.fileio import atomic_path, write_bytes
+from analysis.publish.tables import PERCENT_STATS
 
 PAGE_WIDTH_IN = 16 / 2.54            # text width of an A4 page with 2.5 cm margins
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -39,9 +40,7 @@ HIGHLIGHT_COLOR = "#D9822B"           # the report's own district among the othe
 HATCH = "////"                         # a suppressed cell's place, where a chart has one
 CAPTION_COLOR = "0.35"
 SUPPRESSED_TEXT = "—（样本过少）"
-LIKERT_ORDER = ["5", "4", "3", "2", "1"]   # 非常满意 … 很不满意, drawn left to right
 STAT_LABELS = {"top2": "满意率", "share": "占比", "mean": "平均分", "median": "中位数", "net": "净满意度"}
-PERCENT_STATS = {"top2", "share"}
 
 
 def _font_path() -> Path:
@@ -259,7 +258,7 @@ def _draw_share_panel(ax, panel: pd.DataFrame, xlim: float, slots: int, titled: 
 
 def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
                    source: str = "", title: str | None = None) -> Figure:
-    """100% stacked bars, one per five-point item, sorted by 满意率 (top2), best on top.
+    """100% stacked bars, one per rating item (any number of points), sorted by 满意率 (top2), best on top.
 
     Segments of 5% and more carry their value; the 满意率 is printed right of each bar.
     A suppressed segment is not drawn (the bar then stops short and ends with “—”). A district
@@ -269,17 +268,19 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
         return no_data_figure(group, _what(S, table))
     rows, items, shares = _items_by(S, table, group, "top2", "满意率（top2）数据，不能画满意度图",
                                     "换用五级量表的满意度统计表。")
-    categories = (shares.drop_duplicates("category").set_index("category")
-                  .reindex(LIKERT_ORDER)["category_label"])
-    colors = list(sns.color_palette("RdBu", 5))[::-1]
-    colors[2] = (0.80, 0.80, 0.80)
+    labels = shares.drop_duplicates("category").set_index("category")["category_label"]
+    order = sorted(labels.index, key=float, reverse=True)       # best answer first, any number of points
+    categories = labels.reindex(order)
+    colors = list(sns.color_palette("RdBu", len(order)))[::-1]
+    if len(order) % 2:
+        colors[len(order) // 2] = (0.80, 0.80, 0.80)            # the middle answer of an odd scale
 
     fig = _new_figure(0.36 * len(items) + 1.7)
     ax = fig.subplots()
     any_suppressed = False
     for yi, (_, item) in enumerate(items.iterrows()):
         cells = shares[shares["variable"] == item["variable"]].set_index("category")
-        any_suppressed |= _draw_likert_row(ax, yi, cells, colors)
+        any_suppressed |= _draw_likert_row(ax, yi, cells, colors, order)
         mark = SUPPRESSED_TEXT if item["suppressed"] else _fmt_percent(item["value"])
         ax.text(105, yi, mark, va="center", ha="left")
     ax.text(105, -0.75, "满意率", va="bottom", ha="left", color=CAPTION_COLOR, fontsize=8)
@@ -289,7 +290,7 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
     _clean_axes(ax)
     handles = [matplotlib.patches.Patch(color=c, label=str(lbl))
                for c, lbl in zip(colors, categories.fillna(""))]
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=5,
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(order), 7),
               frameon=False, handlelength=1.2, columnspacing=1.6)
     _title(fig, title, f"{group}{rows['table_title'].iloc[0]}")
     _caption(fig, _base_text(items), source,
@@ -311,10 +312,10 @@ def _items_by(S: pd.DataFrame, table: str, group: str, stat: str, missing: str,
     return rows, items, rows[rows["stat"] == "share"]
 
 
-def _draw_likert_row(ax, yi: int, cells: pd.DataFrame, colors) -> bool:
-    """Draw one item's segments; return whether any segment was suppressed."""
+def _draw_likert_row(ax, yi: int, cells: pd.DataFrame, colors, order: list[str]) -> bool:
+    """Draw one item's segments (``order``: the answers best first); return whether any was suppressed."""
     left, suppressed = 0.0, False
-    for code, color in zip(LIKERT_ORDER, colors):
+    for code, color in zip(order, colors):
         if code not in cells.index:
             continue
         cell = cells.loc[code]

@@ -15,15 +15,14 @@ import pandas as pd
 
 from analysis import config
 from analysis.publish.plan import RATING_WORDS, measure_name
+from analysis.publish.tables import PERCENT_STATS
 from analysis.stats import suppression
-
-PERCENT = ("share", "top2", "rate", "member_share", "pct", "response_share", "case_share", "ratio")
 
 
 def fmt(row: pd.Series) -> str:
     """A published value as printed: shares with one decimal and %, scale means with two decimals."""
     v = float(row["value"])
-    if row["stat"] in PERCENT:
+    if row["stat"] in PERCENT_STATS:
         return f"{v:.1f}%"
     if row["stat"] == "alpha":
         return f"{v:.3f}"
