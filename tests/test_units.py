@@ -291,3 +291,16 @@ def test_synthetic_heading_names_the_unit():
 def test_flow_counts_survive_parquet(school_wave):
     flow = pd.read_parquet(school_wave["processed"] / "w25" / "flow.parquet")
     assert int(flow["excluded_missing_unit"].sum()) == 3
+
+
+def test_the_units_word_drops_a_leading_suozai():
+    """A unit question labelled 所在社区 or 您所在的学校 names its units 社区 / 学校 in 本社区, 全部学校."""
+    from types import SimpleNamespace
+
+    from analysis.clean.table import unit_label
+
+    def book(label):
+        return SimpleNamespace(role=lambda r: "u", variables={"u": SimpleNamespace(label=label)})
+
+    assert [unit_label(book(x)) for x in ("所在社区", "您所在的学校", "街道（镇）", "所在")] == \
+        ["社区", "学校", "街道（镇）", "所在"]

@@ -79,9 +79,16 @@ def rule_label(rule: str, unit_label: str = UNIT_LABEL) -> str:
 
 def unit_label(book: Codebook) -> str:
     """The word for a questionnaire's reporting unit: the label of its ``role: district`` variable
-    (区县, 学校, 街道 …); ``config.UNIT_LABEL`` when it has none."""
+    (区县, 学校, 街道 …) without a leading 您所在的 / 所在 (a question label 所在社区 reads 社区 in “本社区”,
+    “全部社区”); ``config.UNIT_LABEL`` when it has none."""
     var = book.role("district")
-    return book.variables[var].label if var else UNIT_LABEL
+    if not var:
+        return UNIT_LABEL
+    label = book.variables[var].label
+    for lead in ("您所在的", "您所在", "所在的", "所在"):
+        if label.startswith(lead) and len(label) > len(lead):
+            return label[len(lead):]
+    return label
 
 
 def unit_names(book: Codebook, values: pd.Series) -> pd.Series:
