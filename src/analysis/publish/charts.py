@@ -766,7 +766,7 @@ def _wave_name(label: str) -> str:
 
 def district_small_multiples(S_all: pd.DataFrame, table: str, stat: str = "top2", *,
                              source: str = "", title: str | None = None,
-                             ncols: int = 3) -> Figure:
+                             ncols: int = 3, unit_label: str = "区县") -> Figure:
     """One small panel per district on the same axes: each rating item's value with its 95% CI,
     items in the same order everywhere (the pooled group's, best first), the pooled value as a
     red tick in each panel. Suppressed values are marked “—” in place."""
@@ -818,9 +818,9 @@ def district_small_multiples(S_all: pd.DataFrame, table: str, stat: str = "top2"
         ax.set_visible(False)
     what = STAT_LABELS.get(stat, stat)
     fig.supylabel("")
-    _title(fig, title, f"各区县{rows['table_title'].iloc[0]}：{what}" + ("（%）" if percent else ""))
-    note = f"点为各区县{what}，线段为95%置信区间，红色竖线为{POOLED_GROUP}" if len(pooled) else \
-        f"点为各区县{what}，线段为95%置信区间"
+    _title(fig, title, f"各{unit_label}{rows['table_title'].iloc[0]}：{what}" + ("（%）" if percent else ""))
+    note = f"点为各{unit_label}{what}，线段为95%置信区间，红色竖线为全部{unit_label}" if len(pooled) else \
+        f"点为各{unit_label}{what}，线段为95%置信区间"
     _caption(fig, f"{_base_text(rows[rows['group'] != POOLED_GROUP])}；{note}", source, hidden)
     return fig
 

@@ -191,7 +191,8 @@ def _overview_figures(wave_dir: Path, parts: list[pd.DataFrame], wave: str, synt
                         f"各{unit_label}{what}及其95%置信区间"))
     n_units = rated.loc[rated["group"] != POOLED_GROUP, "group"].nunique()
     if n_units <= charts.MAX_PANELS:
-        figures.append(("overview_items", charts.district_small_multiples(S_all, table, source=source),
+        figures.append(("overview_items", charts.district_small_multiples(S_all, table, source=source,
+                                                                          unit_label=unit_label),
                         f"各{unit_label}各项评价（每{unit_label}一图，坐标相同）"))
     for name, fig, alt in figures:
         charts.save_figure(fig, folder, name)
