@@ -23,7 +23,7 @@ EPILOG = """常用流程：
   survey report -d 桥东区        只为指定区县生成报告（可重复 -d）；没变的区县自动跳过，--force 全部重做
   survey report --dask-scheduler tcp://主机:8786   在 Dask 集群上生成
   survey make-sample            重新生成自带的示例数据（合成数据）
-  survey codebook draft 文件     从导出文件起草新问卷的编码手册（YAML），修改后放进 config/codebooks/
+  survey codebook draft 文件…   从导出文件（或按文本+按序号两个文件）起草编码手册（YAML），可直接运行
 
 新增区县：把它的问卷导出文件放进 data/raw/<批次>/，再运行 survey build，不需要改代码。
 输出：reports/<批次>/index.html 为总览页，reports/<批次>/<区县>/ 下有 report.docx、report.html、
@@ -72,13 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", type=Path, default=config.RAW_DIR, help="输出到该文件夹下的 <批次>/")
     sp = sub.add_parser("codebook", help="编码手册工具：从导出文件起草编码手册")
     cb_sub = sp.add_subparsers(dest="codebook_command", metavar="子命令", required=True)
-    sp = cb_sub.add_parser("draft", help="从一个导出文件（xlsx/xls/csv/sav/zsav/dta）起草编码手册 YAML，供修改")
-    sp.add_argument("file", type=Path, help="问卷导出文件")
+    sp = cb_sub.add_parser("draft", help="从导出文件（xlsx/xls/csv/sav/zsav/dta）起草编码手册 YAML：一个文件，"
+                                         "或问卷星按文本、按序号两个文件（顺序不限），或放着它们的文件夹")
+    sp.add_argument("file", type=Path, nargs="+", help="问卷导出文件（问卷星按文本 + 按序号两个文件更好）或文件夹")
     sp.add_argument("-o", "--out", type=Path, default=None, help="写到这个文件（默认 ./<问卷英文名>.yaml）")
     sp.add_argument("--instrument", default=None, help="问卷英文名（小写字母、数字、下划线；默认取自文件名）")
     sp.add_argument("--survey-date", default=None,
                     help="调查日期，如 2026-09-15（问卷星文件默认取最后一份答卷的提交日期，其他文件必须给出）")
-    sp.add_argument("--codebooks", type=Path, default=config.CODEBOOK_DIR, help="从这里的编码手册复制满意度量表")
     sp.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
     return p
 
@@ -87,7 +87,7 @@ def _codebook_draft(args) -> int:
     import datetime as dt
 
     from analysis import fileio
-    from analysis.spec import draft
+    from analysis.spec import draft, draft_pair
 
     survey_date = None
     if args.survey_date:
@@ -95,18 +95,25 @@ def _codebook_draft(args) -> int:
             survey_date = dt.date.fromisoformat(args.survey_date)
         except ValueError:
             raise SurveyError(f"--survey-date “{args.survey_date}” 不是日期。", fix="写成 2026-09-15 的形式。") from None
-    instrument = args.instrument or draft.instrument_from(args.file)
+    files = draft_pair.files_of(args.file)
+    instrument = args.instrument or draft.instrument_from(files[0])
     out = Path(args.out) if args.out else Path(f"{instrument}.yaml")
     if out.exists() and not args.force:
         raise SurveyError("输出文件已存在，没有覆盖。", file=str(out),
                           fix="换一个 -o 文件名，或加 --force 覆盖。")
-    text = draft.draft_text(args.file, instrument=instrument, survey_date=survey_date, codebook_dir=args.codebooks)
-    fileio.write_text(out, text)
-    print(f"编码手册草稿已写入 {out}")
-    print("请打开它逐项核对（文件开头的注释列出了要检查的内容），改好后放进 config/codebooks/。")
-    if "role: district" not in text:
+    made = draft.draft(files, instrument=instrument, survey_date=survey_date)
+    fileio.write_text(out, made.text)
+    print(f"编码手册草稿已写入 {out}：可以直接运行 survey prepare / survey build。")
+    if made.notice:
+        print(made.notice, file=sys.stderr)
+    if "role: district" not in made.text:
         print("注意：没有找到报告单位题（区县、街道、学校……）：全部答卷出一份报告；"
               "要分单位出报告，给那一题加上 role: district。", file=sys.stderr)
+    checks = [c for c in made.checks if c != made.notice]
+    if checks:
+        print("正式使用前请核对（草稿开头也列着）：")
+        for c in checks:
+            print(f"  - {c}")
     return 0
 
 

@@ -54,6 +54,7 @@ class StatVariable:
 class StatFile:
     table: RawTable
     variables: list[StatVariable]       # in file order, one per column of table.frame
+    file_label: str | None = None       # the file's own label (SPSS: FILE LABEL), e.g. the survey's title
 
 
 def read(path: Path) -> RawTable:
@@ -89,7 +90,7 @@ def read_with_meta(path: Path) -> StatFile:
     table = RawTable(path=path, frame=frame, rows=np.arange(1, len(frame) + 1), header_row=0,
                      kind="wjx" if {"序号", "提交答卷时间"} <= keys else "table", encoding=encoding,
                      var_names={v.header: v.name for v in variables})
-    return StatFile(table, variables)
+    return StatFile(table, variables, (getattr(meta, "file_label", None) or "").strip() or None)
 
 
 def _old_stata_encoding(path: Path) -> str | None:

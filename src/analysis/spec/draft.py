@@ -1,181 +1,290 @@
-"""A first codebook for a new questionnaire, drafted from one of its export files.
+"""A first codebook for a new questionnaire, drafted from its export: one file, or a 问卷星 按文本 +
+按序号 pair of the same answers (``spec.draft_pair``), that ``survey prepare`` / ``survey build`` can
+run as it is. What it guesses, per question (问卷星's leading meta columns are skipped):
 
-``draft_text(path)`` reads any supported file (问卷星 xlsx/xls/csv, hand-typed sheets, SPSS
-``.sav``/``.zsav``, Stata ``.dta``) and writes a codebook YAML the researcher edits instead of writing
-one from scratch. What it guesses, per question column (问卷星's leading meta columns are skipped):
+- personal data by its answers or by what the question asks (``spec.draft_pii``) → ``type: text``,
+  ``pii: true``; free text (many, long or mostly different answers, open questions, typed "其他"
+  text) → ``type: text``, ``private: true``. No answer of either is ever written into the draft;
+- the reporting unit (区县, else 街道, else 社区/学校/单位 …) → ``role: district``, the others
+  ``role: street / community``; single choice when the codes are known (按序号, value labels);
+- options: a 按序号 file's numbers (questionnaire order, options nobody chose included where the
+  file knows them) with the 按文本 labels; SPSS/Stata value labels in code order; a 按文本 file
+  alone gives its options in order of first appearance (said in the draft); 〖…〗 typed text is
+  stripped before anything is typed;
+- rating scales of any stem and either direction (``spec.draft_scales``), declared in the draft;
+  consecutive items on one scale are one battery, an overall item (总体/整体/总的来说) its
+  ``overall``;
+- numbers; ages only when the question says 周岁/岁/出生 or the answers are plausible ages; profile
+  questions (性别, 年龄, 文化程度, 政治面貌, 岗位 …) in ``report: profile``, with age bands proposed.
 
-- personal data (a header naming 姓名/电话/手机/身份证/联系方式…, or answers shaped like phone or
-  ID numbers) → ``type: text`` with ``pii: true``; open questions (意见/建议/请注明…) and columns of
-  many different answers → ``type: text`` with ``private: true``. Neither ever puts an answer in the
-  draft: the only answers written are option labels shared by many respondents;
-- 区（县）/街道（镇）/社区 questions → ``role: district / street / community`` (kept as text);
-- an SPSS/Stata value-labelled variable → ``single`` with the file's codes and labels in code order
-  (labels of user-missing codes go to ``missing:`` instead);
-- answers joined by ``┋`` → ``multi`` with the distinct options in first-seen order;
-- answers that mostly fit the five-point satisfaction scale (非常满意 … 很不满意) → ``scale: sat5``,
-  the scale copied from the project's codebooks (labels live in codebooks, not code);
-- mostly numbers → ``number``, or ``age`` when the header says 年龄/出生/岁;
-- a few different answers that repeat (≤ 12, each given twice on average) → ``single`` coded
-  1…k in first-seen order; a rare spelling that contains a common answer (女性 / 女) becomes an
-  alias of it, marked for checking; never across a negation (不愿意 stays apart from 愿意).
-
-The survey date is the latest 提交答卷时间 of a 问卷星 file; other files need ``survey_date`` given
-(the loader needs it to turn birth years into ages, and today's date would make the draft depend on
-the day it was run). Same file, same options → same bytes.
+``draft(paths)`` returns the text and the short list of what a person must check; same files, same
+bytes.
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
 
 import yaml
 
-from analysis import config
 from analysis.errors import SurveyError
-from analysis.read import ingest, statfiles
-from analysis.read.values import MULTI_SEP, parse_number, split_multi
+from analysis.read import statfiles
+from analysis.read.values import MULTI_SEP, OTHER_TEXT, parse_number, split_multi
+from analysis.spec import draft_meta, draft_pii, draft_scales
 from analysis.spec.codebook import VARIABLE_NAME
+from analysis.spec.draft_pair import PLACEHOLDER, Column, load
+from analysis.spec.draft_scales import Scale
 from analysis.textnorm import answer_key, canon, header_key
+
+instrument_from = draft_meta.instrument_from
 
 # the 问卷星 export's own missing markers (FORMATS.md) and the SPSS/Stata user-missing marker
 WJX_MISSING = {"(跳过)": "skipped", "(空)": "empty", "-3": "skipped", "-2": "empty", "": "empty",
                "不回答": "refused", statfiles.USER_MISSING: "refused"}
 MAX_OPTIONS = 12            # more different answers than this: free text, not a choice question
 MAX_MULTI_OPTIONS = 30
-SCALE = "sat5"
-_PII_WORDS = ("姓名", "名字", "电话", "手机", "身份证", "联系方式", "微信号", "邮箱", "住址", "门牌")
-_PII_KEYS = {"name", "phone", "mobile", "tel", "email", "idcard", "id_card", "address"}
 _DATE = re.compile(r"^\d{4}[/-]\d{1,2}[/-]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _OPEN_WORDS = ("意见", "建议", "看法", "想法", "请注明", "请说明", "请填写", "原因", "为什么", "描述", "补充")
-_AGE_WORDS = ("年龄", "出生", "岁")
+_AGE_SAYS = ("周岁", "岁", "出生")
+_QUANTITY = ("多少", "几", "数量", "人数", "次数", "年限", "部数", "价格", "金额", "面积", "时长", "收入", "天数")
 _ROLE_LABELS = {"district": "区县", "street": "街道（镇）", "community": "社区"}
-_WS = re.compile(r"\s+")
+# reporting units, highest first: the first found is the unit, the others street / community
+_UNITS = (("区县", ("区(县)", "区县", "县区", "县(区)", "县(市、区)", "县(市,区)", "市辖区", "区", "县")),
+          ("街道", ("街道", "乡镇", "镇(街道)", "街道(镇)", "乡(镇)", "镇")),
+          ("社区", ("社区(村)", "村(社区)", "社区", "小区", "村", "居委会")),
+          ("学校", ("学校", "学院", "院系")),
+          ("单位", ("单位", "部门", "网格", "科室")))
+PROFILE_WORDS = ("性别", "年龄", "文化程度", "学历", "政治面貌", "岗位", "职务", "民族", "户籍", "职业", "婚姻")
+_OVERALL = ("总体", "整体", "总的来说", "总的看", "综合评价", "总而言之")
+_BATTERY_NAMES = {"sat": "satisfaction", "agree": "agreement", "trust": "trust"}
 _NEGATION = set("不没无非未否难差")
-_PHONE_OR_ID = re.compile(r"^(?:1\d{10}|\d{17}[\dxX]|0\d{2,3}-?\d{7,8})$")
 _NUMBERED = re.compile(r"^\s*(?:[Qq]?(\d+)\s*[、.．:：)）(（]|第(\d+)题)")
-_WJX_NAME = re.compile(r"^\d+_按[^_]*_(.+?)_\d+_\d+$")
+_WS = re.compile(r"\s+")
 
 
-def draft_text(path: str | Path, *, instrument: str | None = None, survey_date: dt.date | None = None,
-               codebook_dir: str | Path = config.CODEBOOK_DIR) -> str:
-    """The YAML text of a codebook drafted from ``path``."""
-    path = Path(path)
-    if path.suffix.lower() in statfiles.SUFFIXES:
-        stat = statfiles.read_with_meta(path)
-        table, meta = stat.table, {v.header: v for v in stat.variables}
-    else:
-        table, meta = ingest.read(path), {}
-    instrument = instrument or instrument_from(path)
+@dataclasses.dataclass
+class Draft:
+    text: str
+    checks: list[str]             # what a person must decide, one short Chinese line each
+    notice: str | None = None     # one line the command prints (a 按序号 file without labels)
+
+
+def draft_text(path, **kw) -> str:
+    """The YAML text of a codebook drafted from ``path`` (a file, a folder, or a list of two files)."""
+    return draft(path, **kw).text
+
+
+def draft(paths, *, instrument: str | None = None, survey_date: dt.date | None = None) -> Draft:
+    """A codebook drafted from one export, a 按文本 + 按序号 pair, or a folder holding either."""
+    paths = [Path(p) for p in (paths if isinstance(paths, (list, tuple)) else [paths])]
+    source = load(paths)
+    first = source.files[0]
+    instrument = instrument or instrument_from(first)
     if not VARIABLE_NAME.match(instrument):
         raise SurveyError(f"问卷英文名 “{instrument}” 只能用小写英文字母、数字和下划线，且以字母开头。",
                           fix="用 --instrument 指定，例如 --instrument resident_2027。")
-    date_note = "调查日期（命令行给出）"
+    checks: list[str] = []
     if survey_date is None:
-        survey_date, date_note = _latest_submission(table), "取自最后一份答卷的提交时间，请核对"
-    scale = _scale(Path(codebook_dir))
+        survey_date, col = draft_meta.survey_date(source.table)
+        date_note = f"取自“{col}”最晚的日期，请核对"
+    else:
+        date_note = "调查日期（命令行给出）"
+    stat_meta = {v.header: v for v in source.stat.variables} if source.stat else {}
     missing = dict(WJX_MISSING)
-    missing.update(_user_missing_labels(meta.values(), missing))
-    missing_keys = {answer_key(m) for m in missing}
-    columns = [c for c in table.frame.columns
-               if not c.startswith("_unnamed_")
-               and not (table.kind == "wjx" and header_key(c) in ingest.WJX_META)]
-    names = _Names(columns, table.var_names)
-    seen_keys: dict[str, str] = {}
-    blocks: list[tuple[str, dict | None]] = []
-    for j, col in enumerate(columns, 1):
-        key = header_key(col)
-        if key in seen_keys:
-            blocks.append((f"第 {j} 列“{col}”与“{seen_keys[key]}”的题目文字相同，未收录：请改写其中一个的 question。",
-                           None))
-            continue
-        seen_keys[key] = col
-        spec, note = _guess(col, table.frame[col], meta.get(col), missing_keys, scale, survey_date.year)
-        spec = {"name": names.name(col, spec.pop("_name", None)), **spec}
-        blocks.append((f"第 {j} 列：{note}", spec))
-    return _render(path, table, instrument, survey_date, date_note, missing, scale, blocks)
+    missing.update(_user_missing_labels(stat_meta.values(), missing))
+    guesser = _Guesser({answer_key(m) for m in missing}, survey_date)
+    if source.stat is None:
+        guesser.learn_scales(source.columns)
+    names = _Names([c.header for c in source.columns], source.table.var_names)
+    specs: list[tuple[str, dict]] = []
+    for col in source.columns:
+        spec, note = guesser.guess(col, stat_meta.get(col.header))
+        spec = {"name": names.name(col.header, spec.pop("_name", None)), **spec}
+        specs.append((note, spec))
+    _units(specs, checks)
+    report, derived = _report(specs, guesser, checks)
+    label = source.stat.file_label if source.stat else None
+    title, made_up = draft_meta.title_from(first, label)
+    if made_up:
+        checks.append(f"问卷名称 title 是从文件名推测的（“{title}”），请改成正式名称。")
+    respondent = draft_meta.respondent_from(title)
+    if respondent is None:
+        respondent = "受访者"
+        checks.append("受访者 respondent 从问卷名称看不出来，暂写“受访者”，请改成社区居民、社区工作者等。")
+    checks += guesser.checks
+    notice = None
+    if source.numbered_only:
+        notice = ("只有按序号下载：选项只有序号，没有文字；草稿里的“选项N（待填写）”要按问卷改成选项文字，"
+                  "或同时给出按文本下载重新起草。")
+        checks.insert(0, notice)
+    text = _render(source, instrument, title, respondent, survey_date, date_note, missing, guesser.scales,
+                   specs, report, derived, checks)
+    return Draft(text, checks, notice)
 
 
-# -- guessing one column --------------------------------------------------------------------------
+# -- guessing one question ------------------------------------------------------------------------
 
-def _guess(header: str, col, stat: statfiles.StatVariable | None, missing_keys: set[str],
-           scale: dict | None, year: int) -> tuple[dict, str]:
-    question = _WS.sub(" ", header).strip()        # header_key folds white space: still matches
-    label = _short_label(header)
-    base = {"question": question, "label": label}
-    present = [v for v in col if v is not None and answer_key(v) not in missing_keys]
-    n = len(present)
-    hk = header_key(header)
+class _Guesser:
+    def __init__(self, missing_keys: set[str], survey_date: dt.date):
+        self.missing_keys, self.date = missing_keys, survey_date
+        self.scales: dict[str, Scale] = {}
+        self.checks: list[str] = []
+        self.ages: dict[str, list[float]] = {}
+        self.text_scales: dict[str, Scale] = {}
 
-    shaped_like_pii = sum(bool(_PHONE_OR_ID.match(v.strip())) for v in present)
-    if any(w in hk for w in _PII_WORDS) or hk in _PII_KEYS or (n and shaped_like_pii * 2 >= n):
-        return {**base, "type": "text", "pii": True, "_name": _pii_name(hk)}, \
-            "个人信息（pii: true），不进入清洗后的数据和报告"
-    role = _role(hk)
-    if role:
-        extra = {"required": True} if role == "district" else {}
-        return {**base, "type": "text", "role": role, **extra, "_name": role}, \
-            f"{_ROLE_LABELS[role]}（role: {role}），按原文保留"
-    if stat is not None and stat.value_labels:
-        guessed = _from_value_labels(stat, present, missing_keys, scale, base)
-        if guessed:
-            return guessed
-    if n == 0:
-        return {**base, "type": "text", "private": True}, "全部为空，无法判断题型：暂按文字题处理（private: true）"
-    if any(MULTI_SEP in v for v in present):
-        return _multi(base, present)
-    if scale is not None:
-        hit = _scale_fit(present, scale)
-        if hit is not None:
-            return {**base, "type": "single", "scale": SCALE, "_name": None}, hit
-    age_header = any(w in hk for w in _AGE_WORDS)
-    numbers = [parse_number(v, age_on=year if age_header else None) for v in present]
-    if sum(x is not None for x in numbers) >= 0.8 * n:
-        kind = "age" if age_header else "number"
-        spec = {**base, "type": kind, **({"unit": "岁", "_name": "age"} if kind == "age" else {})}
-        ints = {x for x in numbers if x is not None}
-        note = f"{'年龄' if kind == 'age' else '数值'}（{n} 个答案中 {sum(x is not None for x in numbers)} 个是数）"
-        if kind == "number" and ints <= set(range(-3, MAX_OPTIONS + 1)) and len(ints) <= MAX_OPTIONS:
-            note += "；答案都是小整数：若这是“按选项序号”下载的选择题，改为 type: single 并写出 values"
-        return spec, note
-    if sum(bool(_DATE.match(v.strip())) for v in present) >= 0.8 * n:
-        return {**base, "type": "text"}, "日期或时间，按原文保留（没有日期题型；出生日期请用 type: age）"
-    if any(w in hk for w in _OPEN_WORDS):
-        return {**base, "type": "text", "private": True}, f"开放题（{n} 个答案），按自由文字处理（private: true）"
-    return _single_or_text(base, present, hk)
+    def learn_scales(self, columns: list[Column]) -> None:
+        """One scale per stem from the answers of every 按文本 question on it, so that items
+        answered with different spellings (较满意 here, 比较满意 there) share one scale."""
+        by_stem: dict[str, list[str]] = {}
+        for col in columns:
+            if col.options is not None or col.multi or col.other_text:
+                continue
+            labels = [canon(OTHER_TEXT.sub("", v)).strip() for v in self.present(col)]
+            scale = draft_scales.from_answers(labels)
+            if scale is not None:
+                by_stem.setdefault(scale.stem, []).extend(labels)
+        for stem, labels in by_stem.items():
+            scale = draft_scales.from_answers(labels)
+            if scale is not None and scale.stem == stem:
+                self.text_scales[stem] = scale
 
+    def present(self, col: Column) -> list[str]:
+        return [v for v in col.answers if v is not None and answer_key(v) not in self.missing_keys]
 
-def _from_value_labels(stat, present, missing_keys, scale, base) -> tuple[dict, str] | None:
-    labelled = {answer_key(t) for t in stat.value_labels.values()}
-    if present and sum(answer_key(v) in labelled for v in present) * 2 < len(present):
-        return None            # labels for a few special values of a mostly numeric variable
-    items = [(c, t.strip()) for c, t in stat.value_labels.items()
-             if t.strip() and answer_key(t) not in missing_keys]
-    dropped = [t for c, t in stat.value_labels.items() if t.strip() and answer_key(t) in missing_keys]
-    seen, kept = set(), []
-    for c, t in items:
-        if answer_key(t) not in seen:
-            seen.add(answer_key(t))
-            kept.append((c, t))
-    if not kept:
-        return None
-    note = f"值标签（{len(kept)} 个选项）"
-    if stat.missing_labels:
-        note += "；用户缺失值 " + "、".join(f"{_code_text(c)}={t}" for c, t in stat.missing_labels.items()) \
-            + " 按缺失处理"
-    if dropped:
-        note += f"；{'、'.join(dropped)} 按缺失处理"
-    if scale is not None and len(kept) >= 3 and all(answer_key(t) in scale["_keys"] for _, t in kept):
-        codes = "、".join(f"{_code_text(c)}={t}" for c, t in kept)
-        return {**base, "type": "single", "scale": SCALE}, \
-            f"{note}，都是满意度量表的选项，改用量表 {SCALE}（文件原编码 {codes}）"
-    integer = all(isinstance(c, (int, float)) and float(c).is_integer() for c, _ in kept)
-    values = {int(c): t for c, t in kept} if integer else {i: t for i, (_, t) in enumerate(kept, 1)}
-    if not integer:
-        note += "；原编码不是整数，已按顺序编为 1…k"
-    return {**base, "type": "single", "values": values}, note
+    def guess(self, col: Column, stat) -> tuple[dict, str]:
+        header = col.header
+        question = _WS.sub(" ", header).strip()
+        base = {"question": question, "label": _short_label(header)}
+        if col.headers:
+            base["headers"] = list(col.headers)
+        present = self.present(col)
+        labels = [canon(OTHER_TEXT.sub("", v)).strip() for v in present]      # 〖typed text〗 never counts
+        hk = header_key(header)
+        if col.other_text:
+            return {**base, "type": "text", "private": True}, "“其他”选项后填写的文字（private: true），不写出答案"
+        kind = draft_pii.personal(header, [v for v in labels if v], stat.name if stat else "")
+        if kind:
+            return {**base, "type": "text", "pii": True, "_name": kind}, \
+                "个人信息（pii: true），不进入清洗后的数据和报告"
+        if stat is not None and stat.value_labels:
+            guessed = self._value_labels(stat, present, base)
+            if guessed:
+                return guessed
+        if col.options is not None:
+            return self._known(col, base)
+        if not present:
+            return {**base, "type": "text", "private": True}, "全部为空，无法判断题型：暂按文字题处理（private: true）"
+        if any(MULTI_SEP in v for v in present):
+            return _multi(base, present)
+        scale = draft_scales.from_answers(labels)
+        if scale is not None:
+            return self._scaled(base, self.text_scales.get(scale.stem, scale), labels)
+        return self._typed(base, labels, hk, header)
+
+    def _typed(self, base: dict, labels: list[str], hk: str, header: str) -> tuple[dict, str]:
+        n = len(labels)
+        says_age = any(w in hk for w in _AGE_SAYS)
+        numbers = [parse_number(v, age_on=self.date if says_age or "年龄" in hk else None) for v in labels]
+        got = [x for x in numbers if x is not None]
+        if len(got) >= 0.8 * n:
+            ints = {x for x in got if float(x).is_integer()}
+            score = draft_scales.score_scale(ints, header) if len(ints) == len(set(got)) else None
+            if score is not None:
+                return self._scaled(base, score, labels)
+            plausible = sum(15 <= x <= 100 for x in got) >= 0.95 * len(got) and len(set(got)) >= 8
+            if says_age or ("年龄" in hk and plausible):
+                self.ages[base["question"]] = got
+                return {**base, "type": "age", "unit": "岁", "_name": "age"}, \
+                    f"年龄（{n} 个答案中 {len(got)} 个是年龄、出生年份或日期）"
+            small = ints <= set(range(1, MAX_OPTIONS + 1)) and len(set(got)) == len(ints)
+            if "年龄" in hk and small:               # age groups given as codes (2 = 18–29 岁 …)
+                values = {k: PLACEHOLDER.format(k=k) for k in range(1, int(max(ints)) + 1)}
+                self.checks.append(f"“{base['label']}”的答案是年龄段的代码 1–{int(max(ints))}：请把“选项N（待填写）”改成年龄段。")
+                return {**base, "type": "single", "values": values}, "【请核对】年龄段代码，选项文字待填写"
+            note = f"数值（{n} 个答案中 {len(got)} 个是数）"
+            if small and not any(w in hk for w in _QUANTITY):
+                note += "；答案都是小整数：若这是选择题的序号，改为 type: single 并写出 values"
+            return {**base, "type": "number"}, note
+        if sum(bool(_DATE.match(v)) for v in labels) >= 0.8 * n:
+            return {**base, "type": "text"}, "日期或时间，按原文保留（出生日期请用 type: age）"
+        if any(w in hk for w in _OPEN_WORDS):
+            return {**base, "type": "text", "private": True}, f"开放题（{n} 个答案），按自由文字处理（private: true）"
+        return _single_or_text(base, labels, hk)
+
+    def _scale_name(self, scale: Scale) -> str:
+        name = scale.name
+        k = 2
+        while name in self.scales and self.scales[name].values != scale.values:
+            name, k = f"{scale.name}_{k}", k + 1
+        self.scales[name] = scale
+        return name
+
+    def _scaled(self, base: dict, scale: Scale, labels: list[str]) -> tuple[dict, str]:
+        name = self._scale_name(scale)
+        known = {answer_key(t) for _, t in scale.values}
+        fit = sum(answer_key(v) in known for v in labels)
+        note = f"量表 {name}（{scale.label}）"
+        if scale.guessed_order:
+            note += "；选项按程度从高到低排列"
+        if fit < len(labels):
+            note += f"；{len(labels) - fit} 个答案不在量表中，清洗时会列为未识别答案"
+        return {**base, "type": "single", "scale": name}, note
+
+    def _known(self, col: Column, base: dict) -> tuple[dict, str]:
+        """Options a file listed in questionnaire order (按序号 codes, 按序号 multi-select headers)."""
+        options = list(col.options)
+        if col.multi:
+            values = {k: t for k, t in enumerate(options, 1)}
+            return {**base, "type": "multi", "values": values, "_ordered": True}, \
+                f"多选题（{len(values)} 个选项，按问卷上的顺序编号）"
+        scale = draft_scales.from_labels(options, listed=True) if not col.coded else None
+        unknown = [k for k, t in enumerate(options, 1) if t is None]
+        if scale is not None:
+            filled = tuple((c, t if t is not None else PLACEHOLDER.format(k=i))
+                           for i, (c, t) in enumerate(scale.values, 1))
+            scale = dataclasses.replace(scale, values=filled)
+            spec, note = self._scaled(base, scale, [])
+        else:
+            values = {k: (t if t is not None else PLACEHOLDER.format(k=k)) for k, t in enumerate(options, 1)}
+            spec, note = {**base, "type": "single", "values": values}, \
+                f"单选题（{len(values)} 个选项，按问卷上的顺序编号）"
+        if unknown and not col.coded:
+            self.checks.append(f"“{base['label']}”的第 {'、'.join(map(str, unknown))} 个选项没有人选，"
+                               "两个文件都不知道它的文字：请把“选项N（待填写）”改成问卷上的文字。")
+            note = "【请核对】" + note + f"；第 {'、'.join(map(str, unknown))} 个选项无人选择，文字待填写"
+        if col.coded:
+            note = f"单选题（按序号，{len(options)} 个选项），选项文字待填写"
+        return {**spec, "_ordered": True}, note
+
+    def _value_labels(self, stat, present, base) -> tuple[dict, str] | None:
+        labelled = {answer_key(t) for t in stat.value_labels.values()}
+        if present and sum(answer_key(v) in labelled for v in present) * 2 < len(present):
+            return None            # labels for a few special values of a mostly numeric variable
+        kept, seen = [], set()
+        for c, t in stat.value_labels.items():
+            if t.strip() and answer_key(t) not in self.missing_keys and answer_key(t) not in seen:
+                seen.add(answer_key(t))
+                kept.append((c, t.strip()))
+        if not kept:
+            return None
+        note = f"值标签（{len(kept)} 个选项）"
+        if stat.missing_labels:
+            note += "；用户缺失值 " + "、".join(f"{_code_text(c)}={t}" for c, t in stat.missing_labels.items()) \
+                + " 按缺失处理"
+        scale = draft_scales.from_labels([t for _, t in kept], listed=True)
+        if scale is not None:
+            spec, scale_note = self._scaled(base, scale, [])
+            codes = "、".join(f"{_code_text(c)}={t}" for c, t in kept)
+            return spec, f"{note}；{scale_note}，分数越高越好（文件原编码 {codes}）"
+        integer = all(isinstance(c, (int, float)) and float(c).is_integer() for c, _ in kept)
+        values = {int(c): t for c, t in kept} if integer else {i: t for i, (_, t) in enumerate(kept, 1)}
+        if not integer:
+            note += "；原编码不是整数，已按顺序编为 1…k"
+        return {**base, "type": "single", "values": values, "_ordered": True}, note
 
 
 def _multi(base: dict, present: list[str]) -> tuple[dict, str]:
@@ -186,7 +295,7 @@ def _multi(base: dict, present: list[str]) -> tuple[dict, str]:
             k = answer_key(part)
             if k:
                 counts[k] += 1
-                first.setdefault(k, canon(part))
+                first.setdefault(k, canon(part).strip())
     if len(counts) > MAX_MULTI_OPTIONS:
         return {**base, "type": "text", "private": True}, \
             f"用 ┋ 连接的答案有 {len(counts)} 种选项，过多：暂按文字题处理"
@@ -194,35 +303,24 @@ def _multi(base: dict, present: list[str]) -> tuple[dict, str]:
     return {**base, "type": "multi", "values": values}, f"多选题（┋ 连接，{len(values)} 个选项，按首次出现的顺序编号）"
 
 
-def _scale_fit(present: list[str], scale: dict) -> str | None:
-    codes = [scale["_keys"].get(answer_key(v)) for v in present]
-    fit = sum(c is not None for c in codes)
-    if fit < 0.8 * len(present) or len({c for c in codes if c is not None}) < 3:
-        return None
-    note = f"满意度量表 {SCALE}（{len(present)} 个答案中 {fit} 个是量表的写法）"
-    if fit < len(present):
-        note += f"；另有 {len(present) - fit} 个答案不在量表中，清洗时会列为未识别答案，可补进 aliases"
-    return note
-
-
-def _single_or_text(base: dict, present: list[str], hk: str) -> tuple[dict, str]:
-    n = len(present)
-    counts = collections.Counter(answer_key(v) for v in present)
+def _single_or_text(base: dict, labels: list[str], hk: str) -> tuple[dict, str]:
+    n = len(labels)
+    counts = collections.Counter(answer_key(v) for v in labels)
     spelled: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for v in present:
-        spelled[answer_key(v)][canon(v)] += 1
-    order = list(dict.fromkeys(answer_key(v) for v in present))
+    for v in labels:
+        spelled[answer_key(v)][v] += 1
+    order = list(dict.fromkeys(answer_key(v) for v in labels))
     merged = _merge_variants(order, counts)
     options = [k for k in order if k not in merged]
-    if (len(options) > MAX_OPTIONS or len(options) * 2 > n
-            or max(len(k) for k in options) > 30 or "" in options):
+    if draft_pii.free_text([k for k in (answer_key(v) for v in labels) if k not in merged], MAX_OPTIONS) \
+            or len(options) * 2 > n:
         return {**base, "type": "text", "private": True}, \
             f"{len(counts)} 种不同的答案（{n} 个），按自由文字处理（private: true），不写出答案"
     label = {k: spelled[k].most_common(1)[0][0] for k in order}
     values = {i: label[k] for i, k in enumerate(options, 1)}
     code = {k: i for i, k in enumerate(options, 1)}
     spec = {**base, "type": "single", "values": values}
-    note = f"单选题（{len(options)} 个选项，按首次出现的顺序编号；有顺序的选项请重新排号）"
+    note = f"单选题（{len(options)} 个选项，按首次出现的顺序编号）"
     if merged:
         spec["aliases"] = {label[r]: code[f] for r, f in merged.items()}
         note += f"；自动归并 {'、'.join(f'{label[r]}→{label[f]}' for r, f in merged.items())}，请核对"
@@ -242,42 +340,151 @@ def _merge_variants(order: list[str], counts: collections.Counter) -> dict[str, 
     return {r: f for r, f in merged.items() if f not in merged}
 
 
-# -- names, labels, roles -------------------------------------------------------------------------
+# -- the unit, the profile, batteries -------------------------------------------------------------
 
-def _role(hk: str) -> str | None:
-    if any(w in hk for w in ("区(县)", "区县", "县区", "县(区)", "县(市、区)", "县(市,区)")):
-        return "district"
-    if "街道" in hk or hk.endswith("镇") or "乡镇" in hk:
-        return "street"
-    if "社区" in hk and (hk.endswith("社区") or "名称" in hk or "哪个" in hk or hk.endswith("社区(村)")):
-        return "community"
-    return None
+def _unit_level(question: str) -> int | None:
+    """The level of a question that asks where the respondent is (its text ends with the unit's
+    word: 您所在的区（县）, 您居住的社区, 所在学校名称), or None."""
+    hk = re.sub(r"(?:名称|名字|全称)$", "", header_key(question))
+    hk = re.sub(r"\((?:选填|必填|请填写[^)]*)\)$", "", hk)
+    hits = [(len(w), -i) for i, (_, words) in enumerate(_UNITS) for w in words if hk.endswith(w)]
+    return -max(hits)[1] if hits else None
 
 
-def _pii_name(hk: str) -> str:
-    if "身份证" in hk:
-        return "id_number"
-    if "姓名" in hk or "名字" in hk:
-        return "name"
-    if "电话" in hk or "手机" in hk or "联系方式" in hk:
-        return "phone"
-    if "住址" in hk or "门牌" in hk:
-        return "address"
-    if "邮箱" in hk:
-        return "email"
-    if "微信号" in hk:
-        return "wechat"
-    return "pii"
+def _units(specs: list[tuple[str, dict]], checks: list[str]) -> None:
+    """The highest-level unit question is the reporting unit (role: district); the others keep
+    their level as street / community."""
+    found = [(level, i) for i, (_, s) in enumerate(specs)
+             if not s.get("pii") and not s.get("scale") and s["type"] in ("text", "single")
+             and (level := _unit_level(s["question"])) is not None]
+    if not found:
+        return
+    found.sort()
+    top_level, top = found[0]
+    for level, i in found:
+        note, spec = specs[i]
+        role = "district" if i == top else ("street" if level <= 1 else "community")
+        spec = dict(spec)
+        spec.pop("private", None)
+        if spec["type"] == "text" or not spec.get("_ordered"):
+            spec.pop("values", None)
+            spec.pop("aliases", None)
+            spec["type"] = "text"
+        name = role if spec["name"] not in ("district", "street", "community") else spec["name"]
+        spec = {"name": name, **{k: v for k, v in spec.items() if k != "name"}, "role": role}
+        if role == "district":
+            spec["required"] = True
+            word = _UNITS[level][0]
+            note = f"报告单位（role: district，每个{word}一份报告）" + \
+                ("，选项按问卷顺序" if spec["type"] == "single" else "，按原文保留")
+            if sum(1 for lv, _ in found if lv == top_level) > 1 or level >= 2:
+                checks.append(f"报告单位取了“{spec['label']}”：若要按别的单位出报告，把 role: district 移到那一题。")
+        else:
+            note = f"{_ROLE_LABELS.get(role, role)}（role: {role}），按原文保留"
+        specs[i] = (note, spec)
+    names = [s["name"] for _, s in specs]
+    for i, (note, spec) in enumerate(specs):       # a name the roles took from another question
+        if names.count(spec["name"]) > 1 and not spec.get("role"):
+            specs[i] = (note, {**spec, "name": f"{spec['name']}_{i + 1}"})
 
+
+def _report(specs: list[tuple[str, dict]], guesser: _Guesser, checks: list[str]) -> tuple[dict, list[dict]]:
+    report: dict = {}
+    derived: list[dict] = []
+    profile = []
+    for _, s in specs:
+        if s.get("pii") or s.get("private") or s.get("role") or s.get("scale"):
+            continue
+        if not any(w in s["label"] or w in s["question"] for w in PROFILE_WORDS):
+            continue
+        if s["type"] == "single":
+            profile.append(s["name"])
+        elif s["type"] == "age" and not derived:
+            bands, proposed = _age_bands(guesser.ages.get(s["question"], []))
+            derived.append({"name": _free_name("age_group", specs), "label": "年龄段", "from": s["name"],
+                            "bands": bands, "_note": proposed})
+            profile.append(derived[-1]["name"])
+            checks.append(f"年龄段是建议的分段（{proposed}），请按研究需要修改。")
+    if profile:
+        report["profile"] = profile
+    batteries, overall = _batteries(specs, checks)
+    if batteries:
+        report["batteries"] = batteries
+    if overall:
+        report["overall"] = overall
+    return report, derived
+
+
+def _free_name(name: str, specs) -> str:
+    used = {s["name"] for _, s in specs}
+    out, k = name, 2
+    while out in used:
+        out, k = f"{name}_{k}", k + 1
+    return out
+
+
+def _age_bands(ages: list[float]) -> tuple[list[dict], str]:
+    """Bands at 35/45/55 when the ages span them, else at the data's quartiles rounded to 5."""
+    cuts = [35, 45, 55]
+    if ages and not (min(ages) < 35 and max(ages) >= 55):
+        q = sorted(ages)
+        picks = sorted({int(round(q[int(len(q) * f)] / 5) * 5) for f in (0.25, 0.5, 0.75)})
+        cuts = [c for c in picks if min(ages) < c <= max(ages)] or [int(round(q[len(q) // 2]))]
+        how = "按数据的四分位数取整到 5 岁"
+    else:
+        how = "按常用的 35、45、55 岁"
+    bands = [{"code": 1, "label": f"{cuts[0] - 1}岁及以下", "max": cuts[0] - 1}]
+    for k, (lo, hi) in enumerate(zip(cuts, cuts[1:]), 2):
+        bands.append({"code": k, "label": f"{lo}–{hi - 1}岁", "min": lo, "max": hi - 1})
+    bands.append({"code": len(cuts) + 1, "label": f"{cuts[-1]}岁及以上", "min": cuts[-1]})
+    return bands, how
+
+
+def _batteries(specs: list[tuple[str, dict]], checks: list[str]) -> tuple[list[dict], str | None]:
+    """Consecutive items on one scale are one battery; an overall item (总体 …) right after or
+    inside a run on the same scale joins it as its ``overall`` (one per codebook)."""
+    runs: list[list[dict]] = []
+    for _, s in specs:
+        if s.get("pii") or s.get("private") or s.get("role"):
+            continue
+        if s.get("scale") and runs and runs[-1] and runs[-1][-1]["scale"] == s["scale"]:
+            runs[-1].append(s)
+        elif s.get("scale"):
+            runs.append([s])
+        else:
+            runs.append([])
+    runs = [r for r in runs if r]
+    out, overall = [], None
+    for run in runs:
+        items = [s["name"] for s in run]
+        whole = [s["name"] for s in run if any(w in s["question"] for w in _OVERALL)]
+        if whole and len(items) >= 2:
+            if overall is None:
+                overall = whole[-1]
+            else:
+                checks.append(f"题组里还有一道总体评价题 {whole[-1]}；报告只用 {overall} 作总体评价。")
+        name = _BATTERY_NAMES.get(run[0]["scale"].rstrip("0123456789_up"))
+        if name is None or name in {b["name"] for b in out}:
+            name = f"b_{items[0]}"
+        out.append({"name": name, "items": items})
+    return out, overall
+
+
+# -- names, labels -------------------------------------------------------------------------------
 
 def _short_label(header: str) -> str:
     """The question stem, shortened for tables: no number, no 您/您的, no trailing (选填) or colon;
-    a satisfaction item keeps only what is rated (对社区服务的满意程度 → 社区服务)."""
+    a matrix row its row title; a satisfaction item only what is rated (对社区服务的满意程度 → 社区服务)."""
     text = _WS.sub(" ", header).strip()
     text = re.sub(r"^(?:[Qq]?\d+\s*[、.．:：)）]\s*|第\d+题[、.．:：]?\s*)", "", text)
+    if "—" in text and text.rsplit("—", 1)[1].strip():
+        text = text.rsplit("—", 1)[1]
+    m = re.match(r"^\d+[(（](.+)[)）]$", _WS.sub("", header))
+    if m:
+        text = m.group(1)
     text = re.sub(r"[\s:：?？。，,]+$", "", text)
     text = re.sub(r"\s*[(（][^()（）]*(?:选填|必填|多选|单选|可选|请注明|请填写)[^()（）]*[)）]$", "", text) or text
-    text = re.sub(r"^(?:请问|请|总体而言[，,]\s*)", "", text)
+    text = re.sub(r"^(?:请问|请|总体而言[，,]\s*|总的来说[，,]\s*)", "", text)
     text = re.sub(r"^您(?:的|所在的|目前的|目前|现在的)?", "", text) or text
     m = re.match(r"^(?:对|对于)(.+?)的?(?:满意程度|满意度|满意情况)$", text)
     if m:
@@ -287,7 +494,7 @@ def _short_label(header: str) -> str:
 
 
 class _Names:
-    """Variable names: the statistics file's own when usable, else role names, else q<number>."""
+    """Variable names: the statistics file's own when usable, else proposed names, else q<number>."""
 
     def __init__(self, columns: list[str], var_names: dict[str, str]):
         self.var_names, self.used = var_names, set()
@@ -327,57 +534,6 @@ def _code_text(code) -> str:
     return str(int(code)) if isinstance(code, float) and code.is_integer() else str(code)
 
 
-# -- file-level facts -----------------------------------------------------------------------------
-
-def instrument_from(path: str | Path) -> str:
-    """The questionnaire's English name guessed from a file name: wjx_<id> for a 问卷星 download."""
-    path = Path(path)
-    m = re.match(r"^(\d+)_按", path.stem)
-    if m:
-        return f"wjx_{m.group(1)}"
-    name = re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_")
-    if not name:
-        return "survey"
-    return name[:40] if name[0].isalpha() else f"survey_{name}"[:40]
-
-
-def _title_from(path: Path) -> str:
-    m = _WJX_NAME.match(path.stem)
-    return m.group(1) if m else path.stem
-
-
-def _latest_submission(table: ingest.RawTable) -> dt.date:
-    col = next((c for c in table.frame.columns if header_key(c) == "提交答卷时间"), None)
-    dates = []
-    if col is not None:
-        for v in table.frame[col].dropna():
-            m = re.match(r"^\s*(\d{4})[/-](\d{1,2})[/-](\d{1,2})", v)
-            if m:
-                try:
-                    dates.append(dt.date(*map(int, m.groups())))
-                except ValueError:
-                    pass
-    if not dates:
-        raise SurveyError("文件里没有 问卷星 的“提交答卷时间”，无法确定调查日期。", file=table.name,
-                          fix="用 --survey-date 2026-09-15 给出调查日期（出生年份按它换算成年龄）。")
-    return max(dates)
-
-
-def _scale(folder: Path) -> dict | None:
-    """The sat5 scale as the project's codebooks define it (first file that has one), or None."""
-    for p in sorted(folder.glob("*.yaml")):
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError):
-            continue
-        spec = (raw.get("scales") or {}).get(SCALE) if isinstance(raw, dict) else None
-        if isinstance(spec, dict) and isinstance(spec.get("values"), dict):
-            keys = {answer_key(str(t)): c for c, t in spec["values"].items()}
-            keys.update({answer_key(str(t)): c for t, c in (spec.get("aliases") or {}).items()})
-            return {**spec, "_keys": keys, "_from": p.name}
-    return None
-
-
 def _user_missing_labels(variables, missing: dict[str, str]) -> dict[str, str]:
     """Labels a .sav/.dta gives its user-missing codes, unless another variable uses them as an answer."""
     answers = {answer_key(t) for v in variables for t in v.value_labels.values()}
@@ -408,54 +564,56 @@ def _block(mapping: dict, indent: str, first: str | None = None) -> list[str]:
     return lines
 
 
-def _render(path: Path, table, instrument: str, survey_date: dt.date, date_note: str, missing: dict,
-            scale: dict | None, blocks: list[tuple[str, dict | None]]) -> str:
-    specs = [s for _, s in blocks if s is not None]
-    has_district = any(s.get("role") == "district" for s in specs)
-    scaled = [s["name"] for s in specs if s.get("scale")]
-    singles = [s["name"] for s in specs if s["type"] == "single" and not s.get("scale")]
+def _render(source, instrument: str, title: str, respondent: str, survey_date: dt.date, date_note: str,
+            missing: dict, scales: dict[str, Scale], specs: list[tuple[str, dict]], report: dict,
+            derived: list[dict], checks: list[str]) -> str:
+    names = "、".join(p.name for p in source.files)
     lines = [
-        f"# 编码手册草稿：由 survey codebook draft 根据 {path.name} 生成（{len(table.frame)} 行答卷，{len(specs)} 道题）。",
-        "# 这是草稿，程序只是猜测。使用前请逐项核对、修改，再放进 config/codebooks/：",
-        "#   1. instrument（英文名，不能与其他问卷重复）、title（问卷名称）、survey_date（调查日期，出生年份按它换算年龄）。",
-        "#   2. 每道题的 type 是否猜对：single 单选、multi 多选、number 数值、age 年龄、text 文字。",
-        "#      label 会出现在报告的表格和图中，请改成简短的中文；name 是程序里用的英文名，可以改得更好懂。",
-        "#   3. 单选题的 values 按答案首次出现的顺序编号：有顺序的选项（如文化程度、了解程度）请按从低到高重新编号；",
-        "#      注明“自动归并”的 aliases 是把少见写法并入常见写法，请逐个确认。",
-        "#   4. 姓名、电话、身份证号等个人信息已标 pii: true，自由填写的文字已标 private: true：",
-        "#      它们不会进入清洗后的数据和报告。草稿本身不含任何受访者的个人信息或自由填写的文字。",
-        "#   5. 报告按 role: district 的题（区县、街道、学校……）分单位生成" + ("。" if has_district else
-                                                  "：草稿里没有找到这样的题，全部答卷将出一份报告；"
-                                                  "要分单位出报告，给那一题加上 role: district。"),
-        "#   6. 质量规则（quality：答题过快、重复提交、超出范围）和年龄分段（derived）可参照 config/codebooks/resident.yaml 添加。",
-        "# 改好后运行 survey prepare：没有对应选项的答案会列出来，把它们补进 aliases 即可。",
+        f"# 编码手册草稿：由 survey codebook draft 根据 {names} 生成"
+        f"（{len(source.table.frame)} 份答卷，{len(specs)} 道题）。",
+        "# 可以直接运行 survey prepare / survey build；正式使用前请核对下面列出的几项，再放进 config/codebooks/。",
+        "# 草稿不含任何受访者的个人信息或自由填写的文字：个人信息标 pii: true，自由文字标 private: true。",
+    ]
+    if not source.numbered_only and len(source.files) == 1 and source.stat is None:
+        lines.append("# 单选题的选项按答案首次出现的顺序编号（只有按文本下载时不知道问卷上的顺序）；"
+                     "若还要清洗按序号下载，请用按文本、按序号两个文件一起起草。")
+    if checks:
+        lines.append("# 请核对：")
+        lines += [f"#   - {c}" for c in checks]
+    lines += [
         "",
         f"instrument: {_flow(instrument)}",
-        f"title: {_flow(_title_from(path))}",
-        "respondent: ''                   # 受访者，例如 社区居民、社区工作者",
+        f"title: {_flow(title)}",
+        f"respondent: {_flow(respondent)}",
         f"survey_date: {survey_date.isoformat()}          # {date_note}",
-        "min_header_match: 0.6            # 文件的表头至少要有这个比例的题目与本手册相符，才认作这份问卷",
+        "min_header_match: 0.6",
         "",
         "missing:                         # 表示“没有回答”的写法（问卷星：(跳过) = 按逻辑跳过，(空) = 未填）",
         *_block(missing, "  "),
     ]
-    if scale is not None and scaled:
-        spec = {k: v for k, v in scale.items() if not k.startswith("_")}
-        lines += ["", f"scales:                          # 复制自 config/codebooks/{scale['_from']}",
-                  f"  {SCALE}:", *_block(spec, "    ")]
+    used = {s.get("scale") for _, s in specs}
+    if any(n in used for n in scales):
+        lines += ["", "scales:                          # 量表：代码越大越好；values 的排列顺序 = 问卷上的顺序"]
+        for name, scale in scales.items():
+            if name not in used:
+                continue
+            comment = "  # 【请核对】问卷上的顺序未知，按程度从高到低排列" if scale.guessed_order else ""
+            lines += [f"  {name}:{comment}", f"    label: {_flow(scale.label)}",
+                      f"    values: {_flow(dict(scale.values))}", f"    top_box: {_flow(scale.top_box)}"]
+            if scale.aliases:
+                lines.append(f"    aliases: {_flow(dict(scale.aliases))}")
     lines += ["", "variables:"]
-    for note, spec in blocks:
+    for note, spec in specs:
         lines.append(f"  # {note}")
-        if spec is not None:
-            lines += _block(spec, "  ", "- ")
-    report = {}
-    if singles:
-        report["composition"] = singles[:8]
-    if scaled:
-        report["satisfaction"] = scaled
+        lines += _block({k: v for k, v in spec.items() if not k.startswith("_")}, "  ", "- ")
+    if derived:
+        lines += ["", "derived:"]
+        for d in derived:
+            lines.append(f"  # 【请核对】建议的年龄分段（{d['_note']}）")
+            lines += _block({k: v for k, v in d.items() if k not in ("bands", "_note")}, "  ", "- ")
+            lines.append("    bands:")
+            lines += [f"      - {_flow(b)}" for b in d["bands"]]
     if report:
-        lines += ["", "report:                          # 报告中展示的题：构成（单选题）与满意度（量表题）",
+        lines += ["", "report:                          # 样本构成（profile）、量表题组（batteries）与总体评价（overall）",
                   *_block(report, "  ")]
     return "\n".join(lines).rstrip() + "\n"
-
-
