@@ -116,6 +116,11 @@ def draft(paths, *, instrument: str | None = None, survey_date: dt.date | None =
         respondent = "受访者"
         checks.append("受访者 respondent 从问卷名称看不出来，暂写“受访者”，请改成社区居民、社区工作者等。")
     checks += guesser.checks
+    used = {s.get("scale") for _, s in specs}
+    for name, scale in guesser.scales.items():
+        if name in used and scale.guessed_order:
+            checks.append(f"量表 {name} 在问卷上的选项顺序不知道（只有按文本下载），按“{scale.values[0][1]}”在前排列："
+                          "若还要清洗按序号下载，请按问卷核对 values 的顺序。")
     notice = None
     if source.numbered_only:
         notice = ("只有按序号下载：选项只有序号，没有文字；草稿里的“选项N（待填写）”要按问卷改成选项文字，"
@@ -258,6 +263,8 @@ class _Guesser:
             note = "【请核对】" + note + f"；第 {'、'.join(map(str, unknown))} 个选项无人选择，文字待填写"
         if col.coded:
             note = f"单选题（按序号，{len(options)} 个选项），选项文字待填写"
+        if "性别" in header_key(base["question"]) and not spec.get("scale"):
+            spec["_name"] = "gender"
         return {**spec, "_ordered": True}, note
 
     def _value_labels(self, stat, present, base) -> tuple[dict, str] | None:
@@ -479,7 +486,7 @@ def _short_label(header: str) -> str:
     text = re.sub(r"^(?:[Qq]?\d+\s*[、.．:：)）]\s*|第\d+题[、.．:：]?\s*)", "", text)
     if "—" in text and text.rsplit("—", 1)[1].strip():
         text = text.rsplit("—", 1)[1]
-    m = re.match(r"^\d+[(（](.+)[)）]$", _WS.sub("", header))
+    m = re.match(r"^(?:\d+|第\d+题)[(（](.+)[)）]$", _WS.sub("", header))
     if m:
         text = m.group(1)
     text = re.sub(r"[\s:：?？。，,]+$", "", text)

@@ -290,7 +290,7 @@ def _paired(text: RawTable, number: RawTable) -> list[Column]:
 
 
 def _disagree(text: RawTable, i: int, header: str, what: str) -> SurveyError:
-    return SurveyError(f"两个文件在这里不一致：{what}", file=text.name, row=int(text.rows[i]), variable=header,
+    return SurveyError(f"题目“{header}”：按文本和按序号两个文件不一致：{what}", file=text.name, row=int(text.rows[i]),
                        fix="两个文件应是同一批答卷的按文本和按序号下载；重新下载这两个文件，或只用按文本文件起草。")
 
 
@@ -308,7 +308,7 @@ def _paired_single(header: str, answers: list, number: RawTable, col: str, order
     same = True
     for i, (t, n) in enumerate(zip(answers, codes)):
         t_missing = t is None or t.strip() in _TEXT_MISSING
-        n_missing = n is None or n.strip() in _NUMBER_MISSING
+        n_missing = n is None or n.strip() in _NUMBER_MISSING or n.strip() in _TEXT_MISSING
         if t_missing != n_missing:
             raise _disagree(text, i, header, f"按文本是“{'空' if t_missing else '有答案'}”，按序号是"
                                              f"“{'空' if n_missing else n}”。")
