@@ -1,6 +1,6 @@
 """A questionnaire the project has never seen, the way a new user meets it: a 问卷星 按文本 export,
-``survey codebook draft``, the one edit the draft asks for (which question is the reporting unit),
-``survey build``; every question of the draft then appears in the Word and web reports, and the
+``survey codebook draft``, ``survey build`` on the draft as it is (the 街道 question is the
+reporting unit, the overall rating the battery's overall item); every question of the draft then appears in the Word and web reports, and the
 figures are the counts of the export itself."""
 
 from __future__ import annotations
@@ -70,9 +70,8 @@ def built(tmp_path_factory):
     done = _survey("codebook", "draft", str(export), "-o", str(draft), "--instrument", "library", home=home)
     assert done.returncode == 0, done.stderr
     text = draft.read_text(encoding="utf-8")
-    assert "    role: street\n" in text                  # the draft cannot know 街道 is the reporting unit
-    (home / "config" / "codebooks" / "library.yaml").write_text(
-        text.replace("    role: street\n", "    role: district\n", 1), encoding="utf-8")
+    assert "    role: district\n" in text and "  overall: q7\n" in text
+    shutil.copy(draft, home / "config" / "codebooks" / "library.yaml")            # no edit
     done = _survey("build", "--wave", "2026", home=home)
     assert done.returncode == 0, done.stdout + done.stderr
     return {"home": home, "frame": frame, "reports": home / "reports" / "2026", "draft": text}

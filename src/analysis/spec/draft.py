@@ -200,7 +200,7 @@ class _Guesser:
             score = draft_scales.score_scale(ints, header) if len(ints) == len(set(got)) else None
             if score is not None:
                 return self._scaled(base, score, labels)
-            plausible = sum(15 <= x <= 100 for x in got) >= 0.95 * len(got) and len(set(got)) >= 8
+            plausible = sum(15 <= x <= 100 for x in got) >= 0.95 * len(got) and len(set(got)) >= 5
             if says_age or ("年龄" in hk and plausible):
                 self.ages[base["question"]] = got
                 return {**base, "type": "age", "unit": "岁", "_name": "age"}, \
@@ -574,7 +574,7 @@ def _block(mapping: dict, indent: str, first: str | None = None) -> list[str]:
 def _render(source, instrument: str, title: str, respondent: str, survey_date: dt.date, date_note: str,
             missing: dict, scales: dict[str, Scale], specs: list[tuple[str, dict]], report: dict,
             derived: list[dict], checks: list[str]) -> str:
-    names = "、".join(p.name for p in source.files)
+    names = "、".join(sorted(p.name for p in source.files))
     lines = [
         f"# 编码手册草稿：由 survey codebook draft 根据 {names} 生成"
         f"（{len(source.table.frame)} 份答卷，{len(specs)} 道题）。",

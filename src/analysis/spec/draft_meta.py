@@ -47,7 +47,7 @@ def title_from(path: Path, file_label: str | None) -> tuple[str, bool]:
     readable = re.sub(r"\[?问卷星数据\]?|按选项文本|按选项序号|按文本|按序号|按分数", "", path.stem)
     readable = re.sub(r"[\d_\-\[\]()（）.]+", " ", readable).strip()
     if re.search(r"[\u4e00-\u9fff]", readable):
-        return re.sub(r"\s+", "", readable), True
+        return re.sub(r"[\sA-Za-z]+", "", readable), True
     return file_label or "问卷调查", True
 
 
