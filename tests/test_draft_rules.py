@@ -267,3 +267,13 @@ def test_cli_drafts_a_pair_in_either_order_and_lists_what_to_check(exports, tmp_
     assert cli.main(["codebook", "draft", str(b), "-o", str(tmp_path / "n.yaml"), "--instrument", "svc"]) == 0
     assert "按序号" in capsys.readouterr().err
     assert cli.main(["codebook", "draft", str(a), str(b), str(a), "-o", str(tmp_path / "x.yaml")]) == 2
+
+
+def test_title_from_a_title_row_above_the_header(tmp_path):
+    frame = wx.answers(12)
+    path = tmp_path / "[问卷星数据]12_12_0.xlsx"
+    with pd.ExcelWriter(path) as w:
+        pd.DataFrame([["2026年社区居民满意度调查"]]).to_excel(w, index=False, header=False)
+        frame.to_excel(w, index=False, startrow=1)
+    book = yaml.safe_load(draft.draft_text(path, instrument="s"))
+    assert book["title"] == "2026年社区居民满意度调查" and book["respondent"] == "社区居民"

@@ -319,8 +319,10 @@ def _to_table(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | N
     frame = frame.drop(columns=unnamed)
     keys = {header_key(c) for c in frame.columns}
     kind = "wjx" if {"序号", "提交答卷时间"} <= keys else "table"
+    above = [str(c).strip() for c in grid.iloc[:h].to_numpy().ravel() if isinstance(c, str) and c.strip()]
     return RawTable(path=path, frame=frame.reset_index(drop=True), rows=rows, header_row=h + 1,
-                    kind=kind, encoding=encoding, notes=tuple(notes), blank_rows=blank)
+                    kind=kind, encoding=encoding, notes=tuple(notes), blank_rows=blank,
+                    title=above[0] if above else None)
 
 
 def _header_cells(grid: pd.DataFrame, h: int) -> list[str | None]:

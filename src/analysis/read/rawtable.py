@@ -25,6 +25,7 @@ class RawTable:
     notes: tuple[str, ...] = ()  # note lines found below the data
     blank_rows: int = 0          # entirely empty lines inside or below the data (not respondents)
     var_names: dict[str, str] = dataclasses.field(default_factory=dict)  # .sav/.dta: header → variable name
+    title: str | None = None     # the first text above the header (a title row), if any
 
     @property
     def name(self) -> str:

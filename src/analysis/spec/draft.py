@@ -108,7 +108,7 @@ def draft(paths, *, instrument: str | None = None, survey_date: dt.date | None =
     _units(specs, checks)
     report, derived = _report(specs, guesser, checks)
     label = source.stat.file_label if source.stat else None
-    title, made_up = draft_meta.title_from(first, label)
+    title, made_up = draft_meta.title_from(first, label, source.table.title)
     if made_up:
         checks.append(f"问卷名称 title 是从文件名推测的（“{title}”），请改成正式名称。")
     respondent = draft_meta.respondent_from(title)

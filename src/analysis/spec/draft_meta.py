@@ -37,13 +37,15 @@ def instrument_from(path: str | Path) -> str:
     return name[:40] if name[0].isalpha() else f"survey_{name}"[:40]
 
 
-def title_from(path: Path, file_label: str | None) -> tuple[str, bool]:
-    """The survey's title and whether it was made up from the file name (to be checked)."""
+def title_from(path: Path, file_label: str | None, title_row: str | None = None) -> tuple[str, bool]:
+    """The survey's title and whether it was made up from the file name (to be checked): the
+    问卷星 title in the download's name, a title row above the header, the SPSS file label."""
     m = _WJX_NAME.match(path.stem)
     if m:
         return m.group(1), False
-    if file_label and re.search(r"[\u4e00-\u9fff]", file_label):
-        return file_label, False
+    for given in (title_row, file_label):
+        if given and re.search(r"[\u4e00-\u9fff]", given) and len(given) <= 60:
+            return given, False
     readable = re.sub(r"\[?问卷星数据\]?|按选项文本|按选项序号|按文本|按序号|按分数", "", path.stem)
     readable = re.sub(r"[\d_\-\[\]()（）.]+", " ", readable).strip()
     if re.search(r"[\u4e00-\u9fff]", readable):
