@@ -277,3 +277,25 @@ def test_title_from_a_title_row_above_the_header(tmp_path):
         frame.to_excel(w, index=False, startrow=1)
     book = yaml.safe_load(draft.draft_text(path, instrument="s"))
     assert book["title"] == "2026年社区居民满意度调查" and book["respondent"] == "社区居民"
+
+
+def test_typed_other_columns_of_a_by_number_file_are_private_and_never_clash(exports, tmp_path):
+    """问卷星 按序号 puts typed "其他" text in columns of its own, several with the same header text."""
+    a, b, answers = exports
+    number = pd.read_excel(b, dtype=str)
+    typed = ["" if i % 4 else f"王{'芳娜敏静'[i % 4]}推荐 1390000{i:04d}" for i in range(len(number))]
+    number.insert(number.columns.get_loc("6、您的文化程度") + 1, "第6题(其他【请注明】)", typed)
+    number.insert(number.columns.get_loc("15、您的政治面貌") + 1, "第15题(其他【请注明】)", typed)
+    number["17、(其他（请补充）:)"] = typed
+    path = tmp_path / b.name
+    number.to_excel(path, index=False)
+    for files in ([path], [a, path]):
+        made = draft.draft(files, instrument="svc")
+        assert "1390000" not in made.text and "推荐" not in made.text
+        book = _book(tmp_path, made.text)
+        assert not [v for v in book.variables.values() if "其他" in v.question]
+        assert made.text.count("是填写的“其他”文字，不进入数据") == 3
+        r = clean_table(ingest.read(path, set(book.header_map())), book)
+        assert len(r.valid) == len(answers) and r.unmapped.empty
+        assert sorted(r.ignored_columns) == ["17、(其他（请补充）:)", "第15题(其他【请注明】)", "第6题(其他【请注明】)"]
+        assert not any("1390000" in str(x) for x in r.valid.to_numpy().ravel())

@@ -38,6 +38,7 @@ from analysis.textnorm import answer_key, canon, header_key
 
 _OPTION_COLUMN = re.compile(r"^第(\d+)题\((.*)\)$")      # 第8题(ACG文化(动漫、游戏等)): outermost pair
 _NUMBERED_ROW = re.compile(r"^(\d+)\((.+)\)$")           # 12(社区服务)
+_QUESTION_NUMBER = re.compile(r"^\s*(\d+)\s*[、.．]")      # 9、您参加过哪些活动
 _ROW_TITLE_SEP = re.compile(r"[—－\-_:]")
 _OTHER_OPTION = re.compile(r"其他|其它|请注明|请补充|请说明")   # an option that takes typed text
 _TYPED = re.compile(r"〖[^〗]*[^〗\s][^〗]*〗")               # 〖…〗 holding something typed
@@ -221,9 +222,14 @@ def _option_columns(groups: dict[str, list[tuple[str, str]]], book: Codebook, ta
     respondent who ticked one is logged as unmapped rather than lost."""
     out: dict[str, dict[str, int | None]] = {}
     multis = [v for v in book.variables.values() if v.type == "multi" and v.name not in taken]
-    for cols in groups.values():
+    for number, cols in groups.items():
         best, best_hits = None, 0
-        for var in multis:
+        same = [v for v in multis if _QUESTION_NUMBER.match(v.question)
+                and _QUESTION_NUMBER.match(v.question).group(1) == number]
+        if not same and all(is_other_option(text) for _, text in cols):
+            ignored.extend(c for c, _ in cols)   # a single choice's typed-"其他" column, not a multi-select
+            continue
+        for var in same or multis:           # the multi-select of the same question number first
             hits = sum(var.code_for(OTHER_TEXT.sub("", text)) is not None for _, text in cols)
             if hits > best_hits and var.name not in out:
                 best, best_hits = var, hits

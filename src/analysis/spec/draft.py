@@ -101,7 +101,17 @@ def draft(paths, *, instrument: str | None = None, survey_date: dt.date | None =
         guesser.learn_scales(source.columns)
     names = _Names([c.header for c in source.columns], source.table.var_names)
     specs: list[tuple[str, dict]] = []
+    skipped: list[str] = []
+    seen: dict[str, str] = {}
     for col in source.columns:
+        key = header_key(col.header)
+        if col.other_text:         # typed "其他" text never reaches the data; as a question its header
+            skipped.append(f"“{col.header}”是填写的“其他”文字，不进入数据")   # would catch every 第N题(其他…)
+            continue
+        if key in seen:            # a codebook cannot tell two columns of one text apart
+            skipped.append(f"“{col.header}”与“{seen[key]}”的表头相同，未收录：请改写其中一个的 question")
+            continue
+        seen[key] = col.header
         spec, note = guesser.guess(col, stat_meta.get(col.header))
         spec = {"name": names.name(col.header, spec.pop("_name", None)), **spec}
         specs.append((note, spec))
@@ -116,6 +126,7 @@ def draft(paths, *, instrument: str | None = None, survey_date: dt.date | None =
         respondent = "受访者"
         checks.append("受访者 respondent 从问卷名称看不出来，暂写“受访者”，请改成社区居民、社区工作者等。")
     checks += guesser.checks
+    checks += [s for s in skipped if "请改写" in s]
     used = {s.get("scale") for _, s in specs}
     for name, scale in guesser.scales.items():
         if name in used and scale.guessed_order:
@@ -127,7 +138,7 @@ def draft(paths, *, instrument: str | None = None, survey_date: dt.date | None =
                   "或同时给出按文本下载重新起草。")
         checks.insert(0, notice)
     text = _render(source, instrument, title, respondent, survey_date, date_note, missing, guesser.scales,
-                   specs, report, derived, checks)
+                   specs, report, derived, checks, skipped)
     return Draft(text, checks, notice)
 
 
@@ -169,8 +180,6 @@ class _Guesser:
         present = self.present(col)
         labels = [canon(OTHER_TEXT.sub("", v)).strip() for v in present]      # 〖typed text〗 never counts
         hk = header_key(header)
-        if col.other_text:
-            return {**base, "type": "text", "private": True}, "“其他”选项后填写的文字（private: true），不写出答案"
         kind = draft_pii.personal(header, [v for v in labels if v], stat.name if stat else "")
         if kind:
             return {**base, "type": "text", "pii": True, "_name": kind}, \
@@ -573,7 +582,7 @@ def _block(mapping: dict, indent: str, first: str | None = None) -> list[str]:
 
 def _render(source, instrument: str, title: str, respondent: str, survey_date: dt.date, date_note: str,
             missing: dict, scales: dict[str, Scale], specs: list[tuple[str, dict]], report: dict,
-            derived: list[dict], checks: list[str]) -> str:
+            derived: list[dict], checks: list[str], skipped: list[str]) -> str:
     names = "、".join(sorted(p.name for p in source.files))
     lines = [
         f"# 编码手册草稿：由 survey codebook draft 根据 {names} 生成"
@@ -610,6 +619,7 @@ def _render(source, instrument: str, title: str, respondent: str, survey_date: d
             if scale.aliases:
                 lines.append(f"    aliases: {_flow(dict(scale.aliases))}")
     lines += ["", "variables:"]
+    lines += [f"  # 未收录：{s}" for s in skipped]
     for note, spec in specs:
         lines.append(f"  # {note}")
         lines += _block({k: v for k, v in spec.items() if not k.startswith("_")}, "  ", "- ")

@@ -91,6 +91,9 @@ def load(paths: list[Path]) -> Source:
         raise SurveyError("两个文件一起起草只用于问卷星的按文本、按序号下载；SPSS/Stata 文件请单独起草。",
                           file=files[0].name)
     by_number = [_is_by_number(t) for t in tables]
+    if by_number[0] == by_number[1]:                  # the file names may still tell (按序号, …_2.xls)
+        named = [bool(re.search(r"按(?:选项)?序号|_2$", p.stem)) for p in files]
+        by_number = named if named[0] != named[1] else by_number
     if by_number[0] == by_number[1]:
         which = "按序号" if by_number[0] else "按文本"
         raise SurveyError(f"两个文件看起来都是{which}下载，无法配对。", file=f"{files[0].name}、{files[1].name}",
@@ -274,7 +277,9 @@ def _paired(text: RawTable, number: RawTable) -> list[Column]:
                               file=number.name, fix="两个文件应是同一份问卷同一批答卷的两种下载；重新下载后再试。")
         used.add(key)
         answers = list(text.frame[c])
-        if cols[0] in grouped:
+        if _is_other_column(c):                          # typed "其他" text: never options
+            out.append(Column(c, answers, other_text=True))
+        elif cols[0] in grouped:
             out.append(_paired_multi(c, answers, number, cols, order, text))
         else:
             out.append(_paired_single(c, answers, number, cols[0], order, text))
@@ -314,7 +319,7 @@ def _paired_single(header: str, answers: list, number: RawTable, col: str, order
                                              f"“{'空' if n_missing else n}”。")
         if t_missing:
             continue
-        n = n.strip()
+        n = OTHER_TEXT.sub("", n).strip()
         if _label(t) != canon(n):
             same = False
         if not re.fullmatch(r"\d{1,2}", n):
