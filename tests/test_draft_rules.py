@@ -207,6 +207,20 @@ def test_consecutive_items_on_one_scale_are_one_battery_with_its_overall_item(tm
     assert book.variables["q2_1"].label == "环境" and book.variables["q4"].scale == "agree5"
 
 
+def test_an_overall_item_asked_apart_joins_the_battery_on_its_scale(tmp_path):
+    n = 20
+    sat = ["非常满意", "比较满意", "一般", "不太满意", "很不满意"]
+    path = _csv(tmp_path, {
+        "1、区县": ["桥东区", "桥西区"] * (n // 2),
+        "2、您对社区服务的满意程度": [sat[i % 5] for i in range(n)],
+        "3、您对社区环境的满意程度": [sat[(i + 1) % 5] for i in range(n)],
+        "4、您的性别": ["男", "女"] * (n // 2),
+        "5、整体来看，您对社区工作的满意程度": [sat[(i + 2) % 5] for i in range(n)],
+    })
+    (battery,) = _book(tmp_path, draft.draft_text(path, survey_date=DATE)).report.batteries
+    assert battery.items == ("q2", "q3", "q5") and battery.overall == "q5" and battery.index_items == ("q2", "q3")
+
+
 # -- 5. the unit and the profile --------------------------------------------------------------------
 
 def test_the_highest_unit_is_the_reporting_unit_and_the_profile_is_listed(tmp_path):

@@ -470,8 +470,16 @@ def _batteries(specs: list[tuple[str, dict]], checks: list[str]) -> tuple[list[d
         else:
             runs.append([])
     runs = [r for r in runs if r]
+    merged: list[list[dict]] = []
+    for run in runs:                 # an overall item asked apart joins the battery on its scale before it
+        alone = all(any(w in s["question"] for w in _OVERALL) for s in run)
+        home = next((r for r in reversed(merged) if r[0]["scale"] == run[0]["scale"]), None)
+        if alone and home is not None and not any(any(w in s["question"] for w in _OVERALL) for s in home):
+            home.extend(run)
+        else:
+            merged.append(run)
     out, overall = [], None
-    for run in runs:
+    for run in merged:
         items = [s["name"] for s in run]
         whole = [s["name"] for s in run if any(w in s["question"] for w in _OVERALL)]
         if whole and len(items) >= 2:
