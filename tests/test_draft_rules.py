@@ -163,6 +163,20 @@ def test_typed_other_text_is_stripped_before_typing(tmp_path):
     assert "张老师" not in text and "13800001111" not in text
 
 
+def test_a_text_download_alone_orders_numbered_and_education_options_naturally(tmp_path):
+    n = 24
+    path = _csv(tmp_path, {
+        "1、区县": ["桥东区"] * n,
+        "2、您的年龄段": ["45-59岁", "18-29岁", "60岁及以上", "30-44岁"] * (n // 4),
+        "3、您的学历": ["本科", "初中及以下", "研究生", "高中/中专", "大专", "本科"] * (n // 6),
+        "4、您的职业": ["教师", "工人", "农民", "教师"] * (n // 4),
+    })
+    v = _vars(draft.draft_text(path, survey_date=DATE))
+    assert list(v["2、您的年龄段"]["values"].values()) == ["18-29岁", "30-44岁", "45-59岁", "60岁及以上"]
+    assert list(v["3、您的学历"]["values"].values()) == ["初中及以下", "高中/中专", "大专", "本科", "研究生"]
+    assert list(v["4、您的职业"]["values"].values()) == ["教师", "工人", "农民"]          # first seen
+
+
 # -- 4. scales and batteries -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("labels,top", [

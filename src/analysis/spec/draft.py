@@ -333,16 +333,32 @@ def _single_or_text(base: dict, labels: list[str], hk: str) -> tuple[dict, str]:
         return {**base, "type": "text", "private": True}, \
             f"{len(counts)} 种不同的答案（{n} 个），按自由文字处理（private: true），不写出答案"
     label = {k: spelled[k].most_common(1)[0][0] for k in order}
+    options, how = _natural_order(options)
     values = {i: label[k] for i, k in enumerate(options, 1)}
     code = {k: i for i, k in enumerate(options, 1)}
     spec = {**base, "type": "single", "values": values}
-    note = f"单选题（{len(options)} 个选项，按首次出现的顺序编号）"
+    note = f"单选题（{len(options)} 个选项，{how}）"
     if merged:
         spec["aliases"] = {label[r]: code[f] for r, f in merged.items()}
         note += f"；自动归并 {'、'.join(f'{label[r]}→{label[f]}' for r, f in merged.items())}，请核对"
     if "性别" in hk:
         spec["_name"] = "gender"
     return spec, note
+
+
+_LEVELS = ("小学", "初中", "高中", "中专", "职高", "技校", "大专", "专科", "本科", "硕士", "研究生", "博士")
+
+
+def _natural_order(options: list[str]) -> tuple[list[str], str]:
+    """Options whose order the answers show although the questionnaire's is unknown: each with a
+    number (18-29岁, 每周2次 …) by that number, education levels from low to high; else as first seen."""
+    numbers = [re.search(r"\d+", k) for k in options]
+    if len(options) > 2 and all(numbers):
+        return sorted(options, key=lambda k: int(re.search(r"\d+", k).group())), "按选项中的数字排序"
+    ranks = [next((i for i, w in enumerate(_LEVELS) if w in k), None) for k in options]
+    if len(options) > 2 and None not in ranks and len(set(ranks)) == len(ranks):
+        return [k for _, k in sorted(zip(ranks, options))], "按学历从低到高排序"
+    return options, "按首次出现的顺序编号"
 
 
 def _merge_variants(order: list[str], counts: collections.Counter) -> dict[str, str]:
