@@ -170,3 +170,64 @@ def test_spss_draft_runs_as_it_is(tmp_path):
     k, items = 3, answered.to_numpy()
     by_hand = k / (k - 1) * (1 - items.var(axis=0, ddof=1).sum() / items.sum(axis=1).var(ddof=1))
     assert alpha == pytest.approx(by_hand)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The whole way, as a new user goes: both downloads in a folder, ``survey codebook draft`` on the
+    folder, the draft moved into config/codebooks/ unchanged, the 按序号 file as the wave's data,
+    ``survey build``."""
+    import os
+    import subprocess
+    import sys
+
+    from analysis import config
+
+    home = tmp_path_factory.mktemp("built")
+    a, b, answers = wx.write_pair(home / "downloads", n=90, seed=4)
+    (home / "config" / "codebooks").mkdir(parents=True)
+    (home / "data" / "raw" / "2026").mkdir(parents=True)
+    shutil.copytree(config.NOTEBOOK_DIR, home / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(b, home / "data" / "raw" / "2026")
+
+    def survey(*args):
+        return subprocess.run([str(Path(sys.executable).parent / "survey"), *args], cwd=home, capture_output=True,
+                              text=True, timeout=900, env={**os.environ, "SURVEY_HOME": str(home)})
+
+    done = survey("codebook", "draft", str(home / "downloads"), "-o", "config/codebooks/svc.yaml", "--instrument", "svc")
+    assert done.returncode == 0, done.stderr
+    done = survey("build", "--wave", "2026")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return home / "reports" / "2026", answers
+
+
+def test_survey_build_on_the_unchanged_draft_prints_the_answers_counts(built):
+    import docx
+
+    from analysis import config
+
+    reports, answers = built
+    assert sorted(p.name for p in reports.iterdir() if (p / "report.docx").is_file()) == sorted(wx.STREETS)
+    unit = "东城街道"
+    mine = answers[answers[wx.UNIT] == unit]
+    document = docx.Document(reports / unit / "report.docx")
+    cells = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
+    text = "\n".join([p.text for p in document.paragraphs] + ["\t".join(r) for r in cells])
+    party = mine["15、您的政治面貌"].value_counts()
+    shown = {r[1]: r[2] for r in cells if len(r) >= 3 and r[0] == "政治面貌"}
+    assert set(shown) == set(wx.PARTY)
+    for option in wx.PARTY:            # a count, or — where suppression hides a small cell (or its complement)
+        assert shown[option] in (str(party.get(option, 0)), "—"), option
+    assert "—" not in shown.values() or min(party.get(o, 0) for o in wx.PARTY) < config.MIN_CELL
+    assert sum(v != "—" for v in shown.values()) >= 1
+    parts = mine["16、您获取社区信息的渠道（多选）"].str.split("┋").explode().str.split("〖").str[0]
+    for option in wx.CHANNELS:
+        k = int((parts == option).sum())
+        if k < config.MIN_CELL:
+            continue
+        assert any(r[0] == option and r[1] == str(k) and r[3] == f"{k / len(mine) * 100:.1f}"
+                   for r in cells if len(r) >= 4), option
+    for label in ("环境卫生", "治安巡逻", "便民服务", "参加议事会的频率", "家有几部手机"):
+        assert label in text, label
+    leaked = sorted(s for s in _secrets(answers) if s in text)
+    assert leaked == [] and "Traceback" not in text

@@ -109,6 +109,13 @@ def test_where_the_pair_disagrees_the_draft_stops_naming_file_row_and_question(e
     with pytest.raises(SurveyError) as e:
         draft.draft_text([a, bad])
     assert e.value.file == a.name and e.value.row == row + 2 and "15、您的政治面貌" in str(e.value)
+    number = pd.read_excel(b, dtype=str)
+    row = int(number.index[number["第16题(微信群)"] == "1"][0])
+    number.loc[row, "第16题(微信群)"] = "0"                           # 按文本 says 微信群 was ticked
+    number.to_excel(bad, index=False)
+    with pytest.raises(SurveyError) as e:
+        draft.draft_text([bad, a])
+    assert e.value.row == row + 2 and "16、您获取社区信息的渠道" in str(e.value)
     short = tmp_path / "short" / b.name
     short.parent.mkdir()
     pd.read_excel(b, dtype=str).iloc[:-1].to_excel(short, index=False)

@@ -315,8 +315,8 @@ def _paired_single(header: str, answers: list, number: RawTable, col: str, order
         t_missing = t is None or t.strip() in _TEXT_MISSING
         n_missing = n is None or n.strip() in _NUMBER_MISSING or n.strip() in _TEXT_MISSING
         if t_missing != n_missing:
-            raise _disagree(text, i, header, f"按文本是“{'空' if t_missing else '有答案'}”，按序号是"
-                                             f"“{'空' if n_missing else n}”。")
+            raise _disagree(text, i, header, f"按文本{'没有答案' if t_missing else '有答案'}，"
+                                             f"按序号{'没有答案' if n_missing else '有答案'}。")
         if t_missing:
             continue
         n = OTHER_TEXT.sub("", n).strip()
@@ -325,7 +325,7 @@ def _paired_single(header: str, answers: list, number: RawTable, col: str, order
         if not re.fullmatch(r"\d{1,2}", n):
             if same:
                 continue
-            raise _disagree(text, i, header, f"按序号的答案“{n}”不是选项序号。")
+            raise _disagree(text, i, header, "按序号文件的答案与按文本不同，又不是选项序号。")
         code, label = int(n), _label(t)
         if label_of.setdefault(code, label) != label:
             raise _disagree(text, i, header, f"序号 {code} 在前面是“{label_of[code]}”，这里是另一个答案。")
@@ -349,8 +349,8 @@ def _paired_multi(header: str, answers: list, number: RawTable, cols: list[str],
         n = rows[order[i]]
         t_missing = t is None or t.strip() in _TEXT_MISSING
         if t_missing != (n in ("(空)", "(跳过)")):
-            raise _disagree(text, i, header, f"按文本是“{'空' if t_missing else t and '有答案'}”，按序号是"
-                                             f"“{'没有选' if n in ('(空)', '(跳过)') else '有选项'}”。")
+            raise _disagree(text, i, header, f"按文本{'没有答案' if t_missing else '有答案'}，"
+                                             f"按序号{'没有选' if n in ('(空)', '(跳过)') else '有选项'}。")
         if t_missing:
             continue
         mine = {answer_key(p) for p in split_multi(t)}

@@ -35,7 +35,7 @@ PII_ASKS = {
     "email": ("邮箱", "电子邮件", "e-mail", "email"),
     "wechat": ("微信号", "qq号"),
     "address": ("家庭住址", "详细地址", "住址", "门牌号", "通讯地址", "居住地址"),
-    "name": ("姓名", "您的名字", "真实姓名", "联系人", "签名"),
+    "name": ("姓名", "您的名字", "真实姓名", "联系人", "签名", "填表人", "调查员", "访问员", "访员"),
 }
 _PII_KEYS = {"name": "name", "xm": "name", "phone": "phone", "mobile": "phone", "tel": "phone",
              "email": "email", "idcard": "id_number", "id_card": "id_number", "sfz": "id_number",
