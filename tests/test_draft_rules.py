@@ -334,3 +334,14 @@ def test_typed_other_columns_of_a_by_number_file_are_private_and_never_clash(exp
         assert len(r.valid) == len(answers) and r.unmapped.empty
         assert sorted(r.ignored_columns) == ["17、(其他（请补充）:)", "第15题(其他【请注明】)", "第6题(其他【请注明】)"]
         assert not any("1390000" in str(x) for x in r.valid.to_numpy().ravel())
+
+
+def test_the_drafts_comments_are_only_what_a_person_must_check(exports):
+    a, b, _ = exports
+    text = draft.draft_text([a, b], instrument="svc")
+    body = text.split("\nvariables:\n", 1)[1]
+    comments = [line.strip() for line in body.splitlines() if line.strip().startswith("#")]
+    assert comments and all(c.startswith(("# 【请核对】", "# 未收录")) for c in comments), comments
+    assert any("文化程度" in c or "无人选择" in c for c in comments)
+    alone = draft.draft_text(a, instrument="svc")
+    assert "# 【请核对】问卷上的顺序未知" in alone                       # a guessed scale order says so

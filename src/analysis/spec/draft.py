@@ -62,6 +62,7 @@ PROFILE_WORDS = ("性别", "年龄", "文化程度", "学历", "政治面貌", "
 _OVERALL = ("总体", "整体", "总的来说", "总的看", "综合评价", "总而言之")
 _BATTERY_NAMES = {"sat": "satisfaction", "agree": "agreement", "trust": "trust"}
 _NEGATION = set("不没无非未否难差")
+_MUST_CHECK = re.compile(r"请核对|待填写|未识别|若这是|无法判断|过多|缺失")
 _NUMBERED = re.compile(r"^\s*(?:[Qq]?(\d+)\s*[、.．:：)）(（]|第(\d+)题)")
 _WS = re.compile(r"\s+")
 
@@ -239,7 +240,7 @@ class _Guesser:
 
     def _scaled(self, base: dict, scale: Scale, labels: list[str]) -> tuple[dict, str]:
         name = self._scale_name(scale)
-        known = {answer_key(t) for _, t in scale.values}
+        known = {answer_key(t) for _, t in scale.values} | {answer_key(t) for t, _ in scale.aliases}
         fit = sum(answer_key(v) in known for v in labels)
         note = f"量表 {name}（{scale.label}）"
         if scale.guessed_order:
@@ -611,7 +612,8 @@ def _render(source, instrument: str, title: str, respondent: str, survey_date: d
     lines = [
         f"# 编码手册草稿：由 survey codebook draft 根据 {names} 生成"
         f"（{len(source.table.frame)} 份答卷，{len(specs)} 道题）。",
-        "# 可以直接运行 survey prepare / survey build；正式使用前请核对下面列出的几项，再放进 config/codebooks/。",
+        "# 可以直接运行 survey prepare / survey build；正式使用前请核对下面列出的几项和标【请核对】的题，"
+        "再放进 config/codebooks/。",
         "# 草稿不含任何受访者的个人信息或自由填写的文字：个人信息标 pii: true，自由文字标 private: true。",
     ]
     if not source.numbered_only and len(source.files) == 1 and source.stat is None:
@@ -641,11 +643,12 @@ def _render(source, instrument: str, title: str, respondent: str, survey_date: d
             lines += [f"  {name}:{comment}", f"    label: {_flow(scale.label)}",
                       f"    values: {_flow(dict(scale.values))}", f"    top_box: {_flow(scale.top_box)}"]
             if scale.aliases:
-                lines.append(f"    aliases: {_flow(dict(scale.aliases))}")
+                lines.append(f"    aliases: {_flow(dict(scale.aliases))}   # 【请核对】答案里的其他写法，并入同一级")
     lines += ["", "variables:"]
     lines += [f"  # 未收录：{s}" for s in skipped]
     for note, spec in specs:
-        lines.append(f"  # {note}")
+        if _MUST_CHECK.search(note):                 # comments only where a person must decide
+            lines.append(f"  # 【请核对】{note.removeprefix('【请核对】')}")
         lines += _block({k: v for k, v in spec.items() if not k.startswith("_")}, "  ", "- ")
     if derived:
         lines += ["", "derived:"]
