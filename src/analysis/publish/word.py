@@ -225,6 +225,18 @@ def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: 
     write_zip(data.getvalue(), path)
 
 
+def write_tables_docx(path: str | Path, tables: list[tuple[str, pd.DataFrame, str]], title: str) -> None:
+    """Display tables as numbered 三线表 (表1 title above, note below) in a Word file of their own,
+    with the report's fonts and styles: a table a researcher pastes into a paper."""
+    document = _setup_document(title[:255])
+    counters = {"表": 0, "图": 0}
+    for table_title, frame, note in tables:
+        _add_numbered_table(document, table_title, frame, note, counters)
+    data = io.BytesIO()
+    document.save(data)
+    write_zip(data.getvalue(), path)
+
+
 def _add_numbered_table(document, title: str, frame: pd.DataFrame, note: str, counters) -> None:
     counters["表"] += 1
     caption = document.add_paragraph(f"表{counters['表']}　{title}", style="Caption")
