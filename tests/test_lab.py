@@ -1,0 +1,262 @@
+"""The researcher's API (analysis.lab): each verb against a hand calculation or R's survey, labels
+and codes both, the silent failures of issue 16 now raising, and the exports."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+import analysis as sa
+from analysis import clean, config, stats
+from analysis.errors import SurveyError
+from analysis.lab.banner import letters, z_test
+from analysis.lab.survey import Survey
+from analysis.weighting import design as D
+
+REF = Path(__file__).parent / "reference" / "r_survey"
+
+
+@pytest.fixture(scope="module")
+def wave(tmp_path_factory):
+    processed = tmp_path_factory.mktemp("processed")
+    clean.prepare_wave(config.DEFAULT_WAVE, processed_dir=processed)
+    return sa.open_wave(config.DEFAULT_WAVE, processed)
+
+
+@pytest.fixture(scope="module")
+def res(wave):
+    return wave.survey("resident")
+
+
+@pytest.fixture(scope="module")
+def wrk(wave):
+    return wave.survey("worker")
+
+
+def test_freq_is_the_hand_count(res):
+    df = res.data
+    f = res.freq("sat_overall").frame
+    valid = df["sat_overall"].dropna()
+    share = f[f["stat"] == "share"].set_index("category")
+    for code, n in valid.value_counts().items():
+        assert share.loc[str(code), "n"] == n
+        assert abs(share.loc[str(code), "exact"] - n / len(valid) * 100) < 1e-9
+    pct = f[f["stat"] == "pct"].set_index("category")
+    assert pct.loc["missing", "n"] == df["sat_overall"].isna().sum() and pct["base"].iloc[0] == len(df)
+    cum = f[f["stat"] == "cum_share"].sort_values("order")
+    assert cum["value"].iloc[-1] == 100.0
+    assert np.allclose(cum["exact"], share.sort_values("order")["exact"].cumsum())
+    table = res.freq("sat_overall").table
+    assert list(table.columns) == ["选项", "频数", "百分比（%）", "有效百分比（%）", "累计百分比（%）", "95%置信区间"]
+    assert table["选项"].iloc[-1] == "合计" and table["频数"].iloc[-1] == str(len(df))
+
+
+def test_labels_and_codes_are_the_same_answer(res):
+    by_label = res.where(gender="女").freq("总体满意度").frame
+    by_code = res.where(gender=2).freq("sat_overall").frame
+    by_text = res.where(gender="2").freq("sat_overall").frame
+    pd.testing.assert_frame_equal(by_label, by_code)
+    pd.testing.assert_frame_equal(by_text, by_code)
+    r1 = res.rank("sat_overall", "比较满意", by="district").frame
+    r2 = res.rank("sat_overall", 4, by="district").frame
+    pd.testing.assert_frame_equal(r1, r2)
+
+
+def test_domain_standard_errors_equal_r_subset(books):
+    """where() restricts the design: the SEs are R's subset(svydesign(id = ~1), …), not those of
+    the filtered rows."""
+    fx = pd.read_csv(REF / "fixture.csv")
+    fx["district"] = fx["district"].astype("string")
+    ref = pd.read_csv(REF / "lab_reference.csv").set_index("case")
+    s = Survey(fx, books["resident"])
+    for d in sorted(fx["district"].unique()):
+        f = s.where(district=d).freq("sat_overall").frame
+        share = f[f["stat"] == "share"].set_index("category")
+        for code in range(1, 6):
+            r = ref.loc[f"srs/district={d}/sat/factor(sat_overall){code}"]
+            assert abs(share.loc[str(code), "exact"] / 100 - r["estimate"]) < 1e-8
+            assert abs(share.loc[str(code), "se"] / 100 - r["se"]) < 1e-8 * max(1, r["se"])
+        rows = fx[fx["district"] == d]["sat_overall"]
+        p = (rows == 3).mean()
+        filtered = np.sqrt(p * (1 - p) / (len(rows) - 1))
+        assert abs(filtered - share.loc["3", "se"] / 100) > 1e-5       # a filtered frame would differ
+
+
+def test_variance_ratio_deff_equals_r():
+    fx = pd.read_csv(REF / "fixture.csv")
+    w = pd.read_csv(REF / "fixture_weights.csv").set_index("id")["raked"]
+    fx["w"] = fx["id"].map(w)
+    ref = pd.read_csv(REF / "lab_reference.csv").set_index("case")
+    d = D.survey_design(fx, weights="w", strata="district", clusters="community")
+    m = D.mean(d, "sat_overall").iloc[0]
+    r = ref.loc["raked/all/mean/sat_overall"]
+    assert abs(m["se"] - r["se"]) < 1e-7
+    assert abs(D.variance_deff(d, "sat_overall", m["se"]) - r["deff"]) < 1e-6
+    for dom, dd in [("all", d), ("district=桥东区", d.restrict(fx["district"] == "桥东区"))]:
+        props = D.proportions(dd, "sat_overall", [1, 2, 3, 4, 5]).set_index("category")
+        for code in range(1, 6):
+            r = ref.loc[f"raked/{dom}/sat/factor(sat_overall){code}"]
+            got = D.variance_deff(dd, "sat_overall", props.loc[code, "se"], code)
+            assert abs(got - r["deff"]) < 1e-6 * r["deff"], (dom, code, got, r["deff"])
+
+
+def test_weighted_freq_has_design_se_and_variance_ratio_deff(res):
+    f = res.weighted().freq("sat_overall").frame
+    assert f["weighted"].all() and (f["se"] > 0).all() and (f["deff"] > 0).all()
+    assert f["value"].sum() == pytest.approx(100.0)
+
+
+def test_the_silent_failures_now_raise(wave, res, books):
+    labelled = res.labelled()
+    with pytest.raises(SurveyError, match="中文标签"):
+        stats.composition(labelled, "sat_overall", books["resident"])
+    with pytest.raises(SurveyError, match="中文标签"):
+        stats.crosstab(labelled, "gender", "sat_overall", books["resident"])
+    as_text = res.data.assign(gender=res.data["gender"].astype("string"))
+    with pytest.raises(SurveyError, match="写成文字的代码"):
+        stats.composition(as_text, "gender", books["resident"])
+    with pytest.raises(SurveyError, match="不是量表题"):
+        stats.likert(res.data, "party", books["resident"])
+    with pytest.raises(SurveyError, match="量表"):
+        res.likert("party")
+    with pytest.raises(SurveyError, match="是不是"):
+        res.freq("sat_overal")
+    with pytest.raises(SurveyError, match="multi"):
+        res.freq("services")
+    with pytest.raises(SurveyError, match="没有答案"):
+        res.where(gender="外星人")
+    with pytest.raises(SurveyError, match="同时在"):
+        res.recode("party", a=[1, 2], b=[2, 3])
+    assert "crosstab" in stats.__all__ and "composition" in dir(stats)
+
+
+def test_labelled_frame_orders_low_to_high_and_carries_labels(res):
+    df = res.labelled()
+    s = df["sat_overall"]
+    share = (s >= "比较满意").sum() / s.notna().sum() * 100
+    top2 = res.likert("sat_overall").frame.query("stat == 'top2'")["exact"].iloc[0]
+    assert share == pytest.approx(top2)
+    assert s.min() == "很不满意"
+    assert df.attrs["labels"]["sat_overall"] == "总体满意度"
+    assert df.attrs["display_order"]["sat_overall"][0] == "非常满意"
+    assert df["services__1"].dtype == "boolean" and "使用过的社区服务" in df.attrs["labels"]["services__1"]
+
+
+def test_crosstab_column_percents_and_chi_square(wrk):
+    out = wrk.crosstab("edu", by="employment", percent="col")
+    both = wrk.data[["edu", "employment"]].dropna()
+    hand = pd.crosstab(both["edu"], both["employment"], normalize="columns") * 100
+    cells = out.frame[out.frame["stat"] == "share"]
+    labels = wrk.book.labels("employment")
+    for (edu, emp), v in hand.stack().items():
+        got = cells[(cells["group"] == labels[emp]) & (cells["category"] == str(edu))]["exact"].iloc[0]
+        assert got == pytest.approx(v)
+    chi2 = sps.chi2_contingency(pd.crosstab(both["edu"], both["employment"]), correction=False)[0]
+    assert out.frame.query("stat == 'chi2'")["exact"].iloc[0] == pytest.approx(chi2)
+    row = wrk.crosstab("edu", by="employment", percent="row").frame
+    assert row[row["stat"] == "share"].groupby("group")["value"].sum().round(1).eq(100.0).all()
+    total = wrk.crosstab("edu", by="employment", percent="total").frame
+    cs = total[total["stat"] == "cell_share"]
+    assert cs["value"].sum() == pytest.approx(100.0) and cs["n"].sum() == len(both)
+
+
+def test_compare_is_welch_by_hand(res):
+    grp = res.recode("party", 党员=["中共党员", 2], 非党员=[3, 4, 5])
+    out = res.compare("sat_overall", by=grp).frame
+    party = res.data["party"]
+    a = res.data.loc[party.isin([1, 2]), "sat_overall"].dropna().astype(float)
+    b = res.data.loc[party.isin([3, 4, 5]), "sat_overall"].dropna().astype(float)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    t = (a.mean() - b.mean()) / np.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    tests = out[out["category"] == "test"].set_index("stat")
+    assert tests.loc["t", "exact"] == pytest.approx(t) and tests.loc["df", "exact"] == pytest.approx(df)
+    half = sps.t.ppf(0.975, df) * np.sqrt(va + vb)
+    assert tests.loc["diff", "ci_low"] == pytest.approx(a.mean() - b.mean() - half)
+    means = out[out["stat"] == "mean"].set_index("group")["exact"]
+    assert means["党员"] == pytest.approx(a.mean()) and means["非党员"] == pytest.approx(b.mean())
+
+
+def test_multi_response_and_case_percents(res):
+    f = res.multi("services").frame
+    cols = [c for c in res.data if c.startswith("services__")]
+    X = res.data[cols]
+    answered = X.notna().any(axis=1).sum()
+    mentions = (X == 1).sum()
+    case = f[f["stat"] == "case_share"].set_index("category")["exact"]
+    resp = f[f["stat"] == "response_share"].set_index("category")["exact"]
+    for c in cols:
+        code = c.split("__")[1]
+        assert case[code] == pytest.approx(mentions[c] / answered * 100)
+        assert resp[code] == pytest.approx(mentions[c] / mentions.sum() * 100)
+
+
+def test_rank_ranges_where_intervals_overlap():
+    from analysis.stats.base import make_rows
+
+    rows = make_rows(table="t", group=["丙", "甲", "乙"], variable="v", stat="share",
+                     value=[10.0, 50.0, 45.0], exact=[10.0, 50.0, 45.0],
+                     ci_low=[5.0, 40.0, 35.0], ci_high=[15.0, 60.0, 55.0])
+    out = stats.rank_intervals(rows).set_index("group")
+    assert (out.loc["甲", "rank_best"], out.loc["甲", "rank_worst"]) == (1, 2)
+    assert (out.loc["乙", "rank_best"], out.loc["乙", "rank_worst"]) == (1, 2)
+    assert (out.loc["丙", "rank_best"], out.loc["丙", "rank_worst"]) == (3, 3)
+
+
+def test_banner_letters_by_hand():
+    # 60 of 100 in A against 40 of 100 in B: pooled 0.5, z = 0.2 / sqrt(0.25 · 0.02) = 2.828
+    p = z_test(0.6, 100, 0.4, 100)
+    assert p == pytest.approx(2 * sps.norm.sf(0.2 / np.sqrt(0.25 * 0.02)))
+    # three columns: three pairs, Bonferroni ×3; A vs C p≈0.0047 → 0.014 (letter), A vs B 0.046 → 0.14 (none)
+    vals = [0.6, 0.46, 0.4]
+    pv = {(0, 1): z_test(0.6, 100, 0.46, 100), (0, 2): z_test(0.6, 100, 0.4, 100),
+          (1, 2): z_test(0.46, 100, 0.4, 100)}
+    assert pv[(0, 1)] < 0.05 and pv[(0, 1)] * 3 > 0.05
+    assert letters(vals, pv) == ["C", "", ""]
+
+
+def test_banner_on_the_sample(wrk):
+    b = wrk.banner(["sat_pay", "edu2"], by=["gender", "employment"])
+    assert len(b.tables) == 2
+    f = b.frame[(b.frame["table"] == "worker_banner_employment") & (b.frame["stat"] == "share")]
+    row = f[(f["variable"] == "edu2") & (f["category"] == "2")].set_index("group")
+    cols = [g for g in row.index if g != "合计"]
+    n = row.loc[cols, "n"].to_numpy(dtype=float)
+    base = row.loc[cols, "base"].to_numpy(dtype=float)
+    pooled = n.sum() / base.sum()
+    z = (n[0] / base[0] - n[1] / base[1]) / np.sqrt(pooled * (1 - pooled) * (1 / base[0] + 1 / base[1]))
+    expected = string.ascii_uppercase[1] if (2 * sps.norm.sf(abs(z)) < 0.05 and z > 0) else ""
+    assert row.loc[cols[0], "letters"] == expected
+
+
+def test_result_exports(wrk, tmp_path):
+    import openpyxl
+    from docx import Document
+
+    r = wrk.crosstab("edu", by="employment")
+    assert "border-top:2px solid" in r._repr_html_() and r.title in r._repr_html_()
+    r.to_xlsx(tmp_path / "t.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    values = [c.value for row in sheet.iter_rows(min_row=3) for c in row[1:]]
+    assert all(isinstance(v, (int, float)) for v in values)
+    assert sheet.cell(row=3, column=2).value == float(r.table.iloc[0, 1])
+    r.to_docx(tmp_path / "t.docx")
+    doc = Document(tmp_path / "t.docx")
+    assert len(doc.tables) == 1 and doc.tables[0].rows[0].cells[0].text == "文化程度"
+    assert any(r.title in p.text for p in doc.paragraphs)
+    fig = wrk.freq("edu").chart(tmp_path / "edu.png")
+    assert fig is not None and (tmp_path / "edu.png").is_file()
+
+
+def test_reliability_alpha_by_hand(res):
+    out = res.reliability(["sat_service", "sat_party", "sat_environment", "sat_safety"])
+    X = res.data[["sat_service", "sat_party", "sat_environment", "sat_safety"]].astype(float).dropna()
+    k = X.shape[1]
+    alpha = k / (k - 1) * (1 - X.var(ddof=1).sum() / X.sum(axis=1).var(ddof=1))
+    assert out.frame.query("stat == 'alpha'")["exact"].iloc[0] == pytest.approx(alpha)
+    assert len(out.tables) == 2 and out.frame.query("stat == 'kmo'")["exact"].between(0, 1).all()
