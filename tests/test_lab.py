@@ -260,3 +260,66 @@ def test_reliability_alpha_by_hand(res):
     alpha = k / (k - 1) * (1 - X.var(ddof=1).sum() / X.sum(axis=1).var(ddof=1))
     assert out.frame.query("stat == 'alpha'")["exact"].iloc[0] == pytest.approx(alpha)
     assert len(out.tables) == 2 and out.frame.query("stat == 'kmo'")["exact"].between(0, 1).all()
+
+
+# -- KMO, Bartlett, EFA against PSPP FACTOR (tests/reference/pspp/factor.sps) -------------------------
+PSPP = Path(__file__).parent / "reference" / "pspp"
+ITEMS = ["sat_pay", "sat_workload", "sat_training", "sat_promotion", "sat_recognition"]
+
+
+def _pspp(table: str) -> dict[int, float]:
+    ref = pd.read_csv(PSPP / "factor_values.csv")
+    return dict(zip(ref.loc[ref["table"] == table, "index"], ref.loc[ref["table"] == table, "value"]))
+
+
+def test_kmo_bartlett_and_components_equal_pspp(books):
+    from analysis.lab import factor
+
+    X = pd.read_csv(PSPP / "fixture.csv")
+    e = factor.efa(X, ITEMS, books["worker"])
+    kmo = _pspp("KMO and Bartlett's Test")
+    assert e.kmo == pytest.approx(kmo[0], rel=1e-5) and e.bartlett_chi2 == pytest.approx(kmo[1], rel=1e-5)
+    assert e.bartlett_df == kmo[2] and e.bartlett_p == pytest.approx(kmo[3], rel=1e-4)
+    tve = _pspp("Total Variance Explained")          # index = row + 5 × column
+    assert np.allclose(e.eigenvalues, [tve[i] for i in range(5)], rtol=1e-5)
+    assert e.loadings.shape == (5, 1)                 # one eigenvalue above 1, as PSPP found
+    assert e.variance.loc["因子1", "pct"] == pytest.approx(tve[15], rel=1e-5)
+    comp = _pspp("Rotated Component Matrix")
+    assert np.allclose(e.loadings["因子1"].to_numpy(), [comp[i] for i in range(5)], rtol=1e-5)
+    shown = e.tables[0][1]
+    assert shown.iloc[0, 1] == f"{comp[0]:.3f}"
+
+
+def _varimax(L: np.ndarray, normalize: bool = True) -> np.ndarray:
+    """Kaiser's varimax by the SVD iteration (R's stats::varimax), written out here."""
+    h = np.sqrt((L ** 2).sum(axis=1)) if normalize else np.ones(len(L))
+    A = L / h[:, None]
+    p, k = A.shape
+    R, d = np.eye(k), 0.0
+    for _ in range(1000):
+        B = A @ R
+        u, s, vt = np.linalg.svd(A.T @ (B ** 3 - B @ np.diag((B ** 2).sum(axis=0)) / p))
+        R = u @ vt
+        if s.sum() < d * (1 + 1e-12):
+            break
+        d = s.sum()
+    return (A @ R) * h[:, None]
+
+
+def test_two_rotated_components_equal_an_independent_varimax(books):
+    """PSPP 1.6.2 cannot be the reference here (it takes the wrong eigenvector for component 2,
+    factor.sps says how): principal components from numpy's eigen decomposition, rotated by the
+    varimax above, against the lab's loadings (columns matched up to order and sign)."""
+    from analysis.lab import factor
+
+    X = pd.read_csv(PSPP / "fixture.csv")[ITEMS].dropna()
+    e = factor.efa(X, ITEMS, books["worker"], factors=2)
+    w, v = np.linalg.eigh(np.corrcoef(X.to_numpy(dtype=float), rowvar=False))
+    top = np.argsort(w)[::-1][:2]
+    hand = _varimax(v[:, top] * np.sqrt(w[top]))
+    ours = e.loadings.to_numpy()
+    for j in range(2):
+        match = int(np.argmax([abs(np.corrcoef(ours[:, j], hand[:, i])[0, 1]) for i in range(2)]))
+        sign = np.sign(ours[:, j] @ hand[:, match])
+        assert np.allclose(ours[:, j], sign * hand[:, match], atol=1e-6)
+    assert e.variance["cum"].iloc[-1] == pytest.approx(w[top].sum() / 5 * 100)
