@@ -323,3 +323,42 @@ def test_two_rotated_components_equal_an_independent_varimax(books):
         sign = np.sign(ours[:, j] @ hand[:, match])
         assert np.allclose(ours[:, j], sign * hand[:, match], atol=1e-6)
     assert e.variance["cum"].iloc[-1] == pytest.approx(w[top].sum() / 5 * 100)
+
+
+def test_weighted_banner_tests_on_the_effective_base(res):
+    rw = res.weighted()
+    b = rw.banner(["sat_overall"], by=["gender"]).frame
+    d = rw._design
+    w = d.weights
+    data = rw.data
+    rows = b[(b["stat"] == "share") & (b["category"] == "4")].set_index("group")
+    cols = [g for g in rows.index if g != "合计"]
+    hand = []
+    for code, lab in rw.book.labels("gender").items():
+        m = (data["gender"] == code).fillna(False).to_numpy(dtype=bool) & data["sat_overall"].notna().to_numpy() & (w > 0)
+        ww = w[m]
+        share = ww[(data.loc[m, "sat_overall"] == 4).to_numpy()].sum() / ww.sum()
+        hand.append((share, ww.sum() ** 2 / (ww ** 2).sum()))
+        col = next(c for c in cols if c.endswith(lab))
+        assert rows.loc[col, "exact"] == pytest.approx(share * 100)
+        assert rows.loc[col, "test_base"] == pytest.approx(ww.sum() ** 2 / (ww ** 2).sum())
+    p = z_test(hand[0][0], hand[0][1], hand[1][0], hand[1][1])
+    hi = 0 if hand[0][0] > hand[1][0] else 1
+    expected = string.ascii_uppercase[1 - hi] if p < 0.05 else ""
+    assert rows.loc[cols[hi], "letters"] == expected and rows.loc[cols[1 - hi], "letters"] == ""
+
+
+def test_verbs_without_a_weighted_version_refuse_weights(res):
+    rw = res.weighted()
+    for call in (lambda: rw.crosstab("gender", by="party"), lambda: rw.compare("sat_overall", by="gender"),
+                 lambda: rw.multi("services"), lambda: rw.rank("gender", 1, by="district")):
+        with pytest.raises(SurveyError, match="加权版本"):
+            call()
+
+
+def test_a_domain_keeps_every_respondent_in_the_design(res):
+    sub = res.where(district="桥西区", gender="女")
+    d = sub.design()
+    assert len(d.data) == len(res.data) and d.domain.sum() == sub.rows.shape[0]
+    assert ((res.data["district"] == "桥西区") & (res.data["gender"] == 2)).sum() == sub.rows.shape[0]
+    assert "桥西区" in sub.freq("sat_overall").note

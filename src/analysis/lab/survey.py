@@ -174,6 +174,12 @@ class Survey:
             label = "；".join(x for x in (label, f"不含无总体结构的单位 {int((~keep).sum())} 人") if x)
         return Survey(data, self.book, margins_file=path, domain=self.domain[keep], label=label, design=d)
 
+    def _unweighted(self, verb: str) -> None:
+        """Verbs without a design-based version refuse a weighted survey instead of ignoring its weights."""
+        if self.is_weighted:
+            raise SurveyError(f"{verb}还没有加权版本，不能用于 weighted() 的结果。",
+                              fix="加权估计用 .freq、.likert、.banner；其余在不加权的调查对象上计算。")
+
     # -- ad-hoc variables -------------------------------------------------------------------------
     def recode(self, variable: str, name: str | None = None, label: str | None = None, **groups) -> Recode:
         """New groups of a variable's answers: ``r.recode("party", 党员=[1, 2], 非党员=[3, 4, 5])``
@@ -234,11 +240,12 @@ class Survey:
         se = svd.proportions(s.design(), name, list(s.book.labels(name)))["se"].to_numpy() * 100
         rows["se"] = np.nan
         rows.loc[rows["stat"] == "share", "se"] = se
-        note = tables.base_note(valid, s.domain.all(), "区间为 Wilson 95% 置信区间；")
+        note = tables.base_note(valid, s.domain.all(), "区间为 Wilson 95% 置信区间；", se=True)
         return Result(title, rows, tables.freq(rows), note, lambda: tables.bars(rows, table, name, s.group))
 
     def multi(self, variable) -> Result:
         """A multi-select: 响应百分比 (share of all mentions) and 个案百分比 (share of respondents who answered)."""
+        self._unweighted("多选题分析")
         name = names.variable(self.book, variable)
         names.require(self.book, name, ("multi",), "多选题分析", "单选题用 .freq。")
         title = f"{self.book.label(name)}（多选）"
@@ -258,15 +265,17 @@ class Survey:
             d = self.design()
             rows = pd.concat([weighted_likert(d, i, self.book, self.group, table, title) for i in items],
                              ignore_index=True)
+            note = tables.weighted_note(rows, d, ratio=False)
         else:
             rows = pd.concat([likert(self.rows, i, self.book, self.group, table, title) for i in items],
                              ignore_index=True)
-        return Result(title, rows, tables.likert(rows, self.book), tables.base_note(rows, self.domain.all(), ""),
-                      lambda: tables.stacked(rows, table, self.group))
+            note = tables.base_note(rows, self.domain.all(), "")
+        return Result(title, rows, tables.likert(rows, self.book), note, lambda: tables.stacked(rows, table, self.group))
 
     def crosstab(self, variable, by, percent: str = "col") -> Result:
         """``variable`` by ``by``: column (``"col"``, each column of ``by`` sums to 100), row or total
         percentages, Pearson's χ², Cramér's V and the expected-count warning."""
+        self._unweighted("交叉表")
         if percent not in ("col", "row", "total"):
             raise SurveyError(f"percent 只能是 col、row 或 total，不是 {percent}。",
                               fix="col = 列百分比；row = 行百分比；total = 总百分比。")
@@ -290,6 +299,7 @@ class Survey:
         mean (t interval), standard deviation, 满意率 for a rating item; for two groups Welch's t
         with the interval of the difference, the 满意率 difference (Newcombe), and Mann–Whitney;
         for more, Kruskal–Wallis."""
+        self._unweighted("均值比较")
         s, b = self._bind(by)
         y = names.variable(s.book, variable)
         names.require(s.book, y, ("rating", "number", "age"), "均值比较", RATING_FIX)
@@ -322,6 +332,7 @@ class Survey:
     def rank(self, variable, category, by) -> Result:
         """Groups of ``by`` ranked by the share choosing ``category`` (code or label), with Wilson
         intervals; groups whose intervals overlap share a rank range (并列)."""
+        self._unweighted("排序")
         s, name = self._bind(variable)
         s, b = s._bind(by)
         code = names.code(s.book, name, category, s.data)
@@ -344,6 +355,7 @@ class Survey:
         """Cronbach's α with each item's corrected item–total correlation and α if deleted, then
         KMO, Bartlett's test and an exploratory factor analysis (varimax-rotated loadings, variance
         explained); ``factors`` defaults to the number of eigenvalues above 1."""
+        self._unweighted("信度分析")
         from analysis.lab import factor
 
         items = names.variables(self.book, pattern)

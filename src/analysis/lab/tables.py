@@ -51,18 +51,21 @@ def weighted_freq(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def base_note(rows: pd.DataFrame, whole: bool, extra: str) -> str:
+def base_note(rows: pd.DataFrame, whole: bool, extra: str, se: bool = False) -> str:
     base = rows["base"].dropna()
     n = f"{int(base.min())}" if base.min() == base.max() else f"{int(base.min())}～{int(base.max())}"
     group = rows["group"].iloc[0]
-    where = "" if whole else f"子总体：{group}（标准误按子总体估计，同 R survey 的 subset）；"
+    where = "" if whole else f"子总体：{group}" + ("（.frame 的标准误 se 按子总体估计，同 R survey 的 subset）" if se else "") + "；"
     return f"注：{where}基数为有效回答 {n} 人；{extra}“—”为样本过少不予公布。"
 
 
-def weighted_note(rows: pd.DataFrame, design) -> str:
+def weighted_note(rows: pd.DataFrame, design, ratio: bool = True) -> str:
     steps = "；".join(design.history)
-    return (f"注：加权估计（{steps}）；样本人数 {int(rows['base'].iloc[0])}；区间为 logit 95% 置信区间；"
-            "设计效应为方差比（同 R svymean(deff = TRUE)）。")
+    where = f"子总体：{design.domain_label}；" if design.domain_label else ""
+    return (f"注：{where}加权估计（{steps}）；样本人数 {int(rows['base'].min())}"
+            + ("" if rows["base"].min() == rows["base"].max() else f"～{int(rows['base'].max())}")
+            + "；比例为 logit 95% 置信区间"
+            + ("；设计效应为方差比（同 R svymean(deff = TRUE)）。" if ratio else "。"))
 
 
 def multi(rows: pd.DataFrame) -> pd.DataFrame:

@@ -112,6 +112,8 @@ def check_codes(df: pd.DataFrame, variable: str, book: Codebook) -> None:
         labels = book.labels(variable)
     except KeyError:
         return
+    if not labels:                      # a text variable (street, community …): its answers are the values
+        return
     column = df[variable]
     if pd.api.types.is_numeric_dtype(column.dtype) and not isinstance(column.dtype, pd.CategoricalDtype):
         return
