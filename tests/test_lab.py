@@ -362,3 +362,32 @@ def test_a_domain_keeps_every_respondent_in_the_design(res):
     assert len(d.data) == len(res.data) and d.domain.sum() == sub.rows.shape[0]
     assert ((res.data["district"] == "桥西区") & (res.data["gender"] == 2)).sum() == sub.rows.shape[0]
     assert "桥西区" in sub.freq("sat_overall").note
+
+
+def test_cumulative_percent_hides_what_would_give_a_suppressed_cell_back(books):
+    book = books["resident"]
+    df = pd.DataFrame({"sat_overall": pd.array([3] * 16 + [4] * 6 + [2] * 4, dtype="Int64")})
+    shares = stats.composition(df, "sat_overall", book, exempt_base=None)
+    cum = stats.cumulative(shares).set_index("category")
+    hidden = shares.set_index("category")["suppressed"]
+    assert hidden["2"] and not hidden["3"]
+    order = [str(c) for c in book.labels("sat_overall")]          # questionnaire order: 5 … 1
+    first = order.index(next(c for c in order if hidden[c]))
+    assert cum.loc[order[:first], "suppressed"].eq(False).all() and cum.loc[order[first:], "suppressed"].all()
+    assert cum.loc[order[-1], "value"] == 100.0
+
+
+def test_likert_by_a_variable_has_a_line_per_group(res):
+    out = res.likert("sat_overall", by="district")
+    assert len(out.table) == res.data["district"].nunique()
+    top = out.frame[out.frame["stat"] == "top2"].set_index("group")["exact"]
+    d = res.data
+    for unit, rows in d.groupby("district"):
+        x = rows["sat_overall"].dropna()
+        assert top[unit] == pytest.approx(x.isin([4, 5]).mean() * 100)
+
+
+def test_drivers_rank_by_absolute_beta(res):
+    out = res.drivers().frame
+    beta = out[out["stat"] == "beta"]["exact"].abs().to_numpy()
+    assert (np.diff(beta) <= 0).all() and set(out["variable"]) <= set(res.book.report.rating_items)

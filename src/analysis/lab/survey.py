@@ -41,6 +41,7 @@ from analysis.stats.compare import (
     share_difference,
 )
 from analysis.stats.distributions import composition, cumulative, likert
+from analysis.stats.drivers import key_drivers
 from analysis.stats.questions import frequency, multi_select
 from analysis.stats.reliability import satisfaction_index
 from analysis.weighting import design as svd
@@ -253,14 +254,17 @@ class Survey:
         return Result(title, rows, tables.multi(rows), tables.multi_note(rows),
                       lambda: tables.bars(rows, rows["table"].iloc[0], name, self.group, stat="case_share"))
 
-    def likert(self, pattern) -> Result:
+    def likert(self, pattern, by=None) -> Result:
         """Rating items (a name, a pattern such as ``"sat_*"`` or a list): each answer's share, the
-        mean score and 满意率 with intervals. A variable not on a scale raises SurveyError."""
+        mean score and 满意率 with intervals; ``by``: one item across the groups of a variable
+        (the chart then compares the groups). A variable not on a scale raises SurveyError."""
         items = names.variables(self.book, pattern)
         for item in items:
             names.require(self.book, item, ("rating",), "量表分析", RATING_FIX)
         title = f"{self.book.respondent or self.book.title}评价"
         table = f"{self.book.instrument}_lab_likert"
+        if by is not None:
+            return self._likert_by(items, by, table)
         if self.is_weighted:
             d = self.design()
             rows = pd.concat([weighted_likert(d, i, self.book, self.group, table, title) for i in items],
@@ -271,6 +275,30 @@ class Survey:
                              ignore_index=True)
             note = tables.base_note(rows, self.domain.all(), "")
         return Result(title, rows, tables.likert(rows, self.book), note, lambda: tables.stacked(rows, table, self.group))
+
+    def _likert_by(self, items: list[str], by, table: str) -> Result:
+        self._unweighted("分组量表分析")
+        if len(items) != 1:
+            raise SurveyError("按分组比较时一次只能看一道量表题。", variable=items[0], fix="例如 r.likert(题目, by=分组变量)。")
+        s, b = self._bind(by)
+        item = items[0]
+        title = f"{s.book.label(item)}：按{s.book.label(b)}"
+        rows = likert(s.rows, item, s.book, "", table, title, by=b)
+        shown = rows.assign(variable_label=rows["group"])        # one line per group in the table
+        return Result(title, rows, tables.likert(shown, s.book).rename(columns={"题目": s.book.label(b)}),
+                      tables.base_note(rows, True, "满意率区间为 Wilson 95% 置信区间；"),
+                      lambda: tables.groups_chart(rows, table, item, s.book.label(b)))
+
+    def drivers(self, overall=None, items=None) -> Result:
+        """Key drivers of an overall rating (the codebook's ``report.overall`` by default) among the
+        other items of its battery: standardised OLS betas with intervals, ordinal-logit odds ratios
+        and correlations, ranked by |beta| (``stats.key_drivers``)."""
+        self._unweighted("关键因素分析")
+        outcome = names.variable(self.book, overall) if overall is not None else None
+        chosen = names.variables(self.book, items) if items is not None else None
+        rows = key_drivers(self.rows, self.book, self.group, outcome, chosen,
+                           table=f"{self.book.instrument}_lab_drivers")
+        return Result(rows["table_title"].iloc[0], rows, tables.drivers(rows), tables.drivers_note(rows))
 
     def crosstab(self, variable, by, percent: str = "col") -> Result:
         """``variable`` by ``by``: column (``"col"``, each column of ``by`` sums to 100), row or total

@@ -31,7 +31,7 @@ def freq(rows: pd.DataFrame) -> pd.DataFrame:
         out.append({"选项": r.category_label, "频数": fmt(r.n, 0, hide),
                     "百分比（%）": fmt(pct.loc[r.category, "value"], 1, hide),
                     "有效百分比（%）": fmt(r.value, 1, hide),
-                    "累计百分比（%）": fmt(cum.loc[r.category, "value"], 1),
+                    "累计百分比（%）": fmt(cum.loc[r.category, "value"], 1, bool(cum.loc[r.category, "suppressed"])),
                     "95%置信区间": fmt_ci(r.ci_low, r.ci_high, 1, hide)})
     if "missing" in pct.index:
         m = pct.loc["missing"]
@@ -88,7 +88,7 @@ def multi_note(rows: pd.DataFrame) -> str:
 
 def likert(rows: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     out = []
-    for _, r in rows.groupby("variable", sort=False):
+    for _, r in rows.groupby(["group", "variable"], sort=False):
         shares = r[r["stat"] == "share"]
         rec = {"题目": r["variable_label"].iloc[0]}
         for s in shares.itertuples():                # best first: the questionnaire's order
@@ -225,6 +225,23 @@ def reliability_note(rows: pd.DataFrame) -> str:
             "项目与总分相关为该题与其余各题总分的相关。")
 
 
+def drivers(rows: pd.DataFrame) -> pd.DataFrame:
+    out = []
+    for _, r in rows.groupby("variable", sort=False):
+        s = r.set_index("stat")
+        out.append({"分项": s.loc["rank", "variable_label"], "排序": fmt(s.loc["rank", "value"], 0),
+                    "标准化回归系数": fmt(s.loc["beta", "value"], 3),
+                    "95%置信区间": fmt_ci(s.loc["beta", "ci_low"], s.loc["beta", "ci_high"], 3),
+                    "p值": fmt(s.loc["p", "value"], 3), "比值比（有序logit）": fmt(s.loc["odds_ratio", "value"], 2),
+                    "相关系数": fmt(s.loc["r", "value"], 3)})
+    return pd.DataFrame(out)
+
+
+def drivers_note(rows: pd.DataFrame) -> str:
+    return (f"注：{int(rows['base'].iloc[0])} 人各题均有效回答；各题标准化后回归（OLS），按标准化回归系数的绝对值排序；"
+            "比值比为每增加一个标准差、总体评价高一档的几率之比（有序 logit）。各分项相互相关，系数表示在其他分项不变时的作用。")
+
+
 # -- charts --------------------------------------------------------------------------------------------
 
 def bars(rows: pd.DataFrame, table: str, variable: str, group: str, stat: str = "share"):
@@ -244,6 +261,12 @@ def dots(rows: pd.DataFrame, table: str, variable: str, unit: str):
 
     return charts.district_comparison(rows, table, variable, stat="share", category=str(rows["category"].iloc[0]),
                                       unit_label=unit)
+
+
+def groups_chart(rows: pd.DataFrame, table: str, variable: str, unit: str):
+    from analysis.publish import charts
+
+    return charts.district_comparison(rows, table, variable, stat="top2", unit_label=unit)
 
 
 # -- the labelled frame --------------------------------------------------------------------------------

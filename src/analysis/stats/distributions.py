@@ -70,10 +70,13 @@ def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = ""
 
 def cumulative(shares: pd.DataFrame) -> pd.DataFrame:
     """累计百分比 rows (``stat="cum_share"``) of a ``composition`` over valid answers, in its order:
-    the running sum of the published shares (so the last is exactly 100.0) and of the exact ones."""
+    the running sum of the published shares (so the last is exactly 100.0) and of the exact ones.
+    From the first suppressed share on every running sum is suppressed too: two neighbouring sums
+    would give the hidden share back."""
     rows = shares[shares["stat"] == "share"].sort_values("order", kind="stable")
     out = rows.copy()
     out["stat"] = "cum_share"
+    out["suppressed"] = np.maximum.accumulate(rows["suppressed"].to_numpy(dtype=bool)) if len(rows) else False
     out["value"] = np.round(rows["value"].cumsum().to_numpy(dtype=float), SHARE_DECIMALS)
     out["exact"] = rows["exact"].cumsum().to_numpy(dtype=float)
     out["n"] = rows["n"].cumsum().to_numpy()
