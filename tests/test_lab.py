@@ -391,3 +391,11 @@ def test_drivers_rank_by_absolute_beta(res):
     out = res.drivers().frame
     beta = out[out["stat"] == "beta"]["exact"].abs().to_numpy()
     assert (np.diff(beta) <= 0).all() and set(out["variable"]) <= set(res.book.report.rating_items)
+
+
+def test_wave_labelled_runs_low_to_high_too(wave, res):
+    df = wave.wave.labelled("resident")
+    s = df["sat_overall"]
+    top2 = res.likert("sat_overall").frame.query("stat == 'top2'")["exact"].iloc[0]
+    assert (s >= "比较满意").sum() / s.notna().sum() * 100 == pytest.approx(top2)
+    assert s.min() == "很不满意" and df.attrs["labels"]["sat_overall"] == "总体满意度"
