@@ -101,7 +101,7 @@ def efa(df: pd.DataFrame, items: list[str], book: Codebook, factors: int | None 
     tab = pd.concat([tab, pd.DataFrame([{"题目": "方差解释率（%）", **{f: fmt(variance.loc[f, "pct"], 1) for f in variance.index}},
                                         {"题目": "累计方差解释率（%）", **{f: fmt(variance.loc[f, "cum"], 1) for f in variance.index}}])],
                     ignore_index=True)
-    note = (f"注：KMO = {kmo:.3f}；Bartlett 球形检验 χ² = {chi2:.2f}，自由度 = {dof}，p {fmt_p(p)}；"
+    note = (f"注：KMO = {kmo:.3f}；Bartlett 球形检验 χ² = {chi2:.2f}，自由度 = {dof}，p{fmt_p(p)}；"
             f"主成分法提取（特征值大于 1 的 {loadings.shape[1]} 个因子），"
             f"{'最大方差法（varimax）旋转；' if loadings.shape[1] > 1 else ''}n = {n}。")
     return Efa(kmo, kmo_items, chi2, dof, p, eig, loadings, variance, pd.concat([head, load, var], ignore_index=True),
