@@ -399,3 +399,21 @@ def test_wave_labelled_runs_low_to_high_too(wave, res):
     top2 = res.likert("sat_overall").frame.query("stat == 'top2'")["exact"].iloc[0]
     assert (s >= "比较满意").sum() / s.notna().sum() * 100 == pytest.approx(top2)
     assert s.min() == "很不满意" and df.attrs["labels"]["sat_overall"] == "总体满意度"
+
+
+def test_banner_in_excel_keeps_numbers_and_letters_apart(wrk, tmp_path):
+    import openpyxl
+
+    b = wrk.banner(["sat_pay"], by=["employment"])
+    b.to_xlsx(tmp_path / "b.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "b.xlsx").active
+    header = [c.value for c in sheet[2]]
+    shown = b.table.set_index("选项")
+    for j, h in enumerate(header):
+        if h in ("题目", "选项") or h.endswith("显著性"):
+            continue
+        cell = sheet.cell(row=3, column=j + 1).value
+        assert isinstance(cell, float)
+        text = shown.loc[sheet.cell(row=3, column=2).value, h]
+        letter = sheet.cell(row=3, column=j + 2).value if h != "合计" else None
+        assert text == f"{cell:.1f}" + (f" {letter}" if letter else "")

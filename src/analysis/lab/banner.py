@@ -151,6 +151,17 @@ def one_banner(s, rows: list[str], by: str) -> tuple[pd.DataFrame, pd.DataFrame,
     return frame, pd.DataFrame(display), note
 
 
+def letters_apart(table: pd.DataFrame) -> pd.DataFrame:
+    """The banner with each column's letters in a column of their own (``<column> 显著性``), so that
+    a spreadsheet gets the percentages and means as numbers."""
+    out = table[["题目", "选项", TOTAL]].copy()
+    for col in table.columns[3:]:
+        parts = table[col].str.extract(r"^(\S+)(?: ([A-Z]+))?$")
+        out[col] = parts[0].fillna(table[col])
+        out[f"{col} 显著性"] = parts[1].fillna("")
+    return out
+
+
 def banner(s, rows: list[str], by: list) -> Result:
     frames, tabs = [], []
     for spec in by:
@@ -159,4 +170,6 @@ def banner(s, rows: list[str], by: list) -> Result:
         frames.append(frame)
         tabs.append((f"按{bound.book.label(name)}的交叉汇总表", table, note))
     first, *more = tabs
-    return Result(first[0], pd.concat(frames, ignore_index=True), first[1], first[2], more=tuple(more))
+    sheets = tuple((title, letters_apart(table), note) for title, table, note in tabs)
+    return Result(first[0], pd.concat(frames, ignore_index=True), first[1], first[2], more=tuple(more),
+                  sheets=sheets)

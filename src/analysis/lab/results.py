@@ -30,6 +30,7 @@ class Result:
     note: str = ""
     draw: Callable[[], object] | None = None
     more: tuple[tuple[str, pd.DataFrame, str], ...] = ()      # further tables (a banner's other breakdowns)
+    sheets: tuple[tuple[str, pd.DataFrame, str], ...] = ()    # the tables as Excel gets them, when laid out otherwise
 
     @property
     def tables(self) -> list[tuple[str, pd.DataFrame, str]]:
@@ -71,7 +72,7 @@ class Result:
         """One sheet per table, numbers as numbers (percentages as shown, with their decimals)."""
         from analysis.publish.excel import write_frames_xlsx
 
-        write_frames_xlsx(path, self.tables, self.title)
+        write_frames_xlsx(path, list(self.sheets) or self.tables, self.title)
         return Path(path)
 
 
