@@ -248,6 +248,8 @@ def test_result_exports(wrk, tmp_path):
     r.to_docx(tmp_path / "t.docx")
     doc = Document(tmp_path / "t.docx")
     assert len(doc.tables) == 1 and doc.tables[0].rows[0].cells[0].text == "文化程度"
+    body = doc.tables[0].rows[1].cells
+    assert body[0].paragraphs[0].alignment == 0 and body[1].paragraphs[0].alignment == 1   # label left, figures centred
     assert any(r.title in p.text for p in doc.paragraphs)
     fig = wrk.freq("edu").chart(tmp_path / "edu.png")
     assert fig is not None and (tmp_path / "edu.png").is_file()
