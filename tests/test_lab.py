@@ -419,3 +419,26 @@ def test_banner_in_excel_keeps_numbers_and_letters_apart(wrk, tmp_path):
         text = shown.loc[sheet.cell(row=3, column=2).value, h]
         letter = sheet.cell(row=3, column=j + 2).value if h != "合计" else None
         assert text == f"{cell:.1f}" + (f" {letter}" if letter else "")
+
+
+def test_multi_by_a_single_choice_tests_each_option_once_per_respondent(res):
+    out = res.multi("services", by="gender").frame
+    d = res.data
+    answered = d[[c for c in d if c.startswith("services__")]].notna().any(axis=1)
+    ps = []
+    for code in res.book.labels("services"):
+        chosen = (d[f"services__{code}"] == 1) & answered
+        t = pd.crosstab(d.loc[answered, "gender"], chosen[answered])
+        chi2, p, *_ = sps.chi2_contingency(t, correction=False)
+        got = out[(out["category"] == str(code)) & (out["stat"] == "chi2")]["exact"].iloc[0]
+        assert got == pytest.approx(chi2)
+        ps.append(p)
+    m = len(ps)
+    order = np.argsort(ps)
+    holm = np.minimum(1, np.maximum.accumulate([(m - i) * ps[j] for i, j in enumerate(order)]))
+    got = out[out["stat"] == "p_adj"].set_index("category")["exact"]
+    for i, j in enumerate(order):
+        assert got[str(list(res.book.labels("services"))[j])] == pytest.approx(holm[i])
+    case = out[(out["stat"] == "case_share") & (out["group"] == "女")].set_index("category")["exact"]
+    women = d[(d["gender"] == 2) & answered]
+    assert case["1"] == pytest.approx((women["services__1"] == 1).mean() * 100)

@@ -42,7 +42,7 @@ from analysis.stats.compare import (
 )
 from analysis.stats.distributions import composition, cumulative, likert
 from analysis.stats.drivers import key_drivers
-from analysis.stats.questions import frequency, multi_select
+from analysis.stats.questions import frequency, multi_by, multi_select
 from analysis.stats.reliability import satisfaction_index
 from analysis.weighting import design as svd
 from analysis.weighting.weights import weight_design, weighted_composition, weighted_likert
@@ -244,15 +244,23 @@ class Survey:
         note = tables.base_note(valid, s.domain.all(), "区间为 Wilson 95% 置信区间；", se=True)
         return Result(title, rows, tables.freq(rows), note, lambda: tables.bars(rows, table, name, s.group))
 
-    def multi(self, variable) -> Result:
-        """A multi-select: 响应百分比 (share of all mentions) and 个案百分比 (share of respondents who answered)."""
+    def multi(self, variable, by=None) -> Result:
+        """A multi-select: 响应百分比 (share of all mentions) and 个案百分比 (share of respondents who
+        answered); with ``by``, the case percents per group and per option Pearson's χ² of chosen /
+        not chosen × group (Holm-adjusted over the options): each respondent counts once per test."""
         self._unweighted("多选题分析")
-        name = names.variable(self.book, variable)
-        names.require(self.book, name, ("multi",), "多选题分析", "单选题用 .freq。")
-        title = f"{self.book.label(name)}（多选）"
-        rows = multi_select(self.rows, name, self.book, self.group, f"{self.book.instrument}_lab_{name}", title)
+        s, b = self._bind(by) if by is not None else (self, None)
+        name = names.variable(s.book, variable)
+        names.require(s.book, name, ("multi",), "多选题分析", "单选题用 .freq。")
+        table = f"{s.book.instrument}_lab_{name}"
+        if b is not None:
+            title = f"{s.book.label(name)}（多选，按{s.book.label(b)}）"
+            rows = multi_by(s.rows, name, b, s.book, "", table, title)
+            return Result(title, rows, tables.multi_by(rows), tables.multi_by_note(rows))
+        title = f"{s.book.label(name)}（多选）"
+        rows = multi_select(s.rows, name, s.book, s.group, table, title)
         return Result(title, rows, tables.multi(rows), tables.multi_note(rows),
-                      lambda: tables.bars(rows, rows["table"].iloc[0], name, self.group, stat="case_share"))
+                      lambda: tables.bars(rows, table, name, s.group, stat="case_share"))
 
     def likert(self, pattern, by=None) -> Result:
         """Rating items (a name, a pattern such as ``"sat_*"`` or a list): each answer's share, the

@@ -86,6 +86,27 @@ def multi_note(rows: pd.DataFrame) -> str:
             "响应百分比以全部选择次数为基数。")
 
 
+def multi_by(rows: pd.DataFrame) -> pd.DataFrame:
+    case = rows[rows["stat"] == "case_share"]
+    tests = rows[rows["stat"] == "p_adj"].set_index("category")
+    groups = list(dict.fromkeys(case["group"]))
+    out = []
+    for code, r in case.groupby("category", sort=False):
+        cells = r.set_index("group")
+        rec = {"选项": r["category_label"].iloc[0]}
+        rec.update({f"{g}（%）": fmt(cells.loc[g, "value"], 1, cells.loc[g, "suppressed"]) for g in groups})
+        rec["校正后p值"] = fmt(tests.loc[code, "value"], 3) if code in tests.index else ""
+        out.append(rec)
+    out.append({"选项": "回答此题（人）", **{f"{g}（%）": fmt(case.loc[case["group"] == g, "base"].iloc[0], 0)
+                                       for g in groups}, "校正后p值": ""})
+    return pd.DataFrame(out)
+
+
+def multi_by_note(rows: pd.DataFrame) -> str:
+    return ("注：个案百分比（可多选，每列合计超过 100%）；每个选项单独做“选/未选 × 分组”的 Pearson χ² 检验"
+            "（每人在每个检验中只计一次），p 值按 Holm 法对各选项校正。")
+
+
 def likert(rows: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     out = []
     for _, r in rows.groupby(["group", "variable"], sort=False):

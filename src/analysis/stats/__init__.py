@@ -57,6 +57,7 @@ from analysis.stats.indicators import condition_mask, indicator, indicator_table
 from analysis.stats.questions import (
                                  breakdown,
                                  frequency,
+                                 multi_by,
                                  multi_select,
                                  numbers,
                                  question,
