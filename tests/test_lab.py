@@ -120,6 +120,8 @@ def test_the_silent_failures_now_raise(wave, res, books):
     as_text = res.data.assign(gender=res.data["gender"].astype("string"))
     with pytest.raises(SurveyError, match="写成文字的代码"):
         stats.composition(as_text, "gender", books["resident"])
+    as_objects = res.data.assign(gender=res.data["gender"].astype(object))      # numbers held as objects still count
+    assert stats.composition(as_objects, "gender", books["resident"])["n"].sum() == res.data["gender"].notna().sum()
     with pytest.raises(SurveyError, match="不是量表题"):
         stats.likert(res.data, "party", books["resident"])
     with pytest.raises(SurveyError, match="量表"):

@@ -106,11 +106,11 @@ class Survey:
         what = f"{self.book.title}：{int(self.domain.sum())} 名受访者"
         return what + (f"（{self.label}）" if self.label else "") + ("，加权" if self.is_weighted else "")
 
-    def _replace(self, **kw) -> "Survey":
-        args = {"margins_file": self.margins_file, "domain": self.domain, "label": self.label,
-                "design": self._design, **kw}
-        return Survey(kw.pop("data", self.data), kw.pop("book", self.book), **{k: v for k, v in args.items()
-                                                                                if k not in ("data", "book")})
+    def _replace(self, **changes) -> "Survey":
+        """The same survey with some of data, book, domain, label, design changed."""
+        now = {"data": self.data, "book": self.book, "domain": self.domain, "label": self.label,
+               "design": self._design, **changes}
+        return Survey(now.pop("data"), now.pop("book"), margins_file=self.margins_file, **now)
 
     # -- the design -------------------------------------------------------------------------------
     @property
@@ -374,7 +374,7 @@ class Survey:
         code = names.code(s.book, name, category, s.data)
         table = f"{s.book.instrument}_lab_rank"
         title = f"“{s.book.labels(name)[code]}”的比例：各{s.book.label(b)}排序"
-        if b == s.book.role("district") or kind_text(s.book, b):
+        if b == s.book.role("district") or names.kind(s.book, b) == "text":
             levels = sorted(map(str, pd.unique(s.rows[b].dropna())))
             parts = [composition(s.rows[s.rows[b].astype("string") == lv], name, s.book, lv, table, title)
                      for lv in levels]
@@ -417,10 +417,6 @@ class Survey:
         (seaborn and the charts use them for axis titles). For reading and plotting: the statistics
         functions take codes and refuse this frame."""
         return tables.labelled(self.rows, self.book)
-
-
-def kind_text(book: Codebook, name: str) -> bool:
-    return name in book.variables and book.variables[name].type == "text"
 
 
 def _list(x) -> list:

@@ -118,8 +118,8 @@ def check_codes(df: pd.DataFrame, variable: str, book: Codebook) -> None:
     if pd.api.types.is_numeric_dtype(column.dtype) and not isinstance(column.dtype, pd.CategoricalDtype):
         return
     present = pd.unique(column.dropna().astype(object))
-    if not len(present):
-        return
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in present):
+        return                          # numbers held as objects: they are codes and count as such
     texts = {str(v) for v in present}
     if texts <= set(map(str, labels.values())) | set(map(str, labels)):
         what = "中文标签" if texts & set(labels.values()) else "写成文字的代码"
