@@ -444,3 +444,23 @@ def test_multi_by_a_single_choice_tests_each_option_once_per_respondent(res):
     case = out[(out["stat"] == "case_share") & (out["group"] == "女")].set_index("category")["exact"]
     women = d[(d["gender"] == 2) & answered]
     assert case["1"] == pytest.approx((women["services__1"] == 1).mean() * 100)
+
+
+def test_the_project_kernel_is_registered_and_the_notebooks_use_it():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import nbformat
+
+    spec = json.loads((Path(sys.prefix) / "share" / "jupyter" / "kernels" / "community-survey" / "kernel.json")
+                      .read_text(encoding="utf-8"))
+    assert Path(spec["argv"][0]).resolve() == Path(sys.executable).resolve()
+    assert spec["display_name"] == "社区调研分析 (.venv)"
+    for path in sorted(config.NOTEBOOK_DIR.glob("*.ipynb")):
+        assert nbformat.read(path, as_version=4).metadata.kernelspec.name == "community-survey", path.name
+    dry = subprocess.run(["make", "-n", "lab"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in dry.splitlines() if "jupyter lab" in x)
+    assert "default_kernel_name=community-survey" in line
+    assert ("--allow-root" in line) == (os.getuid() == 0)
