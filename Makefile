@@ -9,6 +9,9 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 WAVE ?= 2026
+KERNEL := community-survey
+# JupyterLab refuses to start as root (containers) unless told; only then
+ALLOW_ROOT := $(shell test "$$(id -u)" = 0 && echo --allow-root)
 
 .DEFAULT_GOAL := help
 
@@ -22,6 +25,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	@$(UV) pip sync --quiet --python $(PY) --require-hashes --compile-bytecode requirements.lock   # .pyc now: a kernel imports pandas and matplotlib in seconds even where Python may not write them
 	@$(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
+	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "社区调研分析 (.venv)" >/dev/null   # JupyterLab's kernel: this .venv (rewritten on every install)
 	@touch $@
 
 install: $(STAMP) ## 建立项目环境 (.venv)，依赖全部来自 requirements.lock
@@ -48,7 +52,7 @@ prepare: $(STAMP) ## 只清洗数据 → data/processed/<批次>/
 
 lab: $(STAMP) ## 用项目环境打开 JupyterLab (notebooks/)；还没有清洗过的数据时先清洗
 	@test -f data/processed/$(WAVE)/manifest.json || $(VENV)/bin/survey prepare --wave $(WAVE)
-	@$(VENV)/bin/jupyter lab notebooks/
+	@$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --MappingKernelManager.default_kernel_name=$(KERNEL) notebooks/
 
 sample: $(STAMP) ## 重新生成 data/raw/ 中的示例数据 (确定性的合成数据)
 	@$(VENV)/bin/survey make-sample --wave $(WAVE)

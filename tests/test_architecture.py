@@ -2,7 +2,7 @@
 
 The order is the one ARCHITECTURE.md draws::
 
-    cli → run → publish → weighting → stats → clean → spec → read → ground
+    cli → run → lab → publish → weighting → stats → clean → spec → read → ground
 
 A stage may import itself and any stage to its right, except that ``publish`` imports neither
 ``clean`` nor ``read`` (it sees data only as the tidy stats table) and ``sample`` (the synthetic
@@ -21,10 +21,10 @@ import pytest
 import analysis
 
 PACKAGE = Path(analysis.__file__).parent
-ORDER = ["cli", "run", "publish", "weighting", "stats", "clean", "spec", "read", "ground"]
+ORDER = ["cli", "run", "lab", "publish", "weighting", "stats", "clean", "spec", "read", "ground"]
 GROUND = {"analysis", "analysis.config", "analysis.errors", "analysis.textnorm", "analysis.fileio",
           "analysis.safenames"}
-NEVER = {("publish", "clean"), ("publish", "read")}
+NEVER = {("publish", "clean"), ("publish", "read"), ("run", "lab"), ("cli", "lab")}
 
 
 def module_names() -> dict[str, Path]:
@@ -190,6 +190,10 @@ def test_the_checks_see_a_circle_and_a_wrong_direction():
     assert not may_import("analysis.run.runner", "analysis.sample.synth")
     assert may_import("analysis.spec.draft", "analysis.read.ingest")
     assert may_import("analysis.weighting.weights", "analysis.stats.base")
+    assert may_import("analysis.lab.survey", "analysis.clean.wave")
+    assert may_import("analysis.lab.results", "analysis.publish.word")
+    assert not may_import("analysis.publish.tables", "analysis.lab.survey")
+    assert not may_import("analysis.run.runner", "analysis.lab.survey")
     assert not may_import("analysis.stats.base", "analysis.weighting.weights")
 
 

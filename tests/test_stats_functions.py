@@ -191,7 +191,7 @@ def test_holm_adjustment_by_hand():
 def test_newcombe_difference_matches_published_example():
     # Newcombe (1998), Stat Med 17:873, Table II example (a): 56/70 − 48/80 = 0.2000, method 10
     # (hybrid score interval) 0.0524 to 0.3339
-    d, lo, hi = compare._share_diff(56, 70, 48, 80)
+    d, lo, hi = compare.share_difference(56, 70, 48, 80)
     assert d == pytest.approx(20.0) and round(lo, 2) == 5.24 and round(hi, 2) == 33.39
 
 

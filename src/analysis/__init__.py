@@ -68,8 +68,14 @@ if not any(isinstance(f, _MovedFinder) for f in sys.meta_path):
     sys.meta_path.append(_MovedFinder())
 
 
+# the researcher's API (analysis.lab), loaded on first use: ``import analysis as sa; sa.open_wave("2026")``
+LAB = ("open_wave", "Survey", "Result", "Recode")
+
+
 def __getattr__(name: str):
-    """``analysis.pipeline`` after a plain ``import analysis``."""
+    """``analysis.pipeline`` after a plain ``import analysis``; ``analysis.open_wave``."""
     if name in MOVED:
         return _moved(name)
+    if name in LAB:
+        return getattr(importlib.import_module("analysis.lab"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -141,7 +141,11 @@ class Wave:
 
     def labelled(self, instrument: str) -> pd.DataFrame:
         """A questionnaire's valid responses with Chinese answer labels (ordered categories) in place
-        of codes, for crosstabs and charts in a notebook: ``pd.crosstab(df.post, df.edu2)``."""
+        of codes, for crosstabs and charts in a notebook: ``pd.crosstab(df.post, df.edu2)``.
+        Categories run from the lowest code up, so on a scale ``df.x >= "比较满意"`` and ``min()`` mean
+        what they say; variable labels are in ``df.attrs["labels"]``. The statistics functions take
+        codes and refuse this frame (``stats.base.check_codes``); ``analysis.open_wave(…).survey(…)``
+        takes labels and codes alike."""
         book = self.codebooks[instrument]
         df = self.frames[instrument].copy()
         unit = book.role("district")
@@ -154,9 +158,9 @@ class Wave:
                 continue
             if name in df and (name in book.derived or book.variables[name].type == "single"):
                 labels = book.labels(name)
-                order = sorted(labels, reverse=bool(book.variables.get(name) and book.variables[name].scale))
-                df[name] = pd.Categorical(df[name].map(labels), categories=[labels[c] for c in order],
+                df[name] = pd.Categorical(df[name].map(labels), categories=[labels[c] for c in sorted(labels)],
                                           ordered=True)
+        df.attrs["labels"] = {n: book.label(n) for n in [*book.variables, *book.derived] if n in df}
         return df
 
 

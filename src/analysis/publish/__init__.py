@@ -21,6 +21,7 @@ _WRITERS = {  # name → the module of this package that defines it
     "display_table": "tables", "table_note": "tables",
     "NOTEBOOK_ONLY_TAG": "page", "markdown_text": "page", "show_paragraphs": "page", "show_table": "page",
     "write_report_docx": "word", "write_tables_xlsx": "excel", "DistrictReport": "sections",
+    "write_tables_docx": "word", "write_frames_xlsx": "excel",
     "wave_plan": "plan", "headlines": "plan",
     "LINKS": "overview", "write_index_html": "overview",
 }

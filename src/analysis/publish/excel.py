@@ -50,18 +50,28 @@ def write_tables_xlsx(S: pd.DataFrame, path: str | Path, meta: dict) -> None:
     """One formatted sheet per published table of ``meta["district"]``: a note row (base, 示例数据),
     a bold header, the rows of ``display_table`` with numbers as numbers."""
     district = meta["district"]
+    sheets = []
+    for title, frame, note in published_tables(S, district).values():
+        if meta.get("synthetic"):
+            note = f"{note}{SAMPLE_NOTE}：由合成数据生成，仅用于演示。"
+        sheets.append((title, frame, note))
+    write_frames_xlsx(path, sheets, f"{district}调研统计表")
+
+
+def write_frames_xlsx(path: str | Path, sheets: list[tuple[str, pd.DataFrame, str]], title: str) -> None:
+    """Display tables (text cells, as ``display_table`` makes them) as one formatted sheet each,
+    named by its title: the title and note in the first row, a bold header, numbers as numbers
+    (percentages as the numbers shown, with their decimals), text safe from formulas."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
-    for title, frame, note in published_tables(S, district).values():
-        sheet = workbook.create_sheet(_sheet_name(title, used))
-        if meta.get("synthetic"):
-            note = f"{note}{SAMPLE_NOTE}：由合成数据生成，仅用于演示。"
-        _fill_sheet(sheet, frame, f"{title}。{note}")
+    for name, frame, note in sheets:
+        sheet = workbook.create_sheet(_sheet_name(name, used))
+        _fill_sheet(sheet, frame, f"{name}。{note}" if note else name)
     props = workbook.properties
     props.creator, props.lastModifiedBy = None, None
     props.created = props.modified = FIXED_TIME
-    props.title = f"{district}调研统计表"
+    props.title = title
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()      # not save(): that stamps the current time

@@ -183,11 +183,12 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
     return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
 
 
-def _add_table(document, frame: pd.DataFrame) -> None:
-    """``frame`` as a 三线表 (:mod:`analysis.publish.wordtable`): label columns left-aligned, the rest
-    centred, widths from :func:`_column_widths`, lines broken before intervals where needed."""
+def _add_table(document, frame: pd.DataFrame, first_left: bool = False) -> None:
+    """``frame`` as a 三线表 (:mod:`analysis.publish.wordtable`): label columns (and with
+    ``first_left`` the first column, whatever its name) left-aligned, the rest centred, widths from
+    :func:`_column_widths`, lines broken before intervals where needed."""
     widths = _column_widths(frame)
-    left = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS}
+    left = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS or (first_left and j == 0)}
     frame = _break_before_brackets(frame, widths)
     wordtable.add_table(document, [str(h) for h in frame.columns],
                         [[str(t) for t in record] for record in frame.itertuples(index=False)],
@@ -225,11 +226,24 @@ def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: 
     write_zip(data.getvalue(), path)
 
 
-def _add_numbered_table(document, title: str, frame: pd.DataFrame, note: str, counters) -> None:
+def write_tables_docx(path: str | Path, tables: list[tuple[str, pd.DataFrame, str]], title: str) -> None:
+    """Display tables as numbered 三线表 (表1 title above, note below) in a Word file of their own,
+    with the report's fonts and styles: a table a researcher pastes into a paper."""
+    document = _setup_document(title[:255])
+    counters = {"表": 0, "图": 0}
+    for table_title, frame, note in tables:
+        _add_numbered_table(document, table_title, frame, note, counters, first_left=True)
+    data = io.BytesIO()
+    document.save(data)
+    write_zip(data.getvalue(), path)
+
+
+def _add_numbered_table(document, title: str, frame: pd.DataFrame, note: str, counters,
+                        first_left: bool = False) -> None:
     counters["表"] += 1
     caption = document.add_paragraph(f"表{counters['表']}　{title}", style="Caption")
     caption.paragraph_format.keep_with_next = True
-    _add_table(document, frame)
+    _add_table(document, frame, first_left)
     if note:
         document.add_paragraph(note, style="表注")
 

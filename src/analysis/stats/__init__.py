@@ -11,6 +11,7 @@ from analysis.stats.base import (
                                  COLUMNS,
                                  SHARE_DECIMALS,
                                  VALID_BASE,
+                                 check_codes,
                                  largest_remainder,
                                  lookup,
                                  mean_ci,
@@ -18,20 +19,26 @@ from analysis.stats.base import (
 )
 from analysis.stats.compare import (
                                  adjust,
+                                 cell_shares,
                                  chi_square,
                                  compare_counts,
                                  compare_items,
                                  crosstab,
                                  district_vs_rest,
+                                 group_means,
                                  mann_whitney_counts,
+                                 mean_difference,
                                  ordinal_logit,
+                                 rank_intervals,
                                  rank_test,
+                                 share_difference,
                                  shared_items,
                                  shared_questions,
                                  subgroup_tests,
 )
 from analysis.stats.distributions import (
                                  composition,
+                                 cumulative,
                                  likert,
                                  numeric_summary,
                                  sheet_totals,
@@ -50,6 +57,7 @@ from analysis.stats.indicators import condition_mask, indicator, indicator_table
 from analysis.stats.questions import (
                                  breakdown,
                                  frequency,
+                                 multi_by,
                                  multi_select,
                                  numbers,
                                  question,
@@ -65,3 +73,6 @@ from analysis.stats.reliability import (
 from analysis.stats.suppression import published
 from analysis.stats.tableview import STAT_LABELS, view
 from analysis.stats.waves import change_p, wave_change
+
+# what ``from analysis.stats import *`` and tab completion offer: every public name imported above
+__all__ = sorted(name for name in dir() if not name.startswith("_") and name not in {"annotations"})

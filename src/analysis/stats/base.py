@@ -102,12 +102,42 @@ def make_rows(**cols) -> pd.DataFrame:
 
 # -- tables ------------------------------------------------------------------------------------------
 
+def check_codes(df: pd.DataFrame, variable: str, book: Codebook) -> None:
+    """Raise when a choice question's column holds its answer labels or codes written as text
+    (``Wave.labelled()``, a hand-made frame) instead of the codes: every count would otherwise
+    silently be 0. The unit variable, held as its label, is not checked."""
+    if variable not in df or variable == book.role("district"):
+        return
+    try:
+        labels = book.labels(variable)
+    except KeyError:
+        return
+    if not labels:                      # a text variable (street, community …): its answers are the values
+        return
+    column = df[variable]
+    if pd.api.types.is_numeric_dtype(column.dtype) and not isinstance(column.dtype, pd.CategoricalDtype):
+        return
+    present = pd.unique(column.dropna().astype(object))
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in present):
+        return                          # numbers held as objects: they are codes and count as such
+    texts = {str(v) for v in present}
+    if texts <= set(map(str, labels.values())) | set(map(str, labels)):
+        what = "中文标签" if texts & set(labels.values()) else "写成文字的代码"
+        raise SurveyError(f"这一列是{what}（如“{sorted(texts)[0]}”），统计函数要的是代码（{'、'.join(map(str, list(labels)[:5]))}）。",
+                          variable=variable,
+                          fix="用 w.frames[问卷] 的代码数据（不是 w.labelled() 的标签数据），"
+                              "或用 analysis.open_wave(…).survey(…) 的方法，它们两种都接受。")
+    raise SurveyError(f"这一列的取值（如“{sorted(texts)[0]}”）不是编码手册的代码。", variable=variable,
+                      fix="检查数据是否经过 survey prepare 清洗。")
+
+
 def split_by(df: pd.DataFrame, by: str | None, book: Codebook, group: str):
     """(group name, rows) for the whole frame, or for each level of ``by`` (codebook labels, code order)."""
     if by is None:
         return [(group, df)]
     if by not in df:
         raise SurveyError(f"数据中没有分组变量 {by}。", variable=by, fix="检查变量名（见编码手册）。")
+    check_codes(df, by, book)
     try:
         labels = book.labels(by)
     except KeyError:

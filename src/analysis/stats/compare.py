@@ -26,7 +26,15 @@ from analysis import config
 from analysis.errors import SurveyError
 from analysis.spec.codebook import Battery, Codebook
 from analysis.stats import suppression
-from analysis.stats.base import SHARE_DECIMALS, make_rows, split_by, wilson_ci
+from analysis.stats.base import (
+    SHARE_DECIMALS,
+    check_codes,
+    largest_remainder,
+    make_rows,
+    mean_ci,
+    split_by,
+    wilson_ci,
+)
 from analysis.stats.distributions import composition
 
 STAT_LABELS = {"chi2": "卡方值", "df": "自由度", "p": "p值", "p_adj": "校正后p值（Holm）",
@@ -92,6 +100,97 @@ def crosstab(df: pd.DataFrame, row: str, col: str, book: Codebook, group: str = 
     parts.append(_test_rows(res, table=table, title=table_title, group=group, variable=f"{row}×{col}",
                             label=f"{book.label(row)}×{book.label(col)}", order0=1, n=res["n"]))
     return pd.concat([p for p in parts if len(p)], ignore_index=True)
+
+
+def cell_shares(df: pd.DataFrame, row: str, col: str, book: Codebook, group: str = "", table: str = "",
+                table_title: str = "") -> pd.DataFrame:
+    """Each (``row``, ``col``) cell's share of everyone who answered both (总百分比): largest-remainder
+    shares summing to 100.0 over the whole table, Wilson intervals; ``category`` is
+    ``<row code>×<col code>``. The chi-square rows of :func:`crosstab` go with it."""
+    table = table or f"{book.instrument}_crosstab"
+    table_title = table_title or f"{book.label(row)}与{book.label(col)}交叉分析"
+    for v in (row, col):
+        check_codes(df, v, book)
+    rl, cl = book.labels(row), book.labels(col)
+    both = df[[row, col]].dropna()
+    counts = pd.crosstab(both[row], both[col]).reindex(index=list(rl), columns=list(cl), fill_value=0)
+    n = counts.to_numpy().ravel()
+    total = int(n.sum())
+    lo, hi = wilson_ci(n, total)
+    cells = [(r, c) for r in rl for c in cl]
+    return make_rows(table=table, table_title=table_title, group=group, variable=f"{row}×{col}",
+                     variable_label=f"{book.label(row)}×{book.label(col)}",
+                     category=[f"{r}×{c}" for r, c in cells], category_label=[f"{rl[r]}×{cl[c]}" for r, c in cells],
+                     order=np.arange(1, len(cells) + 1), stat="cell_share", n=n, base=total,
+                     base_label="两题均有效回答", value=largest_remainder(n),
+                     exact=n / total * 100 if total else np.nan, ci_low=np.round(lo, SHARE_DECIMALS),
+                     ci_high=np.round(hi, SHARE_DECIMALS),
+                     suppressed=suppression.distribution(n, total))
+
+
+def mean_difference(a: pd.Series, b: pd.Series, alpha: float = config.ALPHA) -> dict:
+    """Welch's two-sample t test (unequal variances, Satterthwaite df; what R's ``t.test`` and
+    SPSS's "equal variances not assumed" row print): the difference of means ``a − b`` with its
+    interval, t, df and two-sided p. NaN when either group has fewer than two answers."""
+    a = pd.to_numeric(a, errors="coerce").dropna().astype(float)
+    b = pd.to_numeric(b, errors="coerce").dropna().astype(float)
+    out = {"diff": np.nan, "ci_low": np.nan, "ci_high": np.nan, "t": np.nan, "df": np.nan, "p": np.nan}
+    if len(a) < 2 or len(b) < 2:
+        return out
+    out["diff"] = float(a.mean() - b.mean())
+    if a.var(ddof=1) == 0 and b.var(ddof=1) == 0:
+        return out
+    r = sps.ttest_ind(a, b, equal_var=False)
+    ci = r.confidence_interval(1 - alpha)
+    out.update(ci_low=float(ci.low), ci_high=float(ci.high), t=float(r.statistic), df=float(r.df),
+               p=float(r.pvalue))
+    return out
+
+
+def group_means(groups: list[tuple[str, pd.Series]], book: Codebook, variable: str, *, table: str,
+                table_title: str, top_box: tuple = ()) -> pd.DataFrame:
+    """Per named group of answers: ``mean`` (t interval), ``sd`` and, for a rating item, ``top2``
+    (Wilson); the group's name is the row's ``group``."""
+    parts = []
+    for name, x in groups:
+        x = pd.to_numeric(x, errors="coerce").dropna().astype(float)
+        m, lo, hi = mean_ci(x)
+        sd = float(x.std(ddof=1)) if len(x) > 1 else np.nan
+        stats_, values, exact, los, his, ns = ["mean", "sd"], [round(m, 2), round(sd, 2)], [m, sd], \
+            [round(lo, 2), np.nan], [round(hi, 2), np.nan], [len(x), len(x)]
+        if top_box:
+            k = int(x.isin(top_box).sum())
+            tlo, thi = wilson_ci(np.array([k]), len(x))
+            share = k / len(x) * 100 if len(x) else np.nan
+            stats_ += ["top2"]
+            values += [round(share, SHARE_DECIMALS)]
+            exact += [share]
+            los += [round(float(tlo[0]), SHARE_DECIMALS)]
+            his += [round(float(thi[0]), SHARE_DECIMALS)]
+            ns += [k]
+        parts.append(make_rows(table=table, table_title=table_title, group=name, variable=variable,
+                               variable_label=book.label(variable), category="", category_label=name,
+                               order=np.arange(1, len(stats_) + 1), stat=stats_, n=ns, base=len(x),
+                               base_label="有效回答", value=values, exact=exact, ci_low=los, ci_high=his,
+                               suppressed=len(x) < config.MIN_CELL))
+    return pd.concat(parts, ignore_index=True)
+
+
+def rank_intervals(rows: pd.DataFrame) -> pd.DataFrame:
+    """Groups' rows of one figure (one row per ``group``, with ``exact``, ``ci_low``, ``ci_high``)
+    ranked highest first, with a rank range: a group ranks no better than 1 + the number of groups
+    whose interval lies wholly above its own, and no worse than the number of groups whose interval
+    does not lie wholly below it; groups whose intervals overlap share ranks (并列). Columns
+    ``rank``, ``rank_best``, ``rank_worst``; suppressed groups are left unranked at the end."""
+    out = rows.copy()
+    ok = ~out["suppressed"].astype(bool) & out["exact"].notna()
+    shown = out[ok].sort_values("exact", ascending=False, kind="stable")
+    lo, hi = shown["ci_low"].to_numpy(dtype=float), shown["ci_high"].to_numpy(dtype=float)
+    best = [1 + int(np.sum(lo > h)) for h in hi]
+    worst = [int(np.sum(~(hi < low))) for low in lo]
+    shown = shown.assign(rank=np.arange(1, len(shown) + 1), rank_best=best, rank_worst=worst)
+    rest = out[~ok].assign(rank=np.nan, rank_best=np.nan, rank_worst=np.nan)
+    return pd.concat([shown, rest], ignore_index=True)
 
 
 def rank_test(groups: list[pd.Series]) -> dict:
@@ -223,8 +322,8 @@ def _holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def _share_diff(a: int, n1: int, b: int, n2: int) -> tuple[float, float, float]:
-    """Difference of two shares in percentage points with Newcombe's hybrid Wilson interval."""
+def share_difference(a: int, n1: int, b: int, n2: int) -> tuple[float, float, float]:
+    """Difference of two shares ``a/n1 − b/n2`` in percentage points with Newcombe's hybrid Wilson interval."""
     if not n1 or not n2:
         return np.nan, np.nan, np.nan
     p1, p2 = a / n1, b / n2
@@ -271,7 +370,7 @@ def compare_counts(counts: dict[str, tuple[pd.Series, pd.Series]], book: Codeboo
         na, nb = int(ca.sum()), int(cb.sum())
         ta = int(ca[np.isin(values, list(var.top_box))].sum())
         tb = int(cb[np.isin(values, list(book_b.variables[item].top_box))].sum())
-        d, dlo, dhi = _share_diff(ta, na, tb, nb)
+        d, dlo, dhi = share_difference(ta, na, tb, nb)
         rt = mann_whitney_counts(ca, cb)
         cells = pd.DataFrame({item: np.repeat(values, 2), "in_a": np.tile([0.0, 1.0], len(values)),
                               "_count": np.column_stack([cb, ca]).ravel()})
@@ -389,7 +488,7 @@ def shared_questions(a: pd.DataFrame, b: pd.DataFrame, book_a: Codebook,
         hidden = (suppression.distribution(ca.to_numpy(), na) | suppression.distribution(cb.to_numpy(), nb)
                   | (min(na, nb) < config.MIN_CELL))
         for j, code in enumerate(labels):
-            d, lo, hi = _share_diff(int(ca[code]), na, int(cb[code]), nb)
+            d, lo, hi = share_difference(int(ca[code]), na, int(cb[code]), nb)
             two = chi_square([[int(ca[code]), na - int(ca[code])], [int(cb[code]), nb - int(cb[code])]])
             answers.append((name, order, j, code, labels[code], int(ca[code] + cb[code]), na, nb, two["p"],
                             bool(hidden[j])))

@@ -16,6 +16,7 @@ from analysis.stats.base import (
     ALL_BASE,
     SHARE_DECIMALS,
     VALID_BASE,
+    check_codes,
     largest_remainder,
     make_rows,
     mean_ci,
@@ -41,6 +42,7 @@ def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = ""
                           fix="valid = 以有效回答为基数；all = 以全部受访者为基数。")
     if variable not in df:
         raise SurveyError(f"数据中没有变量 {variable}。", variable=variable, fix="检查变量名（见编码手册）。")
+    check_codes(df, variable, book)
     if by is not None:
         return pd.concat([composition(rows, variable, book, name, table, table_title, min_cell,
                                       base=base, exempt_base=exempt_base)
@@ -64,6 +66,22 @@ def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = ""
                      stat="share", n=n, base=total, base_label=VALID_BASE if base == "valid" else ALL_BASE,
                      value=pct, exact=exact, ci_low=np.round(lo, SHARE_DECIMALS),
                      ci_high=np.round(hi, SHARE_DECIMALS), suppressed=hidden)
+
+
+def cumulative(shares: pd.DataFrame) -> pd.DataFrame:
+    """累计百分比 rows (``stat="cum_share"``) of a ``composition`` over valid answers, in its order:
+    the running sum of the published shares (so the last is exactly 100.0) and of the exact ones.
+    From the first suppressed share on every running sum is suppressed too: two neighbouring sums
+    would give the hidden share back."""
+    rows = shares[shares["stat"] == "share"].sort_values("order", kind="stable")
+    out = rows.copy()
+    out["stat"] = "cum_share"
+    out["suppressed"] = np.maximum.accumulate(rows["suppressed"].to_numpy(dtype=bool)) if len(rows) else False
+    out["value"] = np.round(rows["value"].cumsum().to_numpy(dtype=float), SHARE_DECIMALS)
+    out["exact"] = rows["exact"].cumsum().to_numpy(dtype=float)
+    out["n"] = rows["n"].cumsum().to_numpy()
+    out[["ci_low", "ci_high"]] = np.nan
+    return out.reset_index(drop=True)
 
 
 def numeric_summary(df: pd.DataFrame, variable: str, book: Codebook, group: str = "", table: str = "",
@@ -103,7 +121,10 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: 
                           for name, rows in split_by(df, by, book, group)], ignore_index=True)
     table = table or f"{book.instrument}_satisfaction"
     table_title = table_title or f"{book.respondent or book.title}满意度评价"
-    var = book.variables[item]
+    var = book.variables.get(item)
+    if var is None or not var.scale:
+        raise SurveyError("不是量表题（编码手册中没有 scale），不能算平均分和满意率。", variable=item,
+                          fix="名义变量（政治面貌、职务……）用频数分布 composition；量表题在编码手册中写 scale:。")
     order = sorted(var.values, reverse=True)
     shares = composition(df, item, book, group, table, table_title, exempt_base=exempt_base)
     shares = shares.set_index(shares["category"].astype(int)).loc[order].reset_index(drop=True)

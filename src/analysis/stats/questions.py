@@ -33,9 +33,10 @@ from analysis.stats.base import (
     largest_remainder,
     make_rows,
     mean_ci,
+    split_by,
     wilson_ci,
 )
-from analysis.stats.compare import crosstab
+from analysis.stats.compare import adjust, chi_square, crosstab
 from analysis.stats.distributions import composition
 
 OTHER = "other"
@@ -206,3 +207,36 @@ def breakdown(df: pd.DataFrame, by: str, book: Codebook, group: str = "", table:
             and not (v in book.derived and book.derived[v].source in (by, source))]
     parts = [crosstab(df, by, v, book, group, table, table_title) for v in rows if df[v].notna().any()]
     return pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])
+
+
+def multi_by(df: pd.DataFrame, variable: str, by: str, book: Codebook, group: str = "", table: str = "",
+             table_title: str = "") -> pd.DataFrame:
+    """A multi-select across the levels of ``by``: per level the ``multi_select`` rows (case
+    percents within the level), then per option a test of whether choosing it depends on ``by``:
+    Pearson's χ² of the option's chosen / not chosen × the levels (each respondent once per option,
+    so the test is valid where one χ² over all mentions would count a respondent several times),
+    with Holm-adjusted p over the options (rows ``category="<code>"``, stats ``chi2``, ``p``, ``p_adj``)."""
+    table = table or f"{book.instrument}_q_{variable}_by_{by}"
+    table_title = table_title or f"{book.label(variable)}（按{book.label(by)}）"
+    splits = split_by(df, by, book, group)
+    parts = [multi_select(rows, variable, book, name, table, table_title) for name, rows in splits]
+    labels = book.labels(variable)
+    tests = []
+    for code in labels:
+        col = f"{variable}__{code}"
+        counts = []
+        for _, rows in splits:
+            x = pd.to_numeric(rows[col], errors="coerce")
+            answered = rows[multi_columns(rows, variable, book)].notna().any(axis=1)
+            counts.append([int((x[answered] == 1).sum()), int(answered.sum() - (x[answered] == 1).sum())])
+        tests.append((code, chi_square(np.array(counts))))
+    p_adj = adjust([t["p"] for _, t in tests])
+    for (code, t), padj in zip(tests, p_adj):
+        parts.append(make_rows(table=table, table_title=table_title, group=group or "检验", variable=variable,
+                               variable_label=book.label(variable), category=str(code),
+                               category_label=[f"{labels[code]}：卡方值", f"{labels[code]}：p值",
+                                               f"{labels[code]}：校正后p值（Holm）"],
+                               order=[900, 901, 902], stat=["chi2", "p", "p_adj"], n=t["n"], base=t["n"],
+                               base_label="回答此题", value=[round(t["chi2"], 3), round(t["p"], 4), round(padj, 4)],
+                               exact=[t["chi2"], t["p"], padj]))
+    return pd.concat(parts, ignore_index=True)

@@ -336,3 +336,24 @@ def category_key(v) -> str:
     if isinstance(v, (float, np.floating)) and float(v).is_integer():
         v = int(v)
     return str(v)
+
+
+def variance_deff(design: Design, variable: str, se: float, category=None) -> float:
+    """The design effect as a variance ratio, as R's ``svymean(…, deff = TRUE)`` gives it: the
+    estimate's design variance ``se²`` over the variance the same respondents would give as a simple
+    random sample without replacement from a population of Σw, ``s²_w / n · (Σw − n) / Σw`` (``s²_w``
+    the weighted variance with divisor n − 1). ``category``: the share of that answer (the
+    indicator's variance). Over the domain's valid answers; NaN when Σw ≤ n (unweighted counts
+    carry no population size: R gives Inf there)."""
+    mask = _valid(design, variable)
+    w = design.weights[mask]
+    y = design.data.loc[mask, variable]
+    y = ((y == category).to_numpy(dtype=float) if category is not None
+         else pd.to_numeric(y, errors="coerce").to_numpy(dtype=float))
+    n, total_w = int(mask.sum()), float(w.sum())
+    if n < 2 or total_w <= n or not np.isfinite(se):
+        return float("nan")
+    ybar = float(np.sum(w * y) / total_w)
+    s2 = float(np.sum(w * (y - ybar) ** 2) / total_w) * n / (n - 1)
+    srs = s2 / n * (total_w - n) / total_w
+    return float(se ** 2 / srs) if srs > 0 else float("nan")
