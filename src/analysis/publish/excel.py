@@ -46,7 +46,7 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def write_tables_xlsx(S: pd.DataFrame, path: str | Path, meta: dict) -> None:
+def write_tables_xlsx(S: pd.DataFrame, path: str | Path, meta: dict, blocks: list | None = None) -> None:
     """One formatted sheet per published table of ``meta["district"]``: a note row (base, 示例数据),
     a bold header, the rows of ``display_table`` with numbers as numbers."""
     district = meta["district"]

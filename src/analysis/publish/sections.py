@@ -306,19 +306,22 @@ class DistrictReport:
         self._table("weighting")
 
     def write(self) -> None:
-        """``tables.xlsx``, ``report.docx`` (the blocks shown so far) and ``stats.json``."""
-        from analysis.publish import excel, report, word
+        """``tables.xlsx``, ``report.docx`` and ``report.html`` (the same document: the blocks shown
+        so far) and ``stats.json``."""
+        from analysis.publish import excel, html, report, word
         from analysis.stats.suppression import published
 
-        excel.write_tables_xlsx(self.S, self.out / "tables.xlsx", self.meta)
+        excel.write_tables_xlsx(self.S, self.out / "tables.xlsx", self.meta, blocks=self.blocks)
         word.write_report_docx(self.out / "report.docx", S=self.S, group=self.unit, blocks=self.blocks,
                                meta=self.meta)
+        html.write_report_html(self.out / "report.html", S=self.S, group=self.unit, blocks=self.blocks,
+                               meta=self.meta, title=report.report_title(self.meta))
         json_path = report.write_stats_json(published(self.S), self.meta, self.out)
         if self._show:
             self.paragraphs(["本报告的 Word 版（report.docx）、各表（tables.xlsx）、统计结果（stats.json）和图表"
                              "（figures/，PNG 与 SVG）与本页在同一文件夹。"])
             self.blocks.pop()
-        self.outputs = [self.out / "tables.xlsx", self.out / "report.docx", json_path]
+        self.outputs = [self.out / "tables.xlsx", self.out / "report.docx", self.out / "report.html", json_path]
 
     # -- helpers ----------------------------------------------------------------------------------
     def _who(self, instrument: str) -> str:

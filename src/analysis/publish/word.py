@@ -17,10 +17,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from analysis.config import SAMPLE_NOTE
-from analysis.errors import SurveyError
 from analysis.publish import wordtable
+from analysis.publish.document import numbered
 from analysis.publish.ooxml import FIXED_TIME, write_zip
-from analysis.publish.tables import TEXT_COLUMNS, published_tables, text_width
+from analysis.publish.tables import TEXT_COLUMNS, text_width
 
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
 BODY_FONT = ("Times New Roman", "宋体")   # (Latin, East Asian)
@@ -199,45 +199,38 @@ def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: 
     """A unit's 调研报告 as Word, from the blocks the notebook showed (``publish.sections``): the
     title, headings, paragraphs, numbered tables (title above, base note below) and numbered figures
     (caption below), in the order shown. A table block names a table of ``S`` for ``group``."""
-    present = published_tables(S, group)
     titles = [b.text for b in blocks if b.kind == "title"]
     title = titles[0] if titles else f"{group}{meta.get('title', '')}报告"
+    parts = numbered(blocks, S, group)
     document = _setup_document(title[:255])               # docx's title property holds 255 characters
     document.add_paragraph(title, style="Title")
     if meta.get("synthetic"):
         document.add_paragraph(SYNTHETIC_LINE, style="示例说明")
-    counters = {"表": 0, "图": 0}
-    for block in blocks:
-        if block.kind == "heading":
-            document.add_heading(block.text, level=min(max(block.level, 1), 3))
-        elif block.kind == "paragraph":
-            document.add_paragraph(block.text)
-        elif block.kind == "table":
-            if block.table not in present:
-                raise SurveyError(f"统计结果中没有{group}的表 {block.table}，不能写入 Word 报告",
-                                  fix="只把 S 中有的表加入报告（DistrictReport.table 会自动跳过没有数据的表）。")
-            table_title, frame, note = present[block.table]
-            _add_numbered_table(document, table_title, frame, note, counters)
-        elif block.kind == "figure":
-            _add_numbered_figure(document, block.path, block.text, counters)
+    for part in parts:
+        if part.kind == "heading":
+            document.add_heading(part.text, level=min(max(part.level, 1), 3))
+        elif part.kind == "table":
+            _add_numbered_table(document, part.caption, part.frame, part.note)
+        elif part.kind == "figure":
+            _add_numbered_figure(document, part.path, part.caption)
+        elif part.kind != "title":
+            document.add_paragraph(part.text)
     data = io.BytesIO()
     document.save(data)
     write_zip(data.getvalue(), path)
 
 
-def _add_numbered_table(document, title: str, frame: pd.DataFrame, note: str, counters) -> None:
-    counters["表"] += 1
-    caption = document.add_paragraph(f"表{counters['表']}　{title}", style="Caption")
+def _add_numbered_table(document, caption: str, frame: pd.DataFrame, note: str) -> None:
+    caption = document.add_paragraph(caption, style="Caption")
     caption.paragraph_format.keep_with_next = True
     _add_table(document, frame)
     if note:
         document.add_paragraph(note, style="表注")
 
 
-def _add_numbered_figure(document, image: Path, title: str, counters) -> None:
-    counters["图"] += 1
+def _add_numbered_figure(document, image: Path, caption: str) -> None:
     picture = document.add_paragraph(style="表格文字")
     picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
     picture.paragraph_format.keep_with_next = True
     picture.add_run().add_picture(str(image), width=Cm(TEXT_WIDTH_CM))
-    document.add_paragraph(f"图{counters['图']}　{title}", style="Caption")
+    document.add_paragraph(caption, style="Caption")
