@@ -187,3 +187,16 @@ def test_chromium_reads_the_same_table_numbers_as_word(stats, figures, tmp_path)
     tables_in_dom = [c for c in dom.captions if c.startswith("表")]
     tables_in_word = [p.text for p in docx.paragraphs if p.style.name == "Caption" and p.text.startswith("表")]
     assert tables_in_dom == tables_in_word and len(tables_in_dom) == 5
+
+
+def test_the_overview_embeds_the_same_font(tmp_path):
+    """index.html reads on a machine without Chinese fonts too: its own subset of the face."""
+    from analysis.publish import overview, webfont
+    from test_render import _district_folder
+
+    wave_dir = tmp_path / "2026"
+    _district_folder(wave_dir, "桥东区", "桥东区", 0, ["report.html"])
+    overview.write_index_html(wave_dir, "2026")
+    page = (wave_dir / "index.html").read_text(encoding="utf-8")
+    assert page.count("@font-face") == 1 and "data:font/woff;base64," in page
+    assert f'font-family: "{webfont.WEB_FAMILY}"' in page
