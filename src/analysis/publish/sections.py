@@ -313,7 +313,7 @@ class DistrictReport:
 
         excel.write_tables_xlsx(self.S, self.out / "tables.xlsx", self.meta, blocks=self.blocks)
         word.write_report_docx(self.out / "report.docx", S=self.S, group=self.unit, blocks=self.blocks,
-                               meta=self.meta)
+                               meta=self.meta, reference=word.reference_docx(self.meta.get("wave", "")))
         html.write_report_html(self.out / "report.html", S=self.S, group=self.unit, blocks=self.blocks,
                                meta=self.meta, title=report.report_title(self.meta))
         json_path = report.write_stats_json(published(self.S), self.meta, self.out)
