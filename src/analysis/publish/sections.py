@@ -311,7 +311,8 @@ class DistrictReport:
         from analysis.publish import excel, html, report, word
         from analysis.stats.suppression import published
 
-        excel.write_tables_xlsx(self.S, self.out / "tables.xlsx", self.meta, blocks=self.blocks)
+        units = {v.label: v.unit for book in self.books.values() for v in book.variables.values() if v.unit}
+        excel.write_tables_xlsx(self.S, self.out / "tables.xlsx", self.meta, blocks=self.blocks, units=units)
         word.write_report_docx(self.out / "report.docx", S=self.S, group=self.unit, blocks=self.blocks,
                                meta=self.meta, reference=word.reference_docx(self.meta.get("wave", "")))
         html.write_report_html(self.out / "report.html", S=self.S, group=self.unit, blocks=self.blocks,

@@ -225,6 +225,8 @@ def _lead_split(header: str) -> tuple[str, str] | None:
 
 def _two_line_width(header: str) -> int:
     """The width a header needs on two lines: its two parts after a half-width lead, else half."""
+    if text_width(header) <= 6:                  # 平均分, 满意率: one word, never 平均 / 分
+        return text_width(header)
     split = _lead_split(header)
     return max(map(text_width, split)) if split else -(-text_width(header) // 2)
 
@@ -303,18 +305,16 @@ def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: 
     if meta.get("synthetic"):
         document.add_paragraph(SYNTHETIC_LINE, style="示例说明")
     portrait = _text_width_cm(document.sections[-1])
-    turns = _landscape_starts(parts, portrait)
-    for i, part in enumerate(parts):
-        if i in turns:
-            _turn(document, WD_ORIENT.LANDSCAPE)
+    landscape, turned = _landscape(parts, portrait), False
+    for part, across in zip(parts, landscape):
+        if across != turned:
+            _turn(document, WD_ORIENT.LANDSCAPE if across else WD_ORIENT.PORTRAIT)
+            turned = across
         if part.kind == "heading":
             document.add_heading(part.text, level=min(max(part.level, 1), 3))
         elif part.kind == "table":
-            wide = _natural_width(part.frame) > portrait
             _add_numbered_table(document, part.caption, part.frame, part.note,
                                 _text_width_cm(document.sections[-1]))
-            if wide:
-                _turn(document, WD_ORIENT.PORTRAIT)
         elif part.kind == "figure":
             _add_numbered_figure(document, part.path, part.caption, portrait)
         elif part.kind != "title":
@@ -324,17 +324,26 @@ def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: 
     write_zip(data.getvalue(), path, {name: _patch(r) for name, r in LANGUAGE_PATCHES.items()})
 
 
-def _landscape_starts(parts: list, portrait_cm: float) -> set[int]:
-    """Where a landscape page begins: at each table too wide for a portrait page, or at the
-    headings just before it, so that a heading is never left alone at the foot of a page."""
-    starts = set()
-    for i, part in enumerate(parts):
-        if part.kind == "table" and _natural_width(part.frame) > portrait_cm:
-            k = i
-            while k > 0 and parts[k - 1].kind == "heading":
-                k -= 1
-            starts.add(k)
-    return starts
+LANDSCAPE_GAP = 4     # parts between two wide tables that stay on their landscape pages with them
+
+
+def _landscape(parts: list, portrait_cm: float) -> list[bool]:
+    """Which parts go on landscape pages: each table too wide for a portrait page, the headings
+    just before it (a heading is never left alone at the foot of a page), and whatever stands
+    between two such tables when it is short and holds no figure (a chart is drawn for a portrait
+    page), so the pages do not turn back and forth around half-empty ones."""
+    wide = [p.kind == "table" and _natural_width(p.frame) > portrait_cm for p in parts]
+    out = list(wide)
+    for i in [i for i, w in enumerate(wide) if w]:
+        k = i
+        while k > 0 and parts[k - 1].kind == "heading":
+            k -= 1
+            out[k] = True
+    members = [i for i, m in enumerate(out) if m]
+    for a, b in zip(members, members[1:]):
+        if 1 < b - a <= LANDSCAPE_GAP + 1 and all(p.kind != "figure" for p in parts[a + 1:b]):
+            out[a + 1:b] = [True] * (b - a - 1)
+    return out
 
 
 def _text_width_cm(section) -> float:
