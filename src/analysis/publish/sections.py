@@ -118,7 +118,8 @@ class DistrictReport:
         caption = caption or (fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else name)
         png = charts.save_figure(fig, self.out / "figures", name)["png"]
         self.figures[name] = png
-        self.blocks.append(Block("figure", caption, path=png))
+        if not getattr(fig, "_survey_placeholder", False):      # “no answers” is said in the text
+            self.blocks.append(Block("figure", caption, path=png))
         if self._show:
             _display(fig)
         return png
