@@ -330,8 +330,8 @@ LANDSCAPE_GAP = 4     # parts between two wide tables that stay on their landsca
 def _landscape(parts: list, portrait_cm: float) -> list[bool]:
     """Which parts go on landscape pages: each table too wide for a portrait page, the headings
     just before it (a heading is never left alone at the foot of a page), and whatever stands
-    between two such tables when it is short and holds no figure (a chart is drawn for a portrait
-    page), so the pages do not turn back and forth around half-empty ones."""
+    between two such tables when it is short and holds no chart too tall for a landscape page,
+    so the pages do not turn back and forth around half-empty ones."""
     wide = [p.kind == "table" and _natural_width(p.frame) > portrait_cm for p in parts]
     out = list(wide)
     for i in [i for i, w in enumerate(wide) if w]:
@@ -341,9 +341,24 @@ def _landscape(parts: list, portrait_cm: float) -> list[bool]:
             out[k] = True
     members = [i for i, m in enumerate(out) if m]
     for a, b in zip(members, members[1:]):
-        if 1 < b - a <= LANDSCAPE_GAP + 1 and all(p.kind != "figure" for p in parts[a + 1:b]):
+        if 1 < b - a <= LANDSCAPE_GAP + 1 and all(_fits_landscape(p) for p in parts[a + 1:b]):
             out[a + 1:b] = [True] * (b - a - 1)
     return out
+
+
+LANDSCAPE_FIGURE_CM = 13.5   # the tallest chart (at 16 cm wide) a landscape page holds with its caption
+
+
+def _fits_landscape(part) -> bool:
+    """Whether a part between two wide tables can share their landscape pages: anything but a
+    chart too tall for them (charts are drawn 16 cm wide for a portrait page)."""
+    if part.kind != "figure":
+        return True
+    from PIL import Image
+
+    with Image.open(part.path) as image:
+        width, height = image.size
+    return TEXT_WIDTH_CM * height / width <= LANDSCAPE_FIGURE_CM
 
 
 def _text_width_cm(section) -> float:
