@@ -113,9 +113,13 @@ class DistrictReport:
         return True
 
     def figure(self, fig, name: str, caption: str = "") -> Path:
-        """A chart saved as ``figures/<name>.png`` and ``.svg`` (300 dpi), shown, and placed in the
-        document with ``caption`` (default: the chart's own title)."""
+        """A chart saved as ``figures/<name>.png`` and ``.svg`` (300 dpi, and ``figures/paper/``),
+        shown, and placed in the document with ``caption`` (default: the chart's own title, which
+        then leaves the image: the caption says it once)."""
         caption = caption or (fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else name)
+        if getattr(fig, "_suptitle", None) is not None:    # the document's caption (图N …) carries it
+            fig._suptitle.remove()
+            fig._suptitle = None
         png = charts.save_figure(fig, self.out / "figures", name)["png"]
         self.figures[name] = png
         if not getattr(fig, "_survey_placeholder", False):      # “no answers” is said in the text
