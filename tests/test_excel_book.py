@@ -57,7 +57,8 @@ def test_tables_the_report_does_not_show_follow_as_appendix_tables(book, tmp_pat
 
 def _numeric_columns(sheet):
     headers = [c.value for c in sheet[3]]
-    return headers, [j for j, h in enumerate(headers) if h not in TEXT_COLUMNS and h != "单位"]
+    words = {"单位", "基数"}                        # the unit, the base's words beside its number
+    return headers, [j for j, h in enumerate(headers) if h not in TEXT_COLUMNS | words and not h.endswith("单位")]
 
 
 def test_no_text_in_numeric_columns_and_intervals_split(book):
@@ -108,3 +109,14 @@ def test_p_values_are_numbers_with_a_format_and_units_go_into_headers():
     assert p_format.startswith("[<0.001]") and re.search(r"0\.000$", p_format)
     assert rows[2][2][2] is True                                  # hidden
     assert any("0.001" in n for n in notes) and any("不予公布" in n for n in notes)
+
+
+def test_mixed_units_and_bases_become_a_number_and_its_words():
+    """An indicator table prints 37.8% beside 45.3岁 and “全部受访者45”: the number in one column,
+    the unit or the base's words in the next."""
+    frame = pd.DataFrame({"指标": ["专职占比", "平均年龄"], "数值": ["37.8%", "45.3岁"],
+                          "基数": ["全部受访者45", "有效回答8人"]})
+    headers, rows, _ = excel.numeric_frame(frame)
+    assert headers == ["指标", "数值", "数值单位", "基数", "基数（人数）"]
+    assert [[v for v, _, _ in r] for r in rows] == [["专职占比", 37.8, "%", "全部受访者", 45],
+                                                     ["平均年龄", 45.3, "岁", "有效回答", 8]]

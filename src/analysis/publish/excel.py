@@ -34,6 +34,7 @@ WITH_INTERVAL = re.compile(r"^(-?\d+(?:\.\d+)?)（(-?\d+(?:\.\d+)?)～(-?\d+(?:\
 INTERVAL = re.compile(r"^(-?\d+(?:\.\d+)?)～(-?\d+(?:\.\d+)?)$")
 P_TEXT = re.compile(r"^(p=)?(<)?(\d+(?:\.\d+)?)$")
 SUFFIXED = re.compile(r"^(-?\d+(?:\.\d+)?)(%|[\u4e00-\u9fff]{1,3})$")     # 37.8% / 45.3岁
+COUNTED = re.compile(r"^(\D*?)(\d+)人?$")                                   # 全部受访者45 / 有效回答8人
 P_HEADERS = {STAT_NAMES[s] for s in P_STATS}
 HIDDEN_FILL = PatternFill("solid", fgColor="EDEDED")
 HEADER_FILL = PatternFill("solid", fgColor="E8EEF5")
@@ -104,10 +105,23 @@ def numeric_frame(frame: pd.DataFrame, units: dict[str, str] | None = None) -> t
                 notes.append("p值小于0.001的单元格存为0.001，显示为“<0.001”")
             continue
         suffixed = [SUFFIXED.match(t) for t in shown]
-        if shown and all(suffixed) and len({m.group(2) for m in suffixed}) == 1:
-            unit = suffixed[0].group(2)
-            headers.append(f"{h}（{unit}）")
-            columns.append([_cell(SUFFIXED.match(t).group(1), t) if SUFFIXED.match(t) else _cell(t, t) for t in texts])
+        if shown and all(suffixed):
+            units_here = {m.group(2) for m in suffixed}
+            values = [_cell(SUFFIXED.match(t).group(1), t) if SUFFIXED.match(t) else _cell(t, t) for t in texts]
+            if len(units_here) == 1:                  # one unit: it goes into the header
+                headers.append(f"{h}（{units_here.pop()}）")
+                columns.append(values)
+            else:                                     # 37.8% beside 45.3岁: the unit in a column of its own
+                headers += [h, f"{h}单位"]
+                columns += [values, [((m.group(2) if (m := SUFFIXED.match(t)) else None), None, False)
+                                     for t in texts]]
+            continue
+        based = [COUNTED.match(t) for t in shown]
+        if shown and all(based) and any(m.group(1) for m in based):    # 全部受访者45: who, how many
+            headers += [h, f"{h}（人数）"]
+            parts = [COUNTED.match(t) for t in texts]
+            columns += [[(_excel_value(m.group(1))[0] if m else None, None, False) for m in parts],
+                        [_cell(m.group(2), t) if m else _cell("", t) for m, t in zip(parts, texts)]]
             continue
         headers.append(h)
         column = []
