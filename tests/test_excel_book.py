@@ -4,8 +4,6 @@ numeric columns, p as a number with a format), hidden cells empty with a note, u
 
 from __future__ import annotations
 
-import re
-
 import openpyxl
 import pandas as pd
 import pytest
@@ -105,8 +103,9 @@ def test_p_values_are_numbers_with_a_format_and_units_go_into_headers():
     assert values[0] == ["性别", None, -11.5, -23.9, 4.1, 0.001, 37.8, 48.8, 48.0, 49.6]
     assert values[1][5] == 0.14 and values[1][7:] == [3.92, None, None]
     assert values[2][1] == "万元" and values[2][5] == 0.005 and values[2][2] is None
-    p_format = rows[0][5][1]
-    assert p_format.startswith("[<0.001]") and re.search(r"0\.000$", p_format)
+    assert (rows[0][5][1], rows[1][5][1], rows[2][5][1]) == ('"<"0.000', "0.000", '"p="0.000')
+    _, chi, _ = excel.numeric_frame(pd.DataFrame({"指标": ["a"], "专职（%）": ["p<0.001"]}))
+    assert chi[0][1][:2] == (0.001, '"p<"0.000')
     assert rows[2][2][2] is True                                  # hidden
     assert any("0.001" in n for n in notes) and any("不予公布" in n for n in notes)
 
@@ -114,9 +113,10 @@ def test_p_values_are_numbers_with_a_format_and_units_go_into_headers():
 def test_mixed_units_and_bases_become_a_number_and_its_words():
     """An indicator table prints 37.8% beside 45.3岁 and “全部受访者45”: the number in one column,
     the unit or the base's words in the next."""
-    frame = pd.DataFrame({"指标": ["专职占比", "平均年龄"], "数值": ["37.8%", "45.3岁"],
-                          "基数": ["全部受访者45", "有效回答8人"]})
+    frame = pd.DataFrame({"指标": ["专职占比", "平均年龄", "书记人数"], "数值": ["37.8%", "45.3岁", "8"],
+                          "基数": ["全部受访者45", "有效回答8人", "全部受访者45"]})
     headers, rows, _ = excel.numeric_frame(frame)
     assert headers == ["指标", "数值", "数值单位", "基数", "基数（人数）"]
     assert [[v for v, _, _ in r] for r in rows] == [["专职占比", 37.8, "%", "全部受访者", 45],
-                                                     ["平均年龄", 45.3, "岁", "有效回答", 8]]
+                                                     ["平均年龄", 45.3, "岁", "有效回答", 8],
+                                                     ["书记人数", 8, None, "全部受访者", 45]]

@@ -32,7 +32,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
 WITH_INTERVAL = re.compile(r"^(-?\d+(?:\.\d+)?)（(-?\d+(?:\.\d+)?)～(-?\d+(?:\.\d+)?)）$")
 INTERVAL = re.compile(r"^(-?\d+(?:\.\d+)?)～(-?\d+(?:\.\d+)?)$")
-P_TEXT = re.compile(r"^(p=)?(<)?(\d+(?:\.\d+)?)$")
+P_TEXT = re.compile(r"^(p)?([=<])?(\d+(?:\.\d+)?)$")          # 0.140, <0.001, p=0.005, p<0.001
 SUFFIXED = re.compile(r"^(-?\d+(?:\.\d+)?)(%|[\u4e00-\u9fff]{1,3})$")     # 37.8% / 45.3岁
 COUNTED = re.compile(r"^(\D*?)(\d+)人?$")                                   # 全部受访者45 / 有效回答8人
 P_HEADERS = {STAT_NAMES[s] for s in P_STATS}
@@ -98,15 +98,15 @@ def numeric_frame(frame: pd.DataFrame, units: dict[str, str] | None = None) -> t
                 headers.append(f"{h}{suffix}")
                 columns.append([_cell(m.group(k) if m else "", t) for m, t in zip(parts, texts)])
             continue
-        if shown and all(P_TEXT.match(t) for t in shown) and (h in P_HEADERS or any(t.startswith(("p=", "<")) for t in shown)):
+        if shown and all(P_TEXT.match(t) for t in shown) and (h in P_HEADERS or any(t.startswith(("p", "<")) for t in shown)):
             headers.append(h)
             columns.append([_p_cell(t) for t in texts])
             if any("<" in t for t in shown):
                 notes.append("p值小于0.001的单元格存为0.001，显示为“<0.001”")
             continue
-        suffixed = [SUFFIXED.match(t) for t in shown]
-        if shown and all(suffixed):
-            units_here = {m.group(2) for m in suffixed}
+        suffixed = [SUFFIXED.match(t) or NUMBER.match(t) for t in shown]
+        if shown and all(suffixed) and any(SUFFIXED.match(t) for t in shown):
+            units_here = {m.group(2) if m.re is SUFFIXED else "" for m in suffixed}
             values = [_cell(SUFFIXED.match(t).group(1), t) if SUFFIXED.match(t) else _cell(t, t) for t in texts]
             if len(units_here) == 1:                  # one unit: it goes into the header
                 headers.append(f"{h}（{units_here.pop()}）")
@@ -126,7 +126,7 @@ def numeric_frame(frame: pd.DataFrame, units: dict[str, str] | None = None) -> t
         headers.append(h)
         column = []
         for t in texts:
-            match = P_TEXT.match(t) if t.startswith(("p=", "<")) else None
+            match = P_TEXT.match(t) if t.startswith(("p", "<")) else None
             column.append(_p_cell(t) if match else _cell(t, t))
         columns.append(column)
     label = next((c for c in frame.columns if c in ("指标", "题目", "特征", "项目")), None)
@@ -157,8 +157,9 @@ def _p_cell(text: str):
     match = P_TEXT.match(text)
     if not match:
         return _cell(text, text)
-    prefix = '"p="' if match.group(1) else ""
-    fmt = f'[<0.001]{prefix}"<0.001";{prefix}0.000'
+    sign = match.group(2) or ""
+    shown = (match.group(1) or "") + (sign if match.group(1) or sign == "<" else "")
+    fmt = (f'"{shown}"' if shown else "") + "0.000"       # “<0.001” is 0.001 shown with its “<”
     return (float(match.group(3)), fmt, False)
 
 
