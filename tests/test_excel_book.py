@@ -104,8 +104,8 @@ def test_p_values_are_numbers_with_a_format_and_units_go_into_headers():
     assert values[1][5] == 0.14 and values[1][7:] == [3.92, None, None]
     assert values[2][1] == "万元" and values[2][5] == 0.005 and values[2][2] is None
     assert (rows[0][5][1], rows[1][5][1], rows[2][5][1]) == ('"<"0.000', "0.000", '"p="0.000')
-    _, chi, _ = excel.numeric_frame(pd.DataFrame({"指标": ["a"], "专职（%）": ["p<0.001"]}))
-    assert chi[0][1][:2] == (0.001, '"p<"0.000')
+    _, chi, _ = excel.numeric_frame(pd.DataFrame({"指标": ["a", "b", "c"], "专职（%）": ["37.5", "17", "p<0.001"]}))
+    assert [c[1][:2] for c in chi] == [(37.5, "0.0"), (17, "0"), (0.001, '"p<"0.000')]   # a breakdown's column
     assert rows[2][2][2] is True                                  # hidden
     assert any("0.001" in n for n in notes) and any("不予公布" in n for n in notes)
 

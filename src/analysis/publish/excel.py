@@ -98,7 +98,7 @@ def numeric_frame(frame: pd.DataFrame, units: dict[str, str] | None = None) -> t
                 headers.append(f"{h}{suffix}")
                 columns.append([_cell(m.group(k) if m else "", t) for m, t in zip(parts, texts)])
             continue
-        if shown and all(P_TEXT.match(t) for t in shown) and (h in P_HEADERS or any(t.startswith(("p", "<")) for t in shown)):
+        if shown and all(P_TEXT.match(t) for t in shown) and h in P_HEADERS:
             headers.append(h)
             columns.append([_p_cell(t) for t in texts])
             if any("<" in t for t in shown):
