@@ -241,7 +241,7 @@ def test_png_is_300_dpi_and_16cm_wide(stats, tmp_path):
         assert img.info["dpi"] == pytest.approx((300, 300), abs=0.01)
         assert img.size[0] == pytest.approx(16 / 2.54 * 300, abs=2)
     assert paths["svg"].read_bytes().startswith(b"<?xml")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["likert.png", "likert.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["likert.png", "likert.svg", "paper"]   # + the paper variant
 
 
 def _bar_widths(ax) -> list[float]:

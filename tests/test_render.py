@@ -135,7 +135,8 @@ def test_xlsx_neutralises_formulas_keeps_negative_numbers(stats, tmp_path):
     path = tmp_path / "tables.xlsx"
     excel.write_tables_xlsx(_hostile_stats(stats), path, {"district": DISTRICT,
                                                            "synthetic": True})
-    sheet = openpyxl.load_workbook(path)["注入测试"]
+    book = openpyxl.load_workbook(path)
+    sheet = next(ws for ws in book.worksheets if str(ws["A1"].value).endswith("注入测试"))
     values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
     texts = [v for v in values if isinstance(v, str)]
     assert "'=HYPERLINK(\"http://x\",\"点我\")" in texts
@@ -151,16 +152,19 @@ def test_xlsx_layout_and_determinism(stats, tmp_path):
     excel.write_tables_xlsx(stats, tmp_path / "b.xlsx", meta)
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     book = openpyxl.load_workbook(tmp_path / "a.xlsx")
-    assert book.sheetnames == ["社区工作者基本构成", "社区工作者年龄", "社区工作者满意度评价",
-                               "居民满意度评价", "样本流向"]
-    sheet = book["社区工作者基本构成"]
-    note = sheet["A1"].value
+    assert book.sheetnames == ["目录", "表1", "表2", "表3", "表4", "表5"]
+    assert [r[1] for r in book["目录"].iter_rows(min_row=3, values_only=True)] == [
+        "社区工作者基本构成", "社区工作者年龄", "社区工作者满意度评价", "居民满意度评价", "样本流向"]
+    sheet = book["表1"]
+    assert sheet["A1"].value == "表1　社区工作者基本构成" and sheet["A1"].font.b
+    note = sheet["A2"].value
     assert "N=494" in note and SAMPLE_NOTE in note
-    assert [c.value for c in sheet[2]] == ["特征", "分类", "人数", "占比（%）", "95%置信区间"]
-    assert sheet["A2"].font.b
-    ages = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "年龄段"]
+    assert [c.value for c in sheet[3]] == ["特征", "分类", "人数", "占比（%）", "95%置信区间下限", "95%置信区间上限"]
+    assert sheet["A3"].font.b
+    ages = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] == "年龄段"]
     assert [r[3] for r in ages] == [12.8, 62.5, 24.7] and [r[2] for r in ages] == [63, 309, 122]
-    assert sheet["D3"].number_format == "0.0"
+    assert all(r[4] < r[3] < r[5] for r in ages)
+    assert sheet["D4"].number_format == "0.0"
     with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
         core = archive.read("docProps/core.xml").decode()
     assert "creator" not in core and "2000-01-01T00:00:00Z" in core

@@ -183,3 +183,24 @@ def test_a_researchers_table_call_with_a_wrong_name_says_so(sample):
     other = sample["S"].assign(group="别的区")                          # rows of another unit only
     assert sections.DistrictReport(other, R.books, R.meta, sample["root"], show=False).table("worker_q_stay") is False
     assert R.table("worker_q_stay") is True and R.blocks[-1].table == "worker_q_stay"
+
+
+def test_the_web_page_and_the_workbook_number_the_tables_as_word_does(sample):
+    """桥东区's report.html (written by R.write from the same blocks) has Word's captions, 表N and
+    图N in the same order, no English-only header; tables.xlsx's 目录 lists Word's 表1…表N; every
+    chart has its paper variant."""
+    import openpyxl
+
+    root = sample["root"]
+    word = [p.text for p in Document(sample["path"]).paragraphs if p.style.name == "Caption"]
+    page = (root / "report.html").read_text(encoding="utf-8")
+    assert re.findall(r"<figcaption>([^<]*)</figcaption>", page) == word
+    assert sum(c.startswith("表") for c in word) >= 20 and sum(c.startswith("图") for c in word) >= 5
+    assert 'href="../index.html"' in page and "<script" not in page
+    assert not [h for h in re.findall(r"<th[^>]*>([^<]*)</th>", page) if re.fullmatch(r"[A-Za-z_ ]+", h)]
+    book = openpyxl.load_workbook(root / "tables.xlsx")
+    index = [f"{a}　{b}" for a, b in book["目录"].iter_rows(min_row=3, max_col=2, values_only=True)
+             if str(a).startswith("表")]
+    assert index == [c for c in word if c.startswith("表")]
+    assert sorted(p.name for p in (root / "figures" / "paper").glob("*.svg")) \
+        == sorted(p.stem + ".svg" for p in (root / "figures").glob("*.png"))

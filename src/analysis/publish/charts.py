@@ -9,7 +9,9 @@ Figures are built with ``matplotlib.figure.Figure`` (not pyplot), so a notebook 
 figure once and nothing is left open. They are sized for a Word page (16 cm wide), carry a Chinese
 title and a caption with the base and the data source, and use the Noto Sans CJK SC font shipped
 inside the ``mplfonts`` package, so Chinese renders the same on every machine. ``save_figure``
-writes a 300 dpi PNG and a deterministic SVG.
+writes a 300 dpi PNG and a deterministic SVG, and for every chart (:func:`paper_variant`) a
+paper variant, ``paper/<name>.svg``: 8 cm wide, one panel per row, no title and no source line
+(the caption carries them), its text editable.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ from analysis.fileio import atomic_path, write_bytes
 from analysis.publish.tables import PERCENT_STATS
 
 PAGE_WIDTH_IN = 16 / 2.54            # text width of an A4 page with 2.5 cm margins
+PAPER_WIDTH_IN = 8 / 2.54            # one column of a journal page: the paper variant's width
+PAPER_RC = {"font.size": 7.5, "axes.titlesize": 8, "axes.labelsize": 7.5, "xtick.labelsize": 7.5,
+            "ytick.labelsize": 7.5, "legend.fontsize": 7, "svg.fonttype": "none"}
+PAPER_FOLDER = "paper"               # figures/paper/<name>.svg: no title, no source, text as text
+_PAPER = {"on": False}
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 SVG_HASHSALT = "analysis"            # fixed ids inside SVG files: same figure, same bytes
 BAR_COLOR = "#3B6EA5"
@@ -124,6 +131,7 @@ def no_data_figure(group: str, what: str, message: str | None = None) -> Figure:
     fig = _new_figure(1.2)
     fig.text(0.5, 0.5, message or f"{group}没有{what}的有效回答，本图从略。", ha="center",
              va="center", color=CAPTION_COLOR)
+    fig._survey_placeholder = True       # a document leaves it out (its sentence says why)
     return fig
 
 
@@ -170,6 +178,8 @@ def _base_text(rows: pd.DataFrame) -> str:
 
 
 def _caption(fig: Figure, base: str, source: str, suppressed: bool) -> None:
+    if _PAPER["on"]:                 # the paper's caption says it
+        return
     lines = [base + ("；“—”表示样本过少（少于%d人），不予显示" % MIN_CELL if suppressed else "")]
     if source:
         lines.append(source)
@@ -179,13 +189,45 @@ def _caption(fig: Figure, base: str, source: str, suppressed: bool) -> None:
 def _title(fig: Figure, title: str | None, default: str) -> None:
     """``None`` gives the default title; ``""`` none (when a document captions the figure)."""
     title = default if title is None else title
-    if title:
+    if title and not _PAPER["on"]:
         fig.suptitle(title)
 
 
 def _new_figure(height_in: float) -> Figure:
     use_house_style()
+    if _PAPER["on"]:
+        matplotlib.rcParams.update(PAPER_RC)
+        return Figure(figsize=(PAPER_WIDTH_IN, height_in), layout="constrained")
     return Figure(figsize=(PAGE_WIDTH_IN, height_in), layout="constrained")
+
+
+def _legend_columns(entries: int) -> int:
+    """A legend's columns: one row on a page; at most three across at 8 cm."""
+    return min(entries, 3 if _PAPER["on"] else 7)
+
+
+def paper_variant(chart):
+    """Give the figures ``chart`` returns a paper variant: the same chart drawn again 8 cm wide,
+    one panel per row, without its title and its base/source lines (a paper's caption carries
+    them), for :func:`save_figure` to write as an SVG whose text stays text."""
+    import functools
+
+    @functools.wraps(chart)
+    def drawn(*args, **kwargs):
+        fig = chart(*args, **kwargs)
+        if not _PAPER["on"] and not getattr(fig, "_survey_placeholder", False):
+            fig._survey_paper = functools.partial(_draw_for_paper, chart, args, kwargs)
+        return fig
+    return drawn
+
+
+def _draw_for_paper(chart, args, kwargs) -> Figure:
+    _PAPER["on"] = True
+    try:
+        with matplotlib.rc_context():
+            return chart(*args, **kwargs)
+    finally:
+        _PAPER["on"] = False
 
 
 def _clean_axes(ax) -> None:
@@ -199,6 +241,7 @@ def _clean_axes(ax) -> None:
 
 # ---------------------------------------------------------------- composition
 
+@paper_variant
 def composition_bars(S: pd.DataFrame, table: str, variables: list[str], group: str, *,
                      source: str = "", title: str | None = None, stat: str = "share",
                      sort: bool = False) -> Figure:
@@ -217,7 +260,7 @@ def composition_bars(S: pd.DataFrame, table: str, variables: list[str], group: s
         panels = [p.assign(_k=p["value"].where(~p["suppressed"].astype(bool), -np.inf))
                   .sort_values(["_k", "order"], ascending=[False, True], kind="stable").drop(columns="_k")
                   for p in panels]
-    ncols = 1 if len(panels) <= 2 else 2
+    ncols = 1 if len(panels) <= 2 or _PAPER["on"] else 2
     grid_rows = [panels[i:i + ncols] for i in range(0, len(panels), ncols)]
     heights = [max(len(p) for p in row) for row in grid_rows]
     fig = _new_figure(sum(heights) * 0.27 + 0.35 * len(grid_rows) + 0.9)
@@ -256,6 +299,7 @@ def _draw_share_panel(ax, panel: pd.DataFrame, xlim: float, slots: int, titled: 
 
 # ---------------------------------------------------------------- Likert items
 
+@paper_variant
 def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
                    source: str = "", title: str | None = None) -> Figure:
     """100% stacked bars, one per rating item (any number of points), sorted by 满意率 (top2), best on top.
@@ -290,7 +334,7 @@ def likert_stacked(S: pd.DataFrame, table: str, group: str, *,
     _clean_axes(ax)
     handles = [matplotlib.patches.Patch(color=c, label=str(lbl))
                for c, lbl in zip(colors, categories.fillna(""))]
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(order), 7),
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=_legend_columns(len(order)),
               frameon=False, handlelength=1.2, columnspacing=1.6)
     _title(fig, title, f"{group}{rows['table_title'].iloc[0]}")
     _caption(fig, _base_text(items), source,
@@ -338,6 +382,7 @@ def _draw_likert_row(ax, yi: int, cells: pd.DataFrame, colors, order: list[str])
 
 # ---------------------------------------------------------------- districts side by side
 
+@paper_variant
 def district_comparison(S_all: pd.DataFrame, table: str, variable: str, stat: str = "top2", *,
                         category: str | None = None, source: str = "",
                         title: str | None = None, highlight: str | None = None,
@@ -494,6 +539,7 @@ def diverging_sides(codes: list[str]) -> tuple[list[str], str | None, list[str]]
     return ordered[:half][::-1], neutral, ordered[len(ordered) - half:]
 
 
+@paper_variant
 def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
                      source: str = "", title: str | None = None) -> Figure:
     """Diverging stacked bars, one per five-point item: the negative answers left of zero, the
@@ -543,7 +589,7 @@ def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
     order = [*left[::-1], *([neutral] if neutral is not None else []), *right]
     handles = [matplotlib.patches.Patch(color=colors[c], label=str(labels.get(c, "")))
                for c in order]
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(len(order), 7),
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=_legend_columns(len(order)),
               frameon=False, handlelength=1.2, columnspacing=1.6)
     _title(fig, title, f"{group}{rows['table_title'].iloc[0]}（按净满意度排序）")
     base = _base_text(items)
@@ -604,6 +650,7 @@ def _segment(ax, yi: int, left: float, width: float, color, dark: bool) -> None:
 
 # ---------------------------------------------------------------- age pyramid
 
+@paper_variant
 def age_pyramid(S: pd.DataFrame, table: str, group: str, *, source: str = "",
                 title: str | None = None, variable: str | None = None) -> Figure:
     """Gender × age band as a pyramid: the first gender left, the second right, the youngest band
@@ -672,6 +719,7 @@ def age_pyramid(S: pd.DataFrame, table: str, group: str, *, source: str = "",
 SIGNIFICANT_MARK = "＊"
 
 
+@paper_variant
 def wave_change_chart(S: pd.DataFrame, group: str, table: str, stat: str = "top2", *, source: str = "", title: str | None = None) -> Figure:
     """Dumbbells from the earlier wave (open circle) to this one (filled, with an arrow), one per
     headline figure of ``table`` and ``stat`` in the ``wave_change`` rows of ``analysis.stats.waves``.
@@ -764,6 +812,7 @@ def _wave_name(label: str) -> str:
 
 # ---------------------------------------------------------------- small multiples
 
+@paper_variant
 def district_small_multiples(S_all: pd.DataFrame, table: str, stat: str = "top2", *,
                              source: str = "", title: str | None = None,
                              ncols: int = 3, unit_label: str = "区县") -> Figure:
@@ -854,4 +903,17 @@ def save_figure(fig: Figure, folder: str | Path, name: str) -> dict[str, Path]:
             fig.savefig(tmp, format="svg", metadata={"Date": None})
     fig._survey_png = buffer.getvalue()     # shown as is in the notebook: no third rendering
     plt.close(fig)
+    redraw = getattr(fig, "_survey_paper", None)
+    if redraw is not None:
+        paths["paper_svg"] = save_paper_svg(redraw(), folder / PAPER_FOLDER / f"{name}.svg")
     return paths
+
+
+def save_paper_svg(fig: Figure, path: Path) -> Path:
+    """The paper variant as SVG with its text as text (``svg.fonttype: none``: a journal's editor
+    can change a label), no date, fixed ids; the figure is closed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"}), atomic_path(path) as tmp:
+        fig.savefig(tmp, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return path

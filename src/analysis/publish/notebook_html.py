@@ -1,4 +1,6 @@
-"""The executed district notebook as the HTML report page (nbconvert's lab template).
+"""An executed notebook as a web page (nbconvert's lab template): the runner's page for a notebook
+of one's own that writes no report. The district report's ``report.html`` is not this: it is
+written by ``DistrictReport.write`` from the report's blocks (:mod:`analysis.publish.html`).
 
 Kept out of ``analysis.publish`` so that a kernel, which writes the Word and Excel files, never
 imports nbconvert: with it come nbformat's validator and jsonschema's format checkers, about

@@ -15,6 +15,7 @@ from analysis.config import MIN_CELL, NO_DISTRICT, POOLED_GROUP, SAMPLE_NOTE
 from analysis.errors import SurveyError
 from analysis.fileio import write_text
 from analysis.publish.tables import DASH, published_row
+from analysis.publish.webfont import font_face_css
 
 
 def _percent(row: pd.Series | None, with_ci: bool = False) -> str:
@@ -71,7 +72,7 @@ def _unassigned_line(S: pd.DataFrame, unit_label: str = "") -> str:
 
 
 INDEX_CSS = """
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif;
+body { font-family: "Report CJK", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif;
        margin: 2em auto; max-width: 72em; padding: 0 1em; color: #222; }
 h1 { font-size: 1.5em; }
 .banner { background: #fff4e5; border-left: 4px solid #e8a33d; padding: .6em 1em; }
@@ -158,7 +159,8 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
              + (html.escape(f"排名依据为“{boxes}”的占比之和（%），") if boxes else "")
              + f"括号内为95%置信区间；“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
              "</body>", "</html>", ""]
-    write_text(wave_dir / "index.html", "\n".join(page))
+    text = "\n".join(page)            # the project's CJK font, as the reports embed it (no tofu on Linux)
+    write_text(wave_dir / "index.html", text.replace("<style>", f"<style>{font_face_css(text)}", 1))
 
 
 OVERVIEW_FIGURES = "_overview"    # wave_dir/_overview/: the overview charts; “_”: not a district

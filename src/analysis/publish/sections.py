@@ -113,12 +113,17 @@ class DistrictReport:
         return True
 
     def figure(self, fig, name: str, caption: str = "") -> Path:
-        """A chart saved as ``figures/<name>.png`` and ``.svg`` (300 dpi), shown, and placed in the
-        document with ``caption`` (default: the chart's own title)."""
+        """A chart saved as ``figures/<name>.png`` and ``.svg`` (300 dpi, and ``figures/paper/``),
+        shown, and placed in the document with ``caption`` (default: the chart's own title, which
+        then leaves the image: the caption says it once)."""
         caption = caption or (fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else name)
+        if getattr(fig, "_suptitle", None) is not None:    # the document's caption (图N …) carries it
+            fig._suptitle.remove()
+            fig._suptitle = None
         png = charts.save_figure(fig, self.out / "figures", name)["png"]
         self.figures[name] = png
-        self.blocks.append(Block("figure", caption, path=png))
+        if not getattr(fig, "_survey_placeholder", False):      # “no answers” is said in the text
+            self.blocks.append(Block("figure", caption, path=png))
         if self._show:
             _display(fig)
         return png
@@ -306,19 +311,23 @@ class DistrictReport:
         self._table("weighting")
 
     def write(self) -> None:
-        """``tables.xlsx``, ``report.docx`` (the blocks shown so far) and ``stats.json``."""
-        from analysis.publish import excel, report, word
+        """``tables.xlsx``, ``report.docx`` and ``report.html`` (the same document: the blocks shown
+        so far) and ``stats.json``."""
+        from analysis.publish import excel, html, report, word
         from analysis.stats.suppression import published
 
-        excel.write_tables_xlsx(self.S, self.out / "tables.xlsx", self.meta)
+        units = {v.label: v.unit for book in self.books.values() for v in book.variables.values() if v.unit}
+        excel.write_tables_xlsx(self.S, self.out / "tables.xlsx", self.meta, blocks=self.blocks, units=units)
         word.write_report_docx(self.out / "report.docx", S=self.S, group=self.unit, blocks=self.blocks,
-                               meta=self.meta)
+                               meta=self.meta, reference=word.reference_docx(self.meta.get("wave", "")))
+        html.write_report_html(self.out / "report.html", S=self.S, group=self.unit, blocks=self.blocks,
+                               meta=self.meta, title=report.report_title(self.meta))
         json_path = report.write_stats_json(published(self.S), self.meta, self.out)
         if self._show:
             self.paragraphs(["本报告的 Word 版（report.docx）、各表（tables.xlsx）、统计结果（stats.json）和图表"
                              "（figures/，PNG 与 SVG）与本页在同一文件夹。"])
             self.blocks.pop()
-        self.outputs = [self.out / "tables.xlsx", self.out / "report.docx", json_path]
+        self.outputs = [self.out / "tables.xlsx", self.out / "report.docx", self.out / "report.html", json_path]
 
     # -- helpers ----------------------------------------------------------------------------------
     def _who(self, instrument: str) -> str:

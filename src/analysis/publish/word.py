@@ -1,5 +1,12 @@
 """``report.docx``: the district report in Word, its tables and figures numbered, in the report's
 section order, every table the output of ``display_table`` (tables as XML by ``wordtable``).
+
+The house style is a 公文-like one: A4, 2.5 cm margins, headings in 黑体, body in 宋体, Chinese
+(zh-CN) as the East Asian language of the styles, the theme and the settings, the page number in
+the footer. An office's own template wins: a ``reference.docx`` (``data/raw/<wave>/`` or
+``config/``, as pandoc's reference-doc) gives its styles, page setup, header and footer, and the
+report only adds the styles it needs that the template lacks. A table too wide for a portrait
+page goes on a landscape page of its own.
 """
 
 from __future__ import annotations
@@ -10,23 +17,29 @@ from pathlib import Path
 
 import pandas as pd
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from analysis import config
 from analysis.config import SAMPLE_NOTE
 from analysis.errors import SurveyError
 from analysis.publish import wordtable
+from analysis.publish.document import numbered
 from analysis.publish.ooxml import FIXED_TIME, write_zip
-from analysis.publish.tables import TEXT_COLUMNS, published_tables, text_width
+from analysis.publish.tables import TEXT_COLUMNS, text_width
 
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
 BODY_FONT = ("Times New Roman", "宋体")   # (Latin, East Asian)
 HEAD_FONT = ("黑体", "黑体")
 BODY_PT, TABLE_PT, NOTE_PT = 12, 10.5, 9
 TEXT_WIDTH_CM = 16.0                      # A4 with 2.5 cm margins
+LANDSCAPE_WIDTH_CM = 24.7                 # A4 across, the same margins
+REFERENCE_DOCX = "reference.docx"         # an office's own Word template (styles, page, footer)
+EAST_ASIAN = "zh-CN"
 CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt, with some air
 
 
@@ -64,33 +77,69 @@ def _style(document, name: str, fonts, size: float, *, bold=False, align=None,
     return style
 
 
-def _setup_document(title: str):
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.5))
-    default_rpr = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}"
-                                               f"/{qn('w:rPr')}")
-    _set_fonts(default_rpr, BODY_FONT)
-    default_rpr.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
+def reference_docx(wave: str, raw_dir: Path = config.RAW_DIR, config_dir: Path = config.CONFIG_DIR) -> Path | None:
+    """The office's Word template for ``wave``: ``<raw_dir>/<wave>/reference.docx``, else
+    ``<config_dir>/reference.docx``, else None (the house style)."""
+    for folder in (Path(raw_dir) / str(wave), Path(config_dir)):
+        if (folder / REFERENCE_DOCX).is_file():
+            return folder / REFERENCE_DOCX
+    return None
+
+
+def _from_reference(path: Path):
+    """The template's package with its body emptied: its styles, theme, numbering, page setup,
+    headers and footers stay (the body's last ``sectPr``)."""
+    try:
+        document = Document(str(path))
+    except Exception as err:           # not a Word file, or a damaged one
+        raise SurveyError(f"Word 模板无法打开：{err}", file=str(path),
+                          fix="换用另存为 .docx 的 Word 文件，或删去该文件以使用默认样式。") from err
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return document
+
+
+def _setup_document(title: str, reference: Path | None = None):
+    document = _from_reference(reference) if reference else Document()
+    names = {s.name for s in document.styles}
     center = WD_ALIGN_PARAGRAPH.CENTER
-    _style(document, "Normal", BODY_FONT, BODY_PT, line=1.5, after=0, indent=Pt(2 * BODY_PT),
-           align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-    title_style = _style(document, "Title", HEAD_FONT, 18, align=center, after=6, indent=Pt(0))
-    ppr = title_style.element.get_or_add_pPr()
-    for border in ppr.findall(qn("w:pBdr")):
-        ppr.remove(border)
-    heading = _style(document, "Heading 1", HEAD_FONT, 14, before=12, after=6, indent=Pt(0))
-    heading.paragraph_format.keep_with_next = True
-    for level, size in ((2, 13), (3, 12)):          # 一级 14 pt 黑体, 二级 13 pt, 三级 12 pt
-        sub = _style(document, f"Heading {level}", HEAD_FONT, size, before=9, after=3, indent=Pt(0))
-        sub.paragraph_format.keep_with_next = True
-    _style(document, "Caption", HEAD_FONT, TABLE_PT, align=center, before=6, after=3,
-           indent=Pt(0))
-    _style(document, "表格文字", BODY_FONT, TABLE_PT, before=1.5, after=1.5, indent=Pt(0))
-    _style(document, "表注", BODY_FONT, NOTE_PT, after=6, indent=Pt(0))
-    _style(document, "示例说明", BODY_FONT, TABLE_PT, align=center, after=12, indent=Pt(0))
+    if reference is None:
+        section = document.sections[0]
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Cm(2.5))
+        default_rpr = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}"
+                                                   f"/{qn('w:rPr')}")
+        _set_fonts(default_rpr, BODY_FONT)
+        default_rpr.find(qn("w:lang")).set(qn("w:eastAsia"), EAST_ASIAN)
+        _style(document, "Normal", BODY_FONT, BODY_PT, line=1.5, after=0, indent=Pt(2 * BODY_PT),
+               align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+        title_style = _style(document, "Title", HEAD_FONT, 18, align=center, after=6, indent=Pt(0))
+        ppr = title_style.element.get_or_add_pPr()
+        for border in ppr.findall(qn("w:pBdr")):
+            ppr.remove(border)
+        heading = _style(document, "Heading 1", HEAD_FONT, 14, before=12, after=6, indent=Pt(0))
+        heading.paragraph_format.keep_with_next = True
+        for level, size in ((2, 13), (3, 12)):          # 一级 14 pt 黑体, 二级 13 pt, 三级 12 pt
+            sub = _style(document, f"Heading {level}", HEAD_FONT, size, before=9, after=3, indent=Pt(0))
+            sub.paragraph_format.keep_with_next = True
+        _style(document, "Caption", HEAD_FONT, TABLE_PT, align=center, before=6, after=3,
+               indent=Pt(0))
+        _page_number_footer(section)
+    for name, size, extra in (("Title", 18, {"align": center, "after": 6}),
+                              ("Heading 1", 14, {"before": 12, "after": 6}),
+                              ("Heading 2", 13, {"before": 9, "after": 3}),
+                              ("Heading 3", 12, {"before": 9, "after": 3}),
+                              ("Caption", TABLE_PT, {"align": center, "before": 6, "after": 3})):
+        if name not in names:                 # a template without it: the house style's
+            _style(document, name, HEAD_FONT, size, indent=Pt(0), **extra)
+    for name, size, extra in (("表格文字", TABLE_PT, {"before": 1.5, "after": 1.5}),
+                              ("表注", NOTE_PT, {"after": 6}),
+                              ("示例说明", TABLE_PT, {"align": center, "after": 12})):
+        if reference is None or name not in names:
+            _style(document, name, BODY_FONT, size, indent=Pt(0), **extra)
     props = document.core_properties
     props.author = props.last_modified_by = props.comments = props.keywords = ""
     props.created = props.modified = FIXED_TIME
@@ -99,16 +148,61 @@ def _setup_document(title: str):
     return document
 
 
-def _column_widths(frame: pd.DataFrame) -> list[float]:
+def _page_number_footer(section) -> None:
+    """“— 3 —” centred in the footer, the page number a PAGE field (公文 style)."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    paragraph.add_run("— ")
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            field = OxmlElement("w:fldChar")
+            field.set(qn("w:fldCharType"), kind)
+            run._r.append(field)
+        else:
+            element = OxmlElement("w:instrText" if text == " PAGE " else "w:t")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+            run._r.append(element)
+    paragraph.add_run(" —")
+
+
+# Where python-docx's template names Japanese as the East Asian language and leaves the theme's
+# East Asian fonts empty (LibreOffice then picks a Japanese face): Chinese, 黑体 and 宋体.
+LANGUAGE_PATCHES = {
+    "word/settings.xml": [(rb'w:eastAsia="ja-JP"', b'w:eastAsia="zh-CN"')],
+    "word/stylesWithEffects.xml": [(rb'w:eastAsia="en-US"', b'w:eastAsia="zh-CN"')],
+    "word/theme/theme1.xml": [(rb'(<a:majorFont>.*?)<a:ea typeface=""/>', "\\1<a:ea typeface=\"黑体\"/>".encode()),
+                              (rb'(<a:minorFont>.*?)<a:ea typeface=""/>', "\\1<a:ea typeface=\"宋体\"/>".encode())],
+}
+
+
+def _patch(replacements):
+    def apply(blob: bytes) -> bytes:
+        for pattern, replacement in replacements:
+            blob = re.sub(pattern, replacement, blob, count=1, flags=re.S)
+        return blob
+    return apply
+
+
+def _natural_width(frame: pd.DataFrame) -> float:
+    """The table's width in cm with every data cell on one line and headers on at most two."""
+    pad = 3
+    data = [max([0] + [text_width(t) for t in frame[h]]) for h in frame]
+    return sum(max(d, _two_line_width(h)) + pad for h, d in zip(frame, data)) * CHAR_UNIT_CM
+
+
+def _column_widths(frame: pd.DataFrame, text_width_cm: float = TEXT_WIDTH_CM) -> list[float]:
     """Widths in cm filling the text width: data cells on one line, headers on at most two;
     space left over first puts the headers that need least of it on one line. A table too wide
     for that keeps its label columns (项目, 类别 …) on one line and lets a value break before its
     bracketed interval (“1.78” over “（1.46～2.16）”), rather than squeezing every column alike."""
-    budget, pad = TEXT_WIDTH_CM / CHAR_UNIT_CM, 3
+    budget, pad = text_width_cm / CHAR_UNIT_CM, 3
     data = [max([0] + [text_width(t) for t in frame[h]]) for h in frame]
     widths = [max(d, _two_line_width(h)) + pad for h, d in zip(frame, data)]
     if sum(widths) > budget:
-        return _wrapped_widths(frame, widths, budget, pad)
+        return _wrapped_widths(frame, widths, budget, pad, text_width_cm)
     one_line = [max(d, text_width(h)) + pad for h, d in zip(frame, data)]
     needs = [full - w for full, w in zip(one_line, widths)]
     for need in sorted(set(needs)):                  # alike columns (非常满意, 比较满意) alike
@@ -116,7 +210,7 @@ def _column_widths(frame: pd.DataFrame) -> list[float]:
         if sum(widths) + need * len(group) <= budget:
             for j in group:
                 widths[j] = one_line[j]
-    return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
+    return [w * text_width_cm / sum(widths) for w in widths]
 
 
 # “95%置信区间” on two lines reads “95%” over “置信区间”, not “95%置信区” over “间” (Word breaks
@@ -131,6 +225,8 @@ def _lead_split(header: str) -> tuple[str, str] | None:
 
 def _two_line_width(header: str) -> int:
     """The width a header needs on two lines: its two parts after a half-width lead, else half."""
+    if text_width(header) <= 6:                  # 平均分, 满意率: one word, never 平均 / 分
+        return text_width(header)
     split = _lead_split(header)
     return max(map(text_width, split)) if split else -(-text_width(header) // 2)
 
@@ -153,7 +249,8 @@ def _break_before_brackets(frame: pd.DataFrame, widths_cm: list[float]) -> pd.Da
     return out
 
 
-def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad: int) -> list[float]:
+def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad: int,
+                    text_width_cm: float = TEXT_WIDTH_CM) -> list[float]:
     """Widths of an overfull table: value columns shrink towards their widest part when broken
     before “（”, in proportion to what each can give; label columns keep their one-line width."""
     least = []
@@ -180,14 +277,15 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
                       for j, w in enumerate(widths)]
     else:
         widths = [w - g * excess / sum(give) for w, g in zip(widths, give)]
-    return [w * TEXT_WIDTH_CM / sum(widths) for w in widths]
+    return [w * text_width_cm / sum(widths) for w in widths]
 
 
-def _add_table(document, frame: pd.DataFrame, first_left: bool = False) -> None:
+def _add_table(document, frame: pd.DataFrame, text_width_cm: float = TEXT_WIDTH_CM,
+               first_left: bool = False) -> None:
     """``frame`` as a 三线表 (:mod:`analysis.publish.wordtable`): label columns (and with
     ``first_left`` the first column, whatever its name) left-aligned, the rest centred, widths from
     :func:`_column_widths`, lines broken before intervals where needed."""
-    widths = _column_widths(frame)
+    widths = _column_widths(frame, text_width_cm)
     left = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS or (first_left and j == 0)}
     frame = _break_before_brackets(frame, widths)
     wordtable.add_table(document, [str(h) for h in frame.columns],
@@ -196,62 +294,110 @@ def _add_table(document, frame: pd.DataFrame, first_left: bool = False) -> None:
 
 
 def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: list,
-                      meta: dict) -> None:
+                      meta: dict, reference: Path | None = None) -> None:
     """A unit's 调研报告 as Word, from the blocks the notebook showed (``publish.sections``): the
     title, headings, paragraphs, numbered tables (title above, base note below) and numbered figures
-    (caption below), in the order shown. A table block names a table of ``S`` for ``group``."""
-    present = published_tables(S, group)
+    (caption below), in the order shown. A table block names a table of ``S`` for ``group``.
+    ``reference``: an office's template (:func:`reference_docx`) whose styles and page it takes."""
     titles = [b.text for b in blocks if b.kind == "title"]
     title = titles[0] if titles else f"{group}{meta.get('title', '')}报告"
-    document = _setup_document(title[:255])               # docx's title property holds 255 characters
+    parts = numbered(blocks, S, group)
+    document = _setup_document(title[:255], reference)    # docx's title property holds 255 characters
     document.add_paragraph(title, style="Title")
     if meta.get("synthetic"):
         document.add_paragraph(SYNTHETIC_LINE, style="示例说明")
-    counters = {"表": 0, "图": 0}
-    for block in blocks:
-        if block.kind == "heading":
-            document.add_heading(block.text, level=min(max(block.level, 1), 3))
-        elif block.kind == "paragraph":
-            document.add_paragraph(block.text)
-        elif block.kind == "table":
-            if block.table not in present:
-                raise SurveyError(f"统计结果中没有{group}的表 {block.table}，不能写入 Word 报告",
-                                  fix="只把 S 中有的表加入报告（DistrictReport.table 会自动跳过没有数据的表）。")
-            table_title, frame, note = present[block.table]
-            _add_numbered_table(document, table_title, frame, note, counters)
-        elif block.kind == "figure":
-            _add_numbered_figure(document, block.path, block.text, counters)
+    portrait = _text_width_cm(document.sections[-1])
+    landscape, turned = _landscape(parts, portrait), False
+    for part, across in zip(parts, landscape):
+        if across != turned:
+            _turn(document, WD_ORIENT.LANDSCAPE if across else WD_ORIENT.PORTRAIT)
+            turned = across
+        if part.kind == "heading":
+            document.add_heading(part.text, level=min(max(part.level, 1), 3))
+        elif part.kind == "table":
+            _add_numbered_table(document, part.caption, part.frame, part.note,
+                                _text_width_cm(document.sections[-1]))
+        elif part.kind == "figure":
+            _add_numbered_figure(document, part.path, part.caption, portrait)
+        elif part.kind != "title":
+            document.add_paragraph(part.text)
     data = io.BytesIO()
     document.save(data)
-    write_zip(data.getvalue(), path)
+    write_zip(data.getvalue(), path, {name: _patch(r) for name, r in LANGUAGE_PATCHES.items()})
 
 
 def write_tables_docx(path: str | Path, tables: list[tuple[str, pd.DataFrame, str]], title: str) -> None:
     """Display tables as numbered 三线表 (表1 title above, note below) in a Word file of their own,
-    with the report's fonts and styles: a table a researcher pastes into a paper."""
+    with the report's fonts, styles and language: a table a researcher pastes into a paper."""
     document = _setup_document(title[:255])
-    counters = {"表": 0, "图": 0}
-    for table_title, frame, note in tables:
-        _add_numbered_table(document, table_title, frame, note, counters, first_left=True)
+    for k, (table_title, frame, note) in enumerate(tables, 1):
+        _add_numbered_table(document, f"表{k}　{table_title}", frame, note, first_left=True)
     data = io.BytesIO()
     document.save(data)
-    write_zip(data.getvalue(), path)
+    write_zip(data.getvalue(), path, {name: _patch(r) for name, r in LANGUAGE_PATCHES.items()})
 
 
-def _add_numbered_table(document, title: str, frame: pd.DataFrame, note: str, counters,
-                        first_left: bool = False) -> None:
-    counters["表"] += 1
-    caption = document.add_paragraph(f"表{counters['表']}　{title}", style="Caption")
+LANDSCAPE_GAP = 4     # parts between two wide tables that stay on their landscape pages with them
+
+
+def _landscape(parts: list, portrait_cm: float) -> list[bool]:
+    """Which parts go on landscape pages: each table too wide for a portrait page, the headings
+    just before it (a heading is never left alone at the foot of a page), and whatever stands
+    between two such tables when it is short and holds no chart too tall for a landscape page,
+    so the pages do not turn back and forth around half-empty ones."""
+    wide = [p.kind == "table" and _natural_width(p.frame) > portrait_cm for p in parts]
+    out = list(wide)
+    for i in [i for i, w in enumerate(wide) if w]:
+        k = i
+        while k > 0 and parts[k - 1].kind == "heading":
+            k -= 1
+            out[k] = True
+    members = [i for i, m in enumerate(out) if m]
+    for a, b in zip(members, members[1:]):
+        if 1 < b - a <= LANDSCAPE_GAP + 1 and all(_fits_landscape(p) for p in parts[a + 1:b]):
+            out[a + 1:b] = [True] * (b - a - 1)
+    return out
+
+
+LANDSCAPE_FIGURE_CM = 13.5   # the tallest chart (at 16 cm wide) a landscape page holds with its caption
+
+
+def _fits_landscape(part) -> bool:
+    """Whether a part between two wide tables can share their landscape pages: anything but a
+    chart too tall for them (charts are drawn 16 cm wide for a portrait page)."""
+    if part.kind != "figure":
+        return True
+    from PIL import Image
+
+    with Image.open(part.path) as image:
+        width, height = image.size
+    return TEXT_WIDTH_CM * height / width <= LANDSCAPE_FIGURE_CM
+
+
+def _text_width_cm(section) -> float:
+    return (section.page_width - section.left_margin - section.right_margin) / 360000
+
+
+def _turn(document, orientation) -> None:
+    """A new section from here on, its page turned (landscape for a wide table, back after it)."""
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    if section.orientation != orientation:
+        section.orientation = orientation
+        section.page_width, section.page_height = section.page_height, section.page_width
+
+
+def _add_numbered_table(document, caption: str, frame: pd.DataFrame, note: str,
+                        text_width_cm: float = TEXT_WIDTH_CM, first_left: bool = False) -> None:
+    caption = document.add_paragraph(caption, style="Caption")
     caption.paragraph_format.keep_with_next = True
-    _add_table(document, frame, first_left)
+    _add_table(document, frame, text_width_cm, first_left)
     if note:
         document.add_paragraph(note, style="表注")
 
 
-def _add_numbered_figure(document, image: Path, title: str, counters) -> None:
-    counters["图"] += 1
+def _add_numbered_figure(document, image: Path, caption: str, text_width_cm: float = TEXT_WIDTH_CM) -> None:
     picture = document.add_paragraph(style="表格文字")
     picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
     picture.paragraph_format.keep_with_next = True
-    picture.add_run().add_picture(str(image), width=Cm(TEXT_WIDTH_CM))
-    document.add_paragraph(f"图{counters['图']}　{title}", style="Caption")
+    picture.add_run().add_picture(str(image), width=Cm(min(TEXT_WIDTH_CM, text_width_cm)))
+    document.add_paragraph(caption, style="Caption")

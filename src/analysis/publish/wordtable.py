@@ -3,7 +3,7 @@
 python-docx builds a table cell by cell, and each property it sets searches the element's
 children first: for the 14 tables of a district report that was about 0.4 s of every report. The
 table here is the same table (widths, alignment, merged 指标 cells, header repeated on each page,
-rows never split, kept on one page when it fits, heavy top and bottom rules and a thin rule under
+rows never split, a short table kept on one page and a long one broken only between groups, heavy top and bottom rules and a thin rule under
 the header), as one string parsed once. Elements are in the order the OOXML schema gives.
 """
 
@@ -24,6 +24,7 @@ HEADER_RULE = "<w:tcBorders>" + RULE.format(edge="bottom", size=6) + "</w:tcBord
 TABLE_LOOK = ('<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
               'w:noHBand="0" w:noVBand="1" w:val="04A0"/>')
 SPECIAL = re.compile(r"(\t|\r|\n)")
+KEEP_WHOLE_ROWS = 15       # up to this many rows a table is kept on one page (no half-empty pages for longer)
 
 
 def add_table(document, header: list[str], rows: list[list[str]], widths_cm: list[float], style_id: str,
@@ -48,11 +49,13 @@ def table_xml(header: list[str], rows: list[list[str]], widths_cm: list[float], 
     out.append("</w:tr>")
     for i, row in enumerate(rows, 1):
         out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        # a short table stays on one page; a long one may break between groups, never inside one,
+        # so a group's label (the merged first cell) is on the page with its rows
+        keep = i < last and (last <= KEEP_WHOLE_ROWS or merge[i] == "continue")
         for j, text in enumerate(row):
             state = merge[i - 1] if j == 0 else None
             out.append(_cell("" if state == "continue" else text, twips[j], style_id,
-                             center=j not in left_columns, keep=i < last and state != "continue",
-                             merge=state))
+                             center=j not in left_columns, keep=keep, merge=state))
         out.append("</w:tr>")
     out.append("</w:tbl>")
     return "".join(out)

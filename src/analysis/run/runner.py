@@ -203,7 +203,9 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
             pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
                                 progress_bar=False, log_output=False, report_mode=False,
                                 stderr_file=stderr_file, **engine)
-        notebook_html.notebook_to_html(executed, tmp / "report.html", title=_page_title(tmp, district))
+        if not (tmp / "report.html").is_file():   # R.write() makes it from the report's blocks; a
+            notebook_html.notebook_to_html(          # notebook of one's own without R.write(): the page
+                executed, tmp / "report.html", title=_page_title(tmp, district))
         manifest = {"district": district, "wave": wave, "notebook": Path(notebook).name, "inputs": key,
                     "parameters": {k: v for k, v in params.items() if k != "output_dir"}}
         write_text(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
