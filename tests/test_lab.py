@@ -244,9 +244,9 @@ def test_result_exports(wrk, tmp_path):
     assert "border-top:2px solid" in r._repr_html_() and r.title in r._repr_html_()
     r.to_xlsx(tmp_path / "t.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").active
-    values = [c.value for row in sheet.iter_rows(min_row=3) for c in row[1:]]
-    assert all(isinstance(v, (int, float)) for v in values)
-    assert sheet.cell(row=3, column=2).value == float(r.table.iloc[0, 1])
+    values = [c.value for row in sheet.iter_rows(min_row=4) for c in row[1:]]   # title, note, header
+    assert values and all(isinstance(v, (int, float)) for v in values)
+    assert sheet.cell(row=4, column=2).value == float(r.table.iloc[0, 1])
     r.to_docx(tmp_path / "t.docx")
     doc = Document(tmp_path / "t.docx")
     assert len(doc.tables) == 1 and doc.tables[0].rows[0].cells[0].text == "文化程度"
@@ -411,15 +411,15 @@ def test_banner_in_excel_keeps_numbers_and_letters_apart(wrk, tmp_path):
     b = wrk.banner(["sat_pay"], by=["employment"])
     b.to_xlsx(tmp_path / "b.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "b.xlsx").active
-    header = [c.value for c in sheet[2]]
+    header = [c.value for c in sheet[3]]        # row 1 the title, row 2 the note
     shown = b.table.set_index("选项")
     for j, h in enumerate(header):
         if h in ("题目", "选项") or h.endswith("显著性"):
             continue
-        cell = sheet.cell(row=3, column=j + 1).value
+        cell = sheet.cell(row=4, column=j + 1).value
         assert isinstance(cell, float)
-        text = shown.loc[sheet.cell(row=3, column=2).value, h]
-        letter = sheet.cell(row=3, column=j + 2).value if h != "合计" else None
+        text = shown.loc[sheet.cell(row=4, column=2).value, h]
+        letter = sheet.cell(row=4, column=j + 2).value if h != "合计" else None
         assert text == f"{cell:.1f}" + (f" {letter}" if letter else "")
 
 

@@ -13,6 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm
+from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from analysis.publish import wordtable
@@ -74,9 +75,13 @@ def reference_table(document, header, rows, widths, style_id, left):
         cell._tc.get_or_add_tcPr().append(tc_borders)
     for row in table.rows:
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-    for row in table.rows[:-1]:
-        for cell in row.cells:
-            cell.paragraphs[0].paragraph_format.keep_with_next = True
+    # a short table is kept on one page; a long one breaks only between groups (every cell of a
+    # row, the merged ones too, keeps with the next row while that row continues its group)
+    short = len(rows) <= wordtable.KEEP_WHOLE_ROWS
+    for i, row in enumerate(table.rows[:-1]):
+        if i == 0 or short or rows[i][0] == rows[i - 1][0]:
+            for tc in row._tr.tc_lst:
+                Paragraph(tc.p_lst[0], None).paragraph_format.keep_with_next = True
 
 
 def table_element(build, header, rows, widths, left):
@@ -107,6 +112,8 @@ CASES = {
                                 ["", "1\r\n2"]]),
     "a single row": (["问卷", "份数"], [["居民问卷", "100"]]),
     "header only": (["项目", "值"], []),
+    "a long table of groups": (["指标", "类别", "人数"],
+                               [[f"指标{g}", f"类别{k}", str(g * k)] for g in range(1, 5) for k in range(1, 6)]),
     "all rows one run": (["指标", "类别"], [["党员", "是"], ["党员", "否"], ["党员", "不详"]]),
 }
 
