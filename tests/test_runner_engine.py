@@ -161,3 +161,28 @@ def test_a_kernel_dying_in_a_silent_run_is_reported_not_waited_for(kernel):
     with pytest.raises(KernelError, match="没有完成"):
         kernel.run_silently("import time\ntime.sleep(3)", timeout=0.5)
     kernel.run_silently("x = 1")            # the late reply of the slow run is passed over
+
+
+LIBRARY_NOISE = ("import sys, logging, warnings\n"
+                 "print('库打印到 stderr 的一行', file=sys.stderr)\n"
+                 "logging.getLogger('some.library').warning('库记录的一条警告')\n"
+                 "warnings.warn('库发出的一个警告')\n"
+                 "print('本单元格的结果')")
+
+
+def test_what_a_library_prints_to_stderr_goes_to_the_log_not_the_notebook(kernel, tmp_path):
+    """A report must not depend on what a library happened to print in this kernel (matplotlib's
+    findfont warning once per process): stderr of cells, logging and warnings reach papermill's
+    stderr_file, the run's log, and none of them stays in the executed notebook."""
+    path = notebook(tmp_path / "noise.ipynb", LIBRARY_NOISE)
+    out = tmp_path / "out.ipynb"
+    with open(tmp_path / "district.log", "w", encoding="utf-8") as log:
+        nb = pm.execute_notebook(path, str(out), engine_name=ENGINE_NAME, kernel=kernel, progress_bar=False,
+                                 stderr_file=log)
+    for executed in (nb, nbformat.read(str(out), as_version=4)):
+        outputs = executed.cells[0].outputs
+        assert [(o["output_type"], o.get("name"), o.get("text")) for o in outputs] == \
+            [("stream", "stdout", "本单元格的结果\n")]
+    logged = (tmp_path / "district.log").read_text(encoding="utf-8")
+    for line in ("库打印到 stderr 的一行", "库记录的一条警告", "库发出的一个警告"):
+        assert line in logged

@@ -45,6 +45,7 @@ from typing import Callable
 import analysis
 from analysis import config
 from analysis.fileio import (
+    atomic_path,
     make_temp_dir,
     replace_dir,
     safe_name,
@@ -203,6 +204,8 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
             pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
                                 progress_bar=False, log_output=False, report_mode=False,
                                 stderr_file=stderr_file, **engine)
+        if kernel is None:          # papermill's own engine keeps stderr in the notebook: the log has it
+            _drop_stderr_from(executed)
         notebook_html.notebook_to_html(executed, tmp / "report.html", title=_page_title(tmp, district))
         manifest = {"district": district, "wave": wave, "notebook": Path(notebook).name, "inputs": key,
                     "parameters": {k: v for k, v in params.items() if k != "output_dir"}}
@@ -226,6 +229,17 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
                            cell)
     finally:                # also on Ctrl-C: no temporary folder is left behind
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _drop_stderr_from(executed: Path) -> None:
+    import nbformat
+
+    from analysis.run.engine import drop_stderr
+
+    nb = nbformat.read(str(executed), as_version=4)
+    drop_stderr(nb)
+    with atomic_path(executed) as tmp:
+        nbformat.write(nb, str(tmp))
 
 
 def _page_title(folder: Path, district: str) -> str:
