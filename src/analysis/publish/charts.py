@@ -76,6 +76,7 @@ def use_house_style() -> str:
         "savefig.dpi": 300,
         "svg.hashsalt": SVG_HASHSALT,
         "svg.fonttype": "path",
+        "text.parse_math": False,        # a unit named 桥东$x^$区 is text, not mathtext
     })
     _show_figures_in_notebooks()
     return family
