@@ -425,8 +425,10 @@ def _write(w: Wave, target: Path) -> None:
         (tmp / "manifest.json").write_text(json.dumps(w.manifest, ensure_ascii=False, indent=2),
                                            encoding="utf-8")
         replace_dir(tmp, target)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and e.filename is None:
+            e.filename = str(target)        # pyarrow's failed write names no file: the folder it was for
         raise
 
 
