@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
+
+# A brand-new machine's matplotlib: no font cache from earlier runs (set before matplotlib is first
+# imported; the kernels the tests start inherit it). The house style lets charts use the bundled
+# font only (charts.use_house_style), so the machine's own fonts cannot hide a missing one either.
+os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="survey-tests-mpl-")
+atexit.register(shutil.rmtree, os.environ["MPLCONFIGDIR"], True)
 
 import pandas as pd
 import pytest

@@ -226,6 +226,25 @@ def test_no_chart_asks_for_a_face_the_bundled_font_lacks(stats, stats_all, tmp_p
     assert [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()] == []
 
 
+def test_fonts_installed_on_the_machine_are_not_used(tmp_path):
+    """A developer's system CJK font (here: a copy of the bundled face, as a font matplotlib found on
+    the machine) must not stand in for one the project does not ship; only the bundled font and
+    matplotlib's own remain, so a missing face shows on every machine alike."""
+    import shutil
+
+    from matplotlib import font_manager
+
+    system = tmp_path / "fonts" / "SystemCJK.otf"
+    system.parent.mkdir()
+    shutil.copyfile(charts._font_path(), system)
+    font_manager.fontManager.addfont(str(system))
+    assert any(Path(f.fname) == system for f in font_manager.fontManager.ttflist)
+    charts.use_house_style()
+    assert not any(Path(f.fname) == system for f in font_manager.fontManager.ttflist)
+    bold = font_manager.FontProperties(family="Noto Sans CJK SC", weight="bold")
+    assert Path(font_manager.findfont(bold)) == charts._font_path()
+
+
 def test_house_font_is_the_bundled_cjk_font():
     family = charts.use_house_style()
     assert family == "Noto Sans CJK SC"

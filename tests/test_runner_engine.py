@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from papermill.engines import papermill_engines
 
 from analysis.run.engine import ENGINE_NAME, WarmKernelEngine
-from analysis.run.kernels import WarmKernel
+from analysis.run.kernels import KernelError, WarmKernel
 
 KERNELSPEC = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
 
@@ -161,3 +161,59 @@ def test_a_kernel_dying_in_a_silent_run_is_reported_not_waited_for(kernel):
     with pytest.raises(KernelError, match="没有完成"):
         kernel.run_silently("import time\ntime.sleep(3)", timeout=0.5)
     kernel.run_silently("x = 1")            # the late reply of the slow run is passed over
+
+
+LIBRARY_NOISE = ("import sys, logging, warnings\n"
+                 "print('库打印到 stderr 的一行', file=sys.stderr)\n"
+                 "logging.getLogger('some.library').warning('库记录的一条警告')\n"
+                 "warnings.warn('库发出的一个警告')\n"
+                 "print('本单元格的结果')")
+
+
+def test_what_a_library_prints_to_stderr_goes_to_the_log_not_the_notebook(kernel, tmp_path):
+    """A report must not depend on what a library happened to print in this kernel (matplotlib's
+    findfont warning once per process): stderr of cells, logging and warnings reach papermill's
+    stderr_file, the run's log, and none of them stays in the executed notebook."""
+    path = notebook(tmp_path / "noise.ipynb", LIBRARY_NOISE)
+    out = tmp_path / "out.ipynb"
+    with open(tmp_path / "district.log", "w", encoding="utf-8") as log:
+        nb = pm.execute_notebook(path, str(out), engine_name=ENGINE_NAME, kernel=kernel, progress_bar=False,
+                                 stderr_file=log)
+    for executed in (nb, nbformat.read(str(out), as_version=4)):
+        outputs = executed.cells[0].outputs
+        assert [(o["output_type"], o.get("name"), o.get("text")) for o in outputs] == \
+            [("stream", "stdout", "本单元格的结果\n")]
+    logged = (tmp_path / "district.log").read_text(encoding="utf-8")
+    for line in ("库打印到 stderr 的一行", "库记录的一条警告", "库发出的一个警告"):
+        assert line in logged
+
+
+def test_a_kernel_that_dies_while_starting_is_replaced(tmp_path, monkeypatch):
+    """D21: killed during its warm-up imports (here by the first import of a module that kills its
+    own process once), the kernel is replaced by a new one, as one that dies mid-district is."""
+    marker = tmp_path / "died-once"
+    (tmp_path / "dies_once.py").write_text(
+        "import os, pathlib, signal\n"
+        f"marker = pathlib.Path({str(marker)!r})\n"
+        "if not marker.exists():\n"
+        "    marker.write_text('1')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    k = WarmKernel(preload=("dies_once",)).start()
+    try:
+        assert marker.exists() and k.starts == 2 and k.is_alive()
+        path = notebook(tmp_path / "tiny.ipynb", "print(1 + 1)")
+        nb = pm.execute_notebook(path, None, engine_name=ENGINE_NAME, kernel=k, progress_bar=False)
+        assert nb.cells[0].outputs[0]["text"] == "2\n"
+    finally:
+        k.shutdown()
+
+
+def test_a_kernel_that_never_starts_is_an_error_after_a_few_tries(tmp_path, monkeypatch):
+    (tmp_path / "always_dies.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+                                             encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    k = WarmKernel(preload=("always_dies",))
+    with pytest.raises((KernelError, RuntimeError)):      # 内核意外退出 / died before replying
+        k.start(tries=2)
+    assert k.starts == 2 and k.km is None

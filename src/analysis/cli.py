@@ -13,7 +13,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from analysis import config
+from analysis import config, fileio
 from analysis.errors import SurveyError
 from analysis.textnorm import pad
 
@@ -215,12 +215,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\n已中断：未完成的区县报告没有写入（原有报告保持不变）。", file=sys.stderr)
         return 130
-    except Exception:       # a bug, not the user's input: keep the details, show a short message
-        log = Path(tempfile.gettempdir()) / "survey-error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        print(f"程序内部错误（不是数据的问题）：{sys.exc_info()[1]!r}\n"
-              f"  详细信息已写入 {log}，请把该文件连同所用命令一起报告给维护者。", file=sys.stderr)
-        return 3
+    except OSError as e:      # a full disk or a read-only folder is the machine's, not a bug
+        problem = fileio.disk_error(e)
+        if problem is None:
+            return _internal_error()
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
+    except Exception:
+        return _internal_error()
+
+
+def _internal_error() -> int:
+    """A bug, not the user's input: keep the details, show a short message."""
+    log = Path(tempfile.gettempdir()) / "survey-error.log"
+    log.write_text(traceback.format_exc(), encoding="utf-8")
+    print(f"程序内部错误（不是数据的问题）：{sys.exc_info()[1]!r}\n"
+          f"  详细信息已写入 {log}，请把该文件连同所用命令一起报告给维护者。", file=sys.stderr)
+    return 3
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ interrupted run leaves either the old complete file or the new complete file, ne
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,9 +29,47 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp_path
         os.chmod(tmp_path, 0o666 & ~_umask())    # mkstemp makes 0600; outputs are meant to be shared
         os.replace(tmp_path, path)
+    except OSError as e:        # a failed write() names no file: name the one being written
+        if e.filename is None:
+            e.filename = str(path)
+        raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+_ERRNO_TEXT = re.compile(r"\[Errno (\d+)\][^:]*(?::\s*'([^']*)')?")
+
+
+def disk_error(e: BaseException | str, path: str | os.PathLike | None = None):
+    """A full disk or a folder that cannot be written, as a ``SurveyError`` naming the path and the
+    fix; None for any other error. ``e`` is the OSError, or its text as a notebook cell reported it
+    (“OSError: [Errno 28] No space left on device: '/reports/…'”)."""
+    from analysis.errors import SurveyError
+
+    if isinstance(e, OSError):
+        code, where = e.errno, e.filename
+    else:
+        m = _ERRNO_TEXT.search(str(e))
+        code, where = (int(m.group(1)), m.group(2)) if m else (None, None)
+    where = where or path or ""
+    if code in FULL:
+        return SurveyError(f"磁盘空间已满，写不进 {where}。", file=None,
+                           fix="腾出该磁盘的空间（或用 --processed-dir / --reports-dir 改写到空间足够的磁盘）后"
+                               "重新运行；已经写好的文件不受影响。")
+    if code in READ_ONLY:
+        return SurveyError(f"没有写入权限（文件夹或磁盘是只读的）：{where}。",
+                           fix="给该文件夹加上写权限（如 chmod -R u+w），或用 --processed-dir / --reports-dir "
+                               "指定一个可写的文件夹后重新运行。")
+    return None
+
+
+def copy_file(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """``shutil.copyfile`` through :func:`atomic_path`: never a truncated ``target``."""
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 def _umask() -> int:

@@ -23,6 +23,7 @@ import json
 import platform
 import re
 import shutil
+import unicodedata
 from importlib import metadata
 from pathlib import Path
 
@@ -290,6 +291,7 @@ def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path 
         if progress:
             progress(f"{path.name} → {book.title}，{len(table.frame)} 行")
         r = clean_table(table, book)
+        check_unit_names(r, book)
         results.append(r)
         notes.append(_file_flow(r) | {
             "rows": len(table.frame), "header_row": table.header_row, "encoding": table.encoding,
@@ -305,6 +307,38 @@ def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path 
     w.manifest["wave_info"] = wave_info(Path(raw_dir) / wave)
     _write(w, Path(processed_dir) / wave)
     return w
+
+
+def _unwritable(c: str) -> bool:
+    """A character no report can hold: a control character (XML 1.0 and Excel cells refuse them),
+    a surrogate, or a Unicode non-character (U+FFFE, U+FFFF, U+FDD0–U+FDEF …)."""
+    o = ord(c)
+    return unicodedata.category(c) in ("Cc", "Cs") or 0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE
+
+
+def check_unit_names(r: CleanResult, book: cb.Codebook) -> None:
+    """Refuse a reporting unit's name that no report could carry: one with a control or
+    non-character, or the name of the pooled comparison group (全部区县) every report holds beside
+    the unit. SurveyError naming the file, the first row and the fix. Other odd names ({x}, $…$,
+    -2+3, 300 characters) are kept: the writers treat them as text."""
+    var = book.role("district")
+    if var is None or var not in r.valid or not len(r.valid):
+        return
+    word = unit_label(book)
+    pooled = {config.POOLED_GROUP, f"全部{word}"}
+    for name in r.valid[var].dropna().astype(str).unique():
+        bad = sorted({f"U+{ord(c):04X}" for c in name if _unwritable(c)})
+        if not bad and name not in pooled:
+            continue
+        row = int(r.valid.loc[r.valid[var].astype(str) == name, "_row"].iloc[0]) if "_row" in r.valid else None
+        shown = "".join(f"\\u{ord(c):04x}" if _unwritable(c) else c for c in name)
+        if bad:
+            raise SurveyError(f"{word}名称“{shown}”含有不可见的控制字符或非字符（{'、'.join(bad)}），"
+                              "Word、Excel 和网页报告都无法写入。", file=r.file, row=row, variable=var,
+                              fix=f"在原始文件中删去该{word}名称里的这个字符（多半是复制粘贴带入的），再重新运行。")
+        raise SurveyError(f"{word}名称“{name}”与报告中“全部{word}”合计这一组的名称相同，两者会混为一组。",
+                          file=r.file, row=row, variable=var,
+                          fix=f"在原始文件中改用该{word}的实际名称；若这些是汇总行，删去它们再重新运行。")
 
 
 def _file_flow(r: CleanResult) -> dict:
@@ -395,8 +429,10 @@ def _write(w: Wave, target: Path) -> None:
         (tmp / "manifest.json").write_text(json.dumps(w.manifest, ensure_ascii=False, indent=2),
                                            encoding="utf-8")
         replace_dir(tmp, target)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and e.filename is None:
+            e.filename = str(target)        # pyarrow's failed write names no file: the folder it was for
         raise
 
 

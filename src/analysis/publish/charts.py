@@ -65,6 +65,7 @@ def use_house_style() -> str:
                           fix="重新安装项目环境（make install），mplfonts 包自带该字体。")
     if not any(Path(f.fname) == path for f in font_manager.fontManager.ttflist):
         font_manager.fontManager.addfont(str(path))
+    _only_bundled_fonts(path)
     family = font_manager.FontProperties(fname=str(path)).get_name()
     sns.set_theme(style="whitegrid", context="paper")
     matplotlib.rcParams.update({
@@ -82,9 +83,24 @@ def use_house_style() -> str:
         "savefig.dpi": 300,
         "svg.hashsalt": SVG_HASHSALT,
         "svg.fonttype": "path",
+        "text.parse_math": False,        # a unit named 桥东$x^$区 is text, not mathtext
     })
     _show_figures_in_notebooks()
     return family
+
+
+def _only_bundled_fonts(path: Path) -> None:
+    """Let matplotlib choose among the bundled CJK font and its own fonts only (DejaVu, for what the
+    CJK font lacks), never a font installed on this machine: a chart then looks the same on every
+    machine, and a face the project does not ship (a bold CJK face) is missing on a developer's
+    machine with system CJK fonts too, instead of only on a new one."""
+    own = Path(matplotlib.get_data_path()).resolve()
+    fm = font_manager.fontManager
+    keep = [f for f in fm.ttflist if Path(f.fname) == path or Path(f.fname).resolve().is_relative_to(own)]
+    if len(keep) != len(fm.ttflist):
+        fm.ttflist[:] = keep
+        fm.afmlist[:] = [f for f in fm.afmlist if Path(f.fname).resolve().is_relative_to(own)]
+        fm._findfont_cached.cache_clear()
 
 
 def _show_figures_in_notebooks(dpi: int = 130) -> None:

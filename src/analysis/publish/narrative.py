@@ -427,13 +427,15 @@ def priority_sentences(S: pd.DataFrame, battery: str, drivers: str, group: str, 
 
 # -- method ----------------------------------------------------------------------------------------
 
-def weighting_sentences(S: pd.DataFrame, district: str, overall_of: dict[str, tuple[str, str]] | None = None) -> list[str]:
+def weighting_sentences(S: pd.DataFrame, district: str, overall_of: dict[str, tuple[str, str]] | None = None,
+                        unweighted: list[str] | tuple[str, ...] = ()) -> list[str]:
     """How the sample was weighted and what it changes, from the ``weighting`` and
     ``<battery>_weighted`` tables; says so when unweighted. ``overall_of``: instrument → (battery
-    table, overall item)."""
+    table, overall item). ``unweighted``: why questionnaires with margins could not be weighted
+    for this unit (``weighting.weights.unweighted_notes``), said instead of “no margins”."""
     rows = S[(S["table"] == "weighting") & (S["group"] == district)]
     if rows.empty:
-        return ["没有可用的总体结构数据（config/margins/），各项比例均为未加权的样本比例。"]
+        return list(unweighted) or ["没有可用的总体结构数据（config/margins/），各项比例均为未加权的样本比例。"]
     out = ["按总体结构对样本进行加权，过大的权数作截尾处理；加权估计的置信区间按分层、整群的抽样设计计算。"]
     for instrument, r in rows.groupby("variable", sort=True):
         get = {row["stat"]: row for _, row in r.iterrows()}
@@ -450,12 +452,13 @@ def weighting_sentences(S: pd.DataFrame, district: str, overall_of: dict[str, tu
                 text += (f"；加权后{w['variable_label']}的{_measure(w)}为{fmt(w)}（95%置信区间{w['ci_low']:.1f}%～"
                          f"{w['ci_high']:.1f}%），未加权为{fmt(u)}")
         out.append(text + "。")
-    return out
+    return out + list(unweighted)
 
 
 def method_sentences(S: pd.DataFrame, district: str, synthetic: bool,
-                     overall_of: dict[str, tuple[str, str]] | None = None) -> list[str]:
-    method = weighting_sentences(S, district, overall_of)
+                     overall_of: dict[str, tuple[str, str]] | None = None,
+                     unweighted: list[str] | tuple[str, ...] = ()) -> list[str]:
+    method = weighting_sentences(S, district, overall_of, unweighted)
     method.append("占比均以有效回答为基数（“百分比”以全部受访者为基数），按最大余数法舍入到0.1%，各项合计为100.0%；"
                   "括号内为95%置信区间（比例用Wilson法，均值用t分布，比例之差用Newcombe法）。"
                   + suppression.note() + "多项检验的p值用Holm法校正。")

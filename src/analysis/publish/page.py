@@ -12,7 +12,7 @@ import pandas as pd
 from analysis.publish.tables import TEXT_COLUMNS, display_table
 
 NOTEBOOK_ONLY_TAG = "notebook-only"   # cells for the researcher in JupyterLab, not for the report's reader
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~{}+-])")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~{}+$-])")     # $: no math from a name
 
 
 def markdown_text(text: str) -> str:

@@ -189,12 +189,26 @@ class DistrictReport:
             sides = self.S.loc[(self.S["table"] == table)
                                & self.S["group"].str.startswith(self.unit + "·"), "group"].unique()
             if len(sides) != 2:
+                self._one_sided(q, by, bands)
                 continue
             for band in bands:
                 if ((self.S["table"] == table) & (self.S["variable"] == band)).any():
                     title = f"{self.unit}{q.who}{book.label(by)}与{book.label(band)}结构"
                     self.figure(charts.age_pyramid(self.S, table, self.unit, variable=band, title=title,
                                                    source=self._source(q)), f"{q.instrument}_{by}_{band}")
+
+    def _one_sided(self, q: Questionnaire, by: str, bands: list[str]) -> None:
+        """The sentence in place of the pyramids when all the unit's respondents are in one
+        category of ``by`` (a workforce of men only)."""
+        book, S = self.books[q.instrument], self.S
+        present = S[(S["table"] == q.profile_table) & (S["group"] == self.unit) & (S["variable"] == by)
+                    & (S["stat"] == "share") & (S["n"] > 0)]
+        if len(present) != 1:
+            return
+        only = present["category_label"].iloc[0]
+        self.paragraphs([f"{self.unit}的{q.who}{book.label(by)}均为“{only}”，无法按{book.label(by)}对比"
+                         f"{book.label(band)}结构，{book.label(band)}的分布见上表。" for band in bands
+                         if ((S["table"] == q.profile_table) & (S["group"] == self.unit) & (S["variable"] == band)).any()])
 
     def questions(self) -> None:
         """调查结果: every question of every questionnaire in the codebook's order, with its table
@@ -216,6 +230,10 @@ class DistrictReport:
         S, unit = self.S, self.unit
         self.heading(item.label, level=3)
         name = item.table.removeprefix(q.instrument + "_")
+        if not self._answered(item.table):
+            self.paragraphs([f"{unit}的{q.who}没有人回答{item.label}{'的各题' if item.kind == 'battery' else ''}，"
+                             "这部分无法统计。"])
+            return
         if item.kind == "single":
             self.paragraphs(narrative.single_sentences(S, item.table, unit))
             self._table(item.table)
@@ -254,8 +272,11 @@ class DistrictReport:
         self.heading("比较分析")
         for q, b in rest:
             self.heading(f"{q.who}{b.label}：本{self.unit_label}与其他{self.unit_label}比较", level=3)
-            self.paragraphs(narrative.vs_rest_sentences(S, b.vs_rest_table, unit, b.overall, self.unit_label))
-            self._table(b.vs_rest_table)
+            if self._answered(b.vs_rest_table, category="a"):
+                self.paragraphs(narrative.vs_rest_sentences(S, b.vs_rest_table, unit, b.overall, self.unit_label))
+                self._table(b.vs_rest_table)
+            else:
+                self.paragraphs([f"{unit}的{q.who}没有人回答{b.label}的各题，无法与其他{self.unit_label}比较。"])
             if b.overall and self.data is not None:
                 from analysis.stats.district import by_district
 
@@ -302,8 +323,13 @@ class DistrictReport:
         self.blocks.append(Block("heading", "附录　样本与方法", level=1))
         if self._show:
             _display(_markdown("## 附录　样本与方法"))
+        unweighted = []
+        if self.data is not None:                      # margins this unit's answers cannot meet
+            from analysis.weighting.weights import unweighted_notes
+
+            unweighted = unweighted_notes(self.data, self.unit)
         self.paragraphs(narrative.method_sentences(self.S, self.unit, bool(self.meta.get("synthetic")),
-                                                   self._overall_of()))
+                                                   self._overall_of(), unweighted))
         if self.data is not None:                      # margins this wave's codebooks cannot use
             from analysis.weighting.weights import margins_notes
 
@@ -330,6 +356,14 @@ class DistrictReport:
         self.outputs = [self.out / "tables.xlsx", self.out / "report.docx", self.out / "report.html", json_path]
 
     # -- helpers ----------------------------------------------------------------------------------
+    def _answered(self, table: str, category: str | None = None) -> bool:
+        """Whether any row of ``table`` for this unit has a base above 0 (someone answered)."""
+        S = self.S
+        rows = S[(S["table"] == table) & (S["group"] == self.unit)]
+        if category is not None:
+            rows = rows[rows["category"] == category]
+        return not len(rows) or bool((pd.to_numeric(rows["base"], errors="coerce") > 0).any())
+
     def _who(self, instrument: str) -> str:
         book = self.books.get(instrument)
         return (book.respondent or book.title) if book else instrument

@@ -144,7 +144,7 @@ def _setup_document(title: str, reference: Path | None = None):
     props.author = props.last_modified_by = props.comments = props.keywords = ""
     props.created = props.modified = FIXED_TIME
     props.revision = 1
-    props.title = title
+    props.title = title[:255]               # the core property's limit (python-docx refuses more)
     return document
 
 

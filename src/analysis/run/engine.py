@@ -19,7 +19,10 @@ issues #326 and #616, nbclient issue #348):
   handshake cost about 0.3 s per district.)
 
 It also writes the executed notebook once, at the end, instead of before and after every cell
-(see :meth:`WarmKernelEngine.execute_notebook`).
+(see :meth:`WarmKernelEngine.execute_notebook`), and without what cells printed to stderr
+(:func:`drop_stderr`): a library's warning or log line (matplotlib's findfont, a statsmodels
+convergence warning) goes to the ``stderr_file`` papermill is given, the run's log, and never into
+a report, whose bytes would otherwise depend on what that kernel had printed before.
 
 papermill imports this module while papermill itself is still being imported (entry points are
 loaded at the end of ``papermill.engines``), so the class cannot subclass papermill's ``Engine`` at
@@ -59,6 +62,7 @@ class WarmKernelEngine:
         finally:
             nb_man.cleanup_pbar()
             nb_man.notebook_complete()
+            drop_stderr(nb_man.nb)
             if not finished and output_path:
                 write_ipynb(nb_man.nb, output_path)
         return nb_man.nb
@@ -95,6 +99,16 @@ class WarmKernelEngine:
             coalesce_streams=True)
         client.kc = kernel.kc           # the kernel's own client: nbclient then makes none
         return client.execute()
+
+
+def drop_stderr(nb) -> None:
+    """Remove every cell's stderr stream output from ``nb`` (in place). papermill has written it
+    to its ``stderr_file`` already as it arrived (``PapermillNotebookClient.log_output_message``)."""
+    for cell in nb.cells:
+        outputs = cell.get("outputs")
+        if outputs:
+            cell["outputs"] = [o for o in outputs
+                               if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
 
 
 _CLIENT = None

@@ -36,6 +36,7 @@ DEFAULT_PRELOAD = ("IPython.display", "analysis.clean", "analysis.stats", "analy
                    "matplotlib.pyplot")
 
 _STATE: dict = {}          # inside a kernel: what reset_kernel restores
+START_TRIES = 3            # kernels started before a pool slot gives up (one that died while starting)
 
 
 class KernelError(RuntimeError):
@@ -117,7 +118,18 @@ class WarmKernel:
         proc = getattr(getattr(self.km, "provisioner", None), "process", None)
         return getattr(proc, "pid", None)
 
-    def start(self) -> "WarmKernel":
+    def start(self, tries: int = START_TRIES) -> "WarmKernel":
+        """Start the kernel and warm it up. A kernel that dies while starting (killed, out of memory)
+        is replaced by a new one, as one that dies during a district is, up to ``tries`` starts in
+        all; only then is the error raised."""
+        for attempt in range(1, tries + 1):
+            try:
+                return self._start_once()
+            except Exception:
+                if attempt == tries:
+                    raise
+
+    def _start_once(self) -> "WarmKernel":
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_client.session import Session
         from jupyter_core.utils import run_sync

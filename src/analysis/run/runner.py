@@ -36,6 +36,7 @@ import json
 import os
 import queue
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -45,6 +46,9 @@ from typing import Callable
 import analysis
 from analysis import config
 from analysis.fileio import (
+    atomic_path,
+    copy_file,
+    disk_error,
     make_temp_dir,
     replace_dir,
     safe_name,
@@ -190,19 +194,29 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
     start = time.monotonic()
     wave_dir = Path(reports_dir) / wave
     final = wave_dir / safe_name(district)
-    tmp = make_temp_dir(final)
+    log = wave_dir / "_logs" / f"{final.name}.log"
+    try:
+        tmp = make_temp_dir(final)
+        log.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:            # a full disk or a read-only folder: this district fails, others try
+        disk = disk_error(e)
+        if disk is None:
+            raise
+        return DistrictRun(district, False, time.monotonic() - start, None, str(disk).replace("\n  ", "；"))
     executed = tmp / "report.ipynb"
     params = {"district": district, "wave": wave, "processed_dir": str(Path(processed_dir).resolve()),
               "codebook_dir": str(Path(codebook_dir).resolve()), "output_dir": str(tmp)}
-    log = wave_dir / "_logs" / f"{final.name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     engine = {"engine_name": ENGINE_NAME, "kernel": kernel, "kernel_cwd": str(Path(notebook).parent.resolve())} \
         if kernel is not None else {"cwd": str(Path(notebook).parent)}
     try:
         with open(log, "w", encoding="utf-8") as stderr_file:
-            pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
+            # papermill formats both paths with the parameters (str.format): a unit named {x} or
+            # {district} is a folder name here, not a placeholder
+            pm.execute_notebook(_literal(notebook), _literal(executed), parameters=params, kernel_name="python3",
                                 progress_bar=False, log_output=False, report_mode=False,
                                 stderr_file=stderr_file, **engine)
+        if kernel is None:          # papermill's own engine keeps stderr in the notebook: the log has it
+            _drop_stderr_from(executed)
         if not (tmp / "report.html").is_file():   # R.write() makes it from the report's blocks; a
             notebook_html.notebook_to_html(          # notebook of one's own without R.write(): the page
                 executed, tmp / "report.html", title=_page_title(tmp, district))
@@ -213,21 +227,41 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
         (wave_dir / "_failed" / f"{final.name}.ipynb").unlink(missing_ok=True)
         return DistrictRun(district, True, time.monotonic() - start, final)
     except Exception as e:  # one district's failure must not stop the others
-        failed = wave_dir / "_failed"
-        failed.mkdir(exist_ok=True)
         cell = None
         died = kernel is not None and not kernel.is_alive()
-        if executed.exists():
-            shutil.copyfile(executed, failed / f"{final.name}.ipynb")
-            cell = _failed_cell(executed, died)
         message = f"{getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', str(e))}".strip()
+        if executed.exists():
+            cell = _failed_cell(executed, died)
+            try:            # whole or not at all: the disk may be what failed
+                copy_file(executed, wave_dir / "_failed" / f"{final.name}.ipynb")
+            except OSError:
+                pass
+        disk = disk_error(e) or disk_error(message)
+        if disk is not None:
+            message = str(disk).replace("\n  ", "；")
         if died:
             message = f"内核意外退出，已换用新内核（{message.splitlines()[0]}）"
             kernel.replace()
-        return DistrictRun(district, False, time.monotonic() - start, None, message.splitlines()[0][:300],
-                           cell)
+        return DistrictRun(district, False, time.monotonic() - start, None,
+                           message.splitlines()[0][:300 if disk is None else 600], cell)
     finally:                # also on Ctrl-C: no temporary folder is left behind
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _literal(path: Path) -> str:
+    """``path`` as papermill's ``parameterize_path`` gives it back unchanged: braces doubled."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _drop_stderr_from(executed: Path) -> None:
+    import nbformat
+
+    from analysis.run.engine import drop_stderr
+
+    nb = nbformat.read(str(executed), as_version=4)
+    drop_stderr(nb)
+    with atomic_path(executed) as tmp:
+        nbformat.write(nb, str(tmp))
 
 
 def _page_title(folder: Path, district: str) -> str:
@@ -285,9 +319,15 @@ def run_all(districts: list[str], wave: str, *, notebook: Path = config.DISTRICT
         bar.set_postfix_str(f"失败 {failures}")
 
     finish = None
+    problems: list[str] = []        # the overview or the run record not written (a full disk)
     if overview:
         def finish(kernel: WarmKernel | None) -> None:
-            write_overview(wave_dir, wave, kernel=kernel, force=force)
+            try:
+                write_overview(wave_dir, wave, kernel=kernel, force=force)
+            except OSError as e:
+                if disk_error(e) is None:
+                    raise
+                problems.append(f"总览页没有更新：{disk_error(e)}")
 
     try:
         if todo and dask_scheduler:
@@ -299,9 +339,16 @@ def run_all(districts: list[str], wave: str, *, notebook: Path = config.DISTRICT
     finally:
         bar.close()
     runs = [results[d] for d in districts]
-    _write_run_record(wave_dir, runs)
+    try:
+        _write_run_record(wave_dir, runs)
+    except OSError as e:
+        if disk_error(e) is None:
+            raise
+        problems.append(f"运行记录 _logs/run.json 没有写入：{disk_error(e)}")
     if finish is not None:
         finish(None)
+    for problem in problems:
+        print(f"警告：{problem}", file=sys.stderr)
     return runs
 
 

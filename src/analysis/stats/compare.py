@@ -268,6 +268,10 @@ def ordinal_logit_cells(cells: pd.DataFrame, item: str, predictors: list[str]) -
     if len(levels) < 2 or n <= len(predictors) + len(levels):
         raise SurveyError(f"{item} 的有效回答太少或只有一种答案，无法拟合有序logit模型。", variable=item,
                           fix="合并分组或换用描述统计。")
+    flat = [p for p in predictors if cells[p].nunique() < 2]
+    if flat:        # e.g. a unit without answers against the rest: its dummy is 0 everywhere
+        raise SurveyError(f"{'、'.join(flat)} 在 {item} 的有效回答中只有一个取值，无法拟合有序logit模型。",
+                          variable=flat[0], fix="两组都要有回答；否则只报告分布。")
     y = pd.Series(pd.Categorical(cells[item], categories=levels, ordered=True), index=cells.index)
     model = _OrderedLogit(y, cells[predictors], distr="logit")
     counts = cells["_count"].to_numpy(dtype=float)

@@ -128,6 +128,34 @@ def _unreachable(design: Design, ok: np.ndarray, district: pd.Series, targets: p
                               fix="合并相邻类别（例如年龄段）后再加权，或改用耙权 rake（只要求各边际类别有受访者）。")
 
 
+def unweightable(df: pd.DataFrame, book: Codebook, margins: InstrumentMargins) -> dict[str, str]:
+    """The units raking cannot weight, each with the reason in a reader's words: a margin category
+    with people in the population but no respondent of the unit in it (no weight can carry them).
+    Respondents without a weighting variable do not count (they get weight 0). Only units present
+    in ``df`` are looked at; the others are not weighted anyway."""
+    dvar = book.role("district")
+    if dvar not in df or any(v not in df for v in margins.variables):
+        return {}
+    units = df[dvar].astype(str)
+    ok = df[list(margins.variables)].notna().all(axis=1)
+    m = margins.marginals
+    out: dict[str, str] = {}
+    for v in margins.variables:
+        have = set(zip(units[ok], df.loc[ok, v].map(category_key)))
+        labels = {category_key(k): lab for k, lab in book.labels(v).items()}
+        for r in m[(m["variable"] == v) & m["district"].isin(set(units))].itertuples():
+            key = category_key(r.category)
+            if r.population > 0 and (r.district, key) not in have and r.district not in out:
+                out[r.district] = (f"总体中{book.label(v)}为“{labels.get(key, key)}”的有{r.population:g}人，"
+                                   f"但本单位样本中没有这类受访者，无法按总体结构加权")
+    return out
+
+
+def _unweighted_note(book: Codebook, reason: str, path: Path) -> str:
+    return (f"{book.respondent or book.title}未加权：{reason}，相关比例为未加权的样本比例"
+            f"（可在 {path.name} 中合并相邻类别，或补充调查这类受访者）。")
+
+
 def _zero_base(design: Design, ok: np.ndarray) -> tuple[Design, list[str]]:
     notes = []
     if (~ok & (design.weights > 0)).any():
@@ -423,13 +451,18 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
     if not path.is_file():
         return _frame(table=[], table_title=[], group=[])
     M = load_margins(path, wave.codebooks, skip_unknown=True)
+    notes = list(M.notes)
     for instrument, margins in sorted(M.instruments.items()):
         book, df = wave.codebooks.get(instrument), wave.frames.get(instrument)
         dvar = book.role("district") if book else None
         if df is None or dvar not in df or district not in set(margins.districts) \
                 or not (df[dvar] == district).any():
             continue
-        df = df[df[dvar].isin(margins.districts)].reset_index(drop=True)
+        blocked = unweightable(df, book, margins)     # one unit's empty cell never fails another's
+        if district in blocked:
+            notes.append(_unweighted_note(book, blocked[district], path))
+            continue
+        df = df[df[dvar].isin(set(margins.districts) - set(blocked))].reset_index(drop=True)
         d = weight_design(df, book, margins)
         sub = d.restrict((d.data[dvar] == district).to_numpy(), district)
         who = book.respondent or book.title
@@ -446,7 +479,7 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
                             exact=[float(v) for *_, v, _ in stats_], suppressed=False,
                             deff=s["deff"], n_eff=s["n_eff"]))
     out = pd.concat(parts, ignore_index=True) if parts else _frame(table=[], table_title=[], group=[])
-    out.attrs["notes"] = M.notes
+    out.attrs["notes"] = notes
     return out
 
 
@@ -456,6 +489,24 @@ def margins_notes(wave, path: Path | None = None) -> list[str]:
     were used or there is no file."""
     path = Path(path) if path else margins_path(wave.wave)
     return load_margins(path, wave.codebooks, skip_unknown=True).notes if path.is_file() else []
+
+
+def unweighted_notes(wave, district: str, path: Path | None = None) -> list[str]:
+    """Why ``district``'s answers to a questionnaire with margins are unweighted
+    (:func:`unweightable`), one sentence per questionnaire; empty when they are weighted, or when
+    the unit has no margins at all (the report says so in general terms)."""
+    path = Path(path) if path else margins_path(wave.wave)
+    if not path.is_file():
+        return []
+    notes = []
+    for instrument, margins in sorted(load_margins(path, wave.codebooks, skip_unknown=True).instruments.items()):
+        book, df = wave.codebooks.get(instrument), wave.frames.get(instrument)
+        if df is None or district not in set(margins.districts):
+            continue
+        reason = unweightable(df, book, margins).get(district)
+        if reason:
+            notes.append(_unweighted_note(book, reason, path))
+    return notes
 
 
 def with_weighted(S: pd.DataFrame, wave, district: str, path: Path | None = None) -> pd.DataFrame:
