@@ -117,7 +117,7 @@ def _show_figures_in_notebooks(dpi: int = 130) -> None:
     def png(fig: Figure):
         import io
 
-        title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+        title = getattr(fig, "_survey_caption", None) or (fig._suptitle.get_text() if fig._suptitle is not None else "")
         meta = {"alt": title} if title else {}          # the HTML report's alternative text
         saved = getattr(fig, "_survey_png", None)
         if saved is not None:      # saved by save_figure: the same 300-dpi PNG, shown at screen size

@@ -120,12 +120,14 @@ class DistrictReport:
         if getattr(fig, "_suptitle", None) is not None:    # the document's caption (图N …) carries it
             fig._suptitle.remove()
             fig._suptitle = None
+        fig._survey_caption = caption                      # the notebook's alternative text
         png = charts.save_figure(fig, self.out / "figures", name)["png"]
         self.figures[name] = png
         if not getattr(fig, "_survey_placeholder", False):      # “no answers” is said in the text
             self.blocks.append(Block("figure", caption, path=png))
         if self._show:
             _display(fig)
+            _display(_markdown(markdown_text(caption)))    # under the chart, as in the document
         return png
 
     def _source(self, q: Questionnaire) -> str:
