@@ -116,6 +116,9 @@ class CleanResult:
     unmapped: pd.DataFrame       # variable, value, count
     ignored_columns: list[str]
     numbering: str = "code"      # "position" for a 问卷星 按序号 download
+    # per valid row, what tells the same response apart in another file (see submission_keys);
+    # in memory only, never written
+    keys: pd.DataFrame | None = None
 
 
 @dataclasses.dataclass
@@ -322,8 +325,9 @@ class _Log:
 
 # -- the cleaner ----------------------------------------------------------------------------------
 
-def clean_table(table: RawTable, book: Codebook) -> CleanResult:
-    """Clean one raw table against its codebook."""
+def clean_table(table: RawTable, book: Codebook, source: str | None = None) -> CleanResult:
+    """Clean one raw table against its codebook; ``source`` names it in the logs (default: the
+    file's name, see ``clean.wave.source_id``)."""
     layout = map_columns(table, book)
     raw = table.frame[list(layout.columns)].rename(columns=layout.columns)
     raw.index = pd.RangeIndex(len(raw))
@@ -381,7 +385,7 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
         frame[district_var] = units
     ulabel = unit_label(book)
 
-    file_name, rows = table.name, np.asarray(table.rows, dtype="int64")
+    file_name, rows = source or table.name, np.asarray(table.rows, dtype="int64")
     exclusions = pd.DataFrame({
         "instrument": book.instrument, "file": file_name, "row": rows[excluded],
         "district": districts.to_numpy()[excluded], "rule": rule[excluded],
@@ -413,8 +417,28 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
     if int(received.sum()) != len(valid) + len(exclusions) or int(received.sum()) != n:
         raise RuntimeError(f"行数核对失败（程序错误）：{file_name} 收到 {n} 行，有效 {len(valid)}，"
                            f"剔除 {len(exclusions)}")
+    keys = submission_keys(book, raw, cols)[~excluded].reset_index(drop=True)
+    keys["district"] = districts.to_numpy()[~excluded]
     return CleanResult(book.instrument, file_name, valid, exclusions, changes, received, um,
-                       layout.ignored, numbering)
+                       layout.ignored, numbering, keys)
+
+
+def submission_keys(book: Codebook, raw: pd.DataFrame, cols: dict[str, _Col]) -> pd.DataFrame:
+    """Per row, what marks one response seen in two files: ``submission``, 问卷星's 序号 with the
+    submission time (None when either is blank), and ``ip``, the hashed 来自IP when the codebook's
+    duplicate rule says ``same_ip`` (None otherwise). In memory only."""
+    n = len(raw)
+    submission = np.full(n, None, dtype=object)
+    if "_seq" in raw.columns and "_submitted" in raw.columns:
+        seq = raw["_seq"].map(lambda v: canon(str(v)) if v is not None else "").to_numpy(dtype=object)
+        sub = raw["_submitted"].map(lambda v: canon(str(v)) if v is not None else "").to_numpy(dtype=object)
+        both = (seq != "") & (sub != "")
+        submission[both] = seq[both] + "|" + sub[both]
+    ip = np.full(n, None, dtype=object)
+    rule = book.rule("duplicate")
+    if rule and rule.get("same_ip") and "_ip" in raw.columns:
+        ip = _ip_hashes(raw["_ip"])
+    return pd.DataFrame({"submission": submission, "ip": ip})
 
 
 def _count_unmapped(col: _Col, var: str, bad_u: np.ndarray, values_u: list[str] | None = None) -> pd.DataFrame:

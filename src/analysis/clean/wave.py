@@ -30,6 +30,7 @@ import pandas as pd
 import yaml
 
 from analysis import config
+from analysis.clean import duplicates
 from analysis.clean.table import (
     CHANGE_COLUMNS,
     EXCLUSION_COLUMNS,
@@ -274,43 +275,85 @@ def wave_title(info: dict, books: list[cb.Codebook], wave: str) -> str:
 
 def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path = config.PROCESSED_DIR,
                  codebook_dir: Path = config.CODEBOOK_DIR, progress=None) -> Wave:
-    """Clean every export of a wave and write ``processed_dir/wave`` in one swap."""
+    """Clean every export of a wave (every visible worksheet of a workbook) and write
+    ``processed_dir/wave`` in one swap. A response found in an earlier file or sheet too (a
+    re-download, two sheets of one download) is excluded as a duplicate; file names are never
+    written: each input is named by its questionnaire and a hash of its bytes (:func:`source_id`)."""
     books = cb.load_all(codebook_dir)
     files = ingest.discover(Path(raw_dir) / wave)
     known = {k for b in books.values() for k in b.header_map()}
-    results: list[CleanResult] = []
-    notes: list[dict] = []
+    say = progress or (lambda msg: None)
+    cleaned: list[tuple[ingest.RawTable, CleanResult, dict]] = []
+    skipped: list[dict] = []               # sheets not read: by the file's hash and the sheet's place
     for path in files:
-        table = ingest.read(path, known)
-        book = identify(table, books)
-        if progress:
-            progress(f"{path.name} → {book.title}，{len(table.frame)} 行")
-        r = clean_table(table, book)
-        results.append(r)
-        notes.append(_file_flow(r) | {
+        tables, passed_over = ingest.read_all(path, known)
+        sha = sha256_file(path)
+        for place, name, why in passed_over:
+            say(f"{path.name} 的工作表“{name}”是{why}的，没有读取"
+                + ("（要用它，在 Excel 中右键工作表标签 → 取消隐藏）" if why == "隐藏" else ""))
+            skipped.append({"sha256": sha, "sheet": place, "reason": why})
+        for table in tables:
+            try:
+                book = identify(table, books)
+            except SurveyError:
+                if len(tables) == 1:
+                    raise
+                say(f"{table.name} 的表头不是任何一份问卷的题目，没有读取")
+                skipped.append({"sha256": sha, "sheet": table.sheet_no, "reason": "不是问卷"})
+                continue
+            source = source_id(book, sha, table.sheet_no)
+            say(f"{table.name} → {book.title}（数据中记为 {source}），{len(table.frame)} 行")
+            for line in _table_lines(table):
+                say(f"  {line}")
+            r = clean_table(table, book, source=source)
+            cleaned.append((table, r, {"id": source, "sheet": table.sheet_no, "sha256": sha}))
+    if not cleaned:
+        raise SurveyError("没有一个工作表的表头是问卷的题目。", file=str(Path(raw_dir) / wave),
+                          fix="确认文件是问卷导出的答卷数据；或为这份问卷写一份编码手册。")
+    duplicates.exclude_repeats([r for _, r, _ in cleaned], books)
+    notes: list[dict] = []
+    for table, r, ident in cleaned:
+        notes.append(_file_flow(r) | ident | {
             "rows": len(table.frame), "header_row": table.header_row, "encoding": table.encoding,
             "layout": "按序号" if r.numbering == "position" else "按文本/代码",
-            "blank_rows": table.blank_rows, "notes": list(table.notes),
-            "ignored_columns": r.ignored_columns, "sha256": sha256_file(path)})
-        if progress:
-            f = notes[-1]
-            excluded = "，".join(f"{rule_label(k, unit_label(book))} {v}"
-                                 for k, v in f["excluded"].items()) or "无"
-            progress(f"  收到 {f['received']}，有效 {f['valid']}，剔除 {sum(f['excluded'].values())}（{excluded}）")
-    w = _assemble(wave, results, books, notes, codebook_dir)
+            "blank_rows": table.blank_rows, "header_rows": list(table.header_rows),
+            "notes": list(table.notes), "ignored_columns": r.ignored_columns})
+        f = notes[-1]
+        book = books[r.instrument]
+        excluded = "，".join(f"{rule_label(k, unit_label(book))} {v}" for k, v in f["excluded"].items()) or "无"
+        say(f"{f['id']}：收到 {f['received']}，有效 {f['valid']}，剔除 {sum(f['excluded'].values())}（{excluded}）")
+    w = _assemble(wave, [r for _, r, _ in cleaned], books, notes, codebook_dir)
+    w.manifest["skipped"] = skipped
     w.manifest["wave_info"] = wave_info(Path(raw_dir) / wave)
     _write(w, Path(processed_dir) / wave)
     return w
 
 
+def source_id(book: cb.Codebook, sha256: str, sheet: int | None = None) -> str:
+    """How the processed data name an input: the questionnaire, the first digits of the file's
+    SHA-256 and, in a workbook of several sheets, the sheet's place. Never the file name, which
+    may hold a name or a phone number (``桥东区幸福社区_张建国_138….xlsx``)."""
+    return f"{book.instrument}-{sha256[:10]}" + (f"-{sheet}" if sheet else "")
+
+
+def _table_lines(table: ingest.RawTable) -> list[str]:
+    """What the reader set aside or read differently from the cells' raw values, for the terminal."""
+    out = []
+    if table.header_rows:
+        out.append(f"第 {'、'.join(map(str, table.header_rows[:10]))} 行是表头（重复的表头或题号、题型行），"
+                   "不是答卷，没有计入")
+    for header, n in table.dates_as_numbers.items():
+        out.append(f"“{header}”列有 {n} 个单元格设成了日期格式（如 1900-01-23），按填写的数字读取")
+    return out
+
+
 def _file_flow(r: CleanResult) -> dict:
-    """One file's sample flow: received = valid + excluded (by rule); a mismatch is a bug and stops the run."""
+    """One input's sample flow: received = valid + excluded (by rule); a mismatch is a bug and stops the run."""
     received = int(r.received.sum())
     excluded = {str(k): int(v) for k, v in r.exclusions["rule"].value_counts().sort_index().items()}
     if received != len(r.valid) + sum(excluded.values()):
         raise RuntimeError(f"样本流核对失败（程序错误）：{r.file} 收到 {received}，有效 {len(r.valid)}，剔除 {excluded}")
-    return {"file": r.file, "instrument": r.instrument, "received": received, "valid": len(r.valid),
-            "excluded": excluded}
+    return {"instrument": r.instrument, "received": received, "valid": len(r.valid), "excluded": excluded}
 
 
 def _assemble(wave: str, results: list[CleanResult], books: dict[str, cb.Codebook],
