@@ -126,7 +126,7 @@ def _prepare(args) -> "object":
             print(f"  …… 另有 {len(w.unmapped) - 30} 种，全部列在 {Path(args.processed_dir) / args.wave / 'unmapped.parquet'}")
     for f in w.manifest["inputs"]:
         if f["ignored_columns"]:
-            print(f"\n{f['id']} 中未使用的列：{'、'.join(f['ignored_columns'])}")
+            print(f"\n{w.sources.get(f['id'], f['id'])} 中未使用的列：{'、'.join(f['ignored_columns'])}")
     print(f"\n已写入 {Path(args.processed_dir) / args.wave}/")
     return w
 

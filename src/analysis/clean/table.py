@@ -28,6 +28,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from analysis.clean import personal
 from analysis.config import NO_DISTRICT, UNIT_LABEL, WHOLE_SAMPLE
 from analysis.errors import SurveyError
 from analysis.read.ingest import WJX_META
@@ -67,6 +68,7 @@ RULE_LABELS = {
     "other_text": "“其他”后填写的文字已移除",
     "parse_number": "数值解析",
     "unmapped": "无法识别的答案",
+    "personal": "电话、身份证号或姓名已遮盖",
 }
 
 
@@ -359,9 +361,14 @@ def clean_table(table: RawTable, book: Codebook, source: str | None = None) -> C
             out[var.name] = _number(var, book, col, log, flags)
         elif var.type == "multi":
             out.update(_multi(var, col, numbering, log, unmapped))
-        else:  # text kept as written, normalised (district, street, community, respondent id)
+        else:  # text kept as written, normalised (district, street, community, respondent id), with
+            # phone and ID numbers (and the names beside them) masked, except in a respondent id
             text_u = np.array([canon(u) for u in col.uniques], dtype=object)
             rule_u = np.where(text_u != np.array(col.uniques, dtype=object), "normalize", None)
+            if var.role != "id":
+                safe_u = np.array([personal.mask(t) for t in text_u], dtype=object)
+                rule_u[safe_u != text_u] = "personal"
+                text_u = safe_u
             rule_u[col.missing_u[:-1]] = None
             log.by_unique(col, var.name, rule_u, col.uniques, text_u)
             values = col.take(text_u, None)
@@ -389,7 +396,8 @@ def clean_table(table: RawTable, book: Codebook, source: str | None = None) -> C
     exclusions = pd.DataFrame({
         "instrument": book.instrument, "file": file_name, "row": rows[excluded],
         "district": districts.to_numpy()[excluded], "rule": rule[excluded],
-        "reason": [rule_label(r, ulabel) for r in rule[excluded]], "detail": detail[excluded],
+        "reason": [rule_label(r, ulabel) for r in rule[excluded]],
+        "detail": personal.mask_values(detail[excluded]),       # an ID number typed as an age …
     }, columns=EXCLUSION_COLUMNS)
 
     ch = log.frame()
@@ -397,7 +405,9 @@ def clean_table(table: RawTable, book: Codebook, source: str | None = None) -> C
     changes = pd.DataFrame({
         "instrument": book.instrument, "file": file_name, "row": rows[ridx],
         "district": districts.to_numpy()[ridx], "variable": ch["variable"].to_numpy(),
-        "before": ch["before"].astype(str).to_numpy(), "after": ch["after"].astype(str).to_numpy(),
+        "before": personal.mask_values(ch["before"].astype(str).to_numpy()),    # never a phone, an ID
+        "after": personal.mask_values(ch["after"].astype(str).to_numpy()),      # number or a name
+
         "rule": ch["rule"].to_numpy(),
     }, columns=CHANGE_COLUMNS).sort_values(["row", "variable", "rule"], kind="stable").reset_index(drop=True)
 
@@ -412,6 +422,7 @@ def clean_table(table: RawTable, book: Codebook, source: str | None = None) -> C
 
     um = (pd.concat(unmapped, ignore_index=True) if unmapped
           else pd.DataFrame({"variable": [], "value": [], "count": pd.Series(dtype="int64")}))
+    um["value"] = personal.mask_values(um["value"].to_numpy(dtype=object))
     um = um.groupby(["variable", "value"], sort=True)["count"].sum().reset_index()
     received = districts.value_counts().sort_index()
     if int(received.sum()) != len(valid) + len(exclusions) or int(received.sum()) != n:

@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 
 from analysis import config
-from analysis.clean import duplicates
+from analysis.clean import duplicates, personal
 from analysis.clean.table import (
     CHANGE_COLUMNS,
     EXCLUSION_COLUMNS,
@@ -67,6 +67,9 @@ class Wave:
     unmapped: pd.DataFrame
     codebooks: dict[str, cb.Codebook]
     manifest: dict
+    # input id → the file (and sheet) it names, phone and ID numbers masked: for the terminal of
+    # the run that prepared the wave, never written (see source_id)
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def exclusions(self) -> pd.DataFrame:
@@ -288,8 +291,9 @@ def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path 
     for path in files:
         tables, passed_over = ingest.read_all(path, known)
         sha = sha256_file(path)
+        shown = personal.mask(path.name)       # the terminal too never shows a phone or ID number
         for place, name, why in passed_over:
-            say(f"{path.name} 的工作表“{name}”是{why}的，没有读取"
+            say(f"{shown} 的工作表“{name}”是{why}的，没有读取"
                 + ("（要用它，在 Excel 中右键工作表标签 → 取消隐藏）" if why == "隐藏" else ""))
             skipped.append({"sha256": sha, "sheet": place, "reason": why})
         for table in tables:
@@ -298,11 +302,11 @@ def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path 
             except SurveyError:
                 if len(tables) == 1:
                     raise
-                say(f"{table.name} 的表头不是任何一份问卷的题目，没有读取")
+                say(f"{personal.mask(table.name)} 的表头不是任何一份问卷的题目，没有读取")
                 skipped.append({"sha256": sha, "sheet": table.sheet_no, "reason": "不是问卷"})
                 continue
             source = source_id(book, sha, table.sheet_no)
-            say(f"{table.name} → {book.title}（数据中记为 {source}），{len(table.frame)} 行")
+            say(f"{personal.mask(table.name)} → {book.title}（数据中记为 {source}），{len(table.frame)} 行")
             for line in _table_lines(table):
                 say(f"  {line}")
             r = clean_table(table, book, source=source)
@@ -324,6 +328,7 @@ def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path 
         say(f"{f['id']}：收到 {f['received']}，有效 {f['valid']}，剔除 {sum(f['excluded'].values())}（{excluded}）")
     w = _assemble(wave, [r for _, r, _ in cleaned], books, notes, codebook_dir)
     w.manifest["skipped"] = skipped
+    w.sources = {ident["id"]: personal.mask(table.name) for table, _, ident in cleaned}
     w.manifest["wave_info"] = wave_info(Path(raw_dir) / wave)
     _write(w, Path(processed_dir) / wave)
     return w
