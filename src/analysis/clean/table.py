@@ -204,19 +204,33 @@ def matched_variables(headers, book: Codebook) -> set[str]:
     """The codebook's variables a file's headers hold, as the cleaner would map them: a question by
     its header, a matrix row by ``第N题(行标题)`` / ``N(行标题)`` / ``题干—行标题``, a multi-select
     by its ``第N题(选项)`` columns (each variable counted once). For recognising a file."""
+    return _matches(headers, book)[0]
+
+
+def matched_headers(headers, book: Codebook) -> set[str]:
+    """The headers of a file that name one of the codebook's questions (see matched_variables)."""
+    return _matches(headers, book)[1]
+
+
+def _matches(headers, book: Codebook) -> tuple[set[str], set[str]]:
     by_key = book.header_map()
     found: set[str] = set()
+    used: set[str] = set()
     groups: dict[str, list[tuple[str, str]]] = {}
     for col in headers:
         col = str(col)
         target = _resolve(col, by_key)
         if target is not None:
             found.add(target)
+            used.add(col)
             continue
         m = _OPTION_COLUMN.match(canon(col))
         if m:
             groups.setdefault(m.group(1), []).append((col, m.group(2)))
-    return found | set(_option_columns(groups, book, found, []))
+    ignored: list[str] = []
+    options = _option_columns(groups, book, found, ignored)
+    used |= {c for cols in groups.values() for c, _ in cols} - set(ignored)
+    return found | set(options), used
 
 
 def _option_columns(groups: dict[str, list[tuple[str, str]]], book: Codebook, taken: set[str],

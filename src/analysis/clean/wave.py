@@ -27,7 +27,6 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from analysis import config
 from analysis.clean import duplicates, personal
@@ -36,12 +35,13 @@ from analysis.clean.table import (
     EXCLUSION_COLUMNS,
     CleanResult,
     clean_table,
+    matched_headers,
     matched_variables,
     rule_label,
     unit_label,
 )
 from analysis.errors import SurveyError
-from analysis.fileio import make_temp_dir, replace_dir, sha256_file
+from analysis.fileio import make_temp_dir, read_yaml, replace_dir, sha256_file
 from analysis.read import ingest
 from analysis.spec import codebook as cb
 
@@ -178,7 +178,29 @@ def identify(table: ingest.RawTable, books: dict[str, cb.Codebook]) -> cb.Codebo
             file=table.name,
             fix="确认文件是问卷导出的答卷数据且表头在前几行；若题目文字改过，把新题目加到编码手册"
                 "对应变量的 headers 列表；若是新问卷，先为它写一份编码手册。")
+    _one_codebook(table, books, shares, best)
     return books[best]
+
+
+def _one_codebook(table: ingest.RawTable, books: dict[str, cb.Codebook], shares: dict[str, float],
+                  best: str) -> None:
+    """Two codebooks that both pass their threshold and claim (nearly) the same columns of a file
+    (a copy of a codebook, an old and a new version side by side) leave it unclear which applies:
+    an error naming both, never the first one taken in silence. Questionnaires that share a few
+    questions (a district, gender and age asked of workers and residents alike) do not clash."""
+    columns = list(table.frame.columns)
+    mine = matched_headers(columns, books[best])
+    for name, share in shares.items():
+        if name == best or share < books[name].min_header_match:
+            continue
+        theirs = matched_headers(columns, books[name])
+        if len(mine & theirs) >= 0.9 * max(len(mine), len(theirs), 1):
+            a, b = sorted([books[best].path.name, books[name].path.name])
+            raise SurveyError(
+                f"两份编码手册 {a} 和 {b} 都与这个文件的表头吻合（{shares[best]:.0%}、{share:.0%}），"
+                "无法确定用哪一份。", file=table.name,
+                fix="把不用的一份移出编码手册文件夹（或删去）；两份确是不同问卷时，改动其中一份的题目文字，"
+                    "让每个文件只与一份吻合。")
 
 
 WAVE_INFO = "wave.yaml"
@@ -203,12 +225,7 @@ def wave_info(folder: Path) -> dict:
     path = Path(folder) / WAVE_INFO
     if not path.is_file():
         return {}
-    try:
-        info = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except UnicodeDecodeError:
-        raise SurveyError("wave.yaml 不是 UTF-8 编码。", file=str(path), fix="用 UTF-8 编码另存该文件。") from None
-    except yaml.YAMLError as e:
-        raise SurveyError(f"YAML 格式错误：{e}", file=str(path)) from None
+    info = read_yaml(path, "wave.yaml ", "") or {}
     allowed = "；".join(f"{k}（{v}）" for k, v in WAVE_INFO_KEYS.items())
     if not isinstance(info, dict):
         raise SurveyError("wave.yaml 应是“键: 值”的列表。", file=str(path), fix=f"可用的键：{allowed}。")

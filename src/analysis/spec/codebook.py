@@ -414,6 +414,17 @@ class _Parser:
             self.fail(f"{where}有不认识的键：{', '.join(unknown)}。", variable,
                       fix=f"可用的键：{', '.join(sorted(allowed))}（注意拼写）。")
 
+    def _flag(self, spec: dict, key: str, where: str | None, default: bool = False) -> bool:
+        """A yes/no setting: YAML's true or false. ``yes``, ``no``, ``on``, ``off`` are read as text
+        (see fileio.read_yaml), so ``required: no`` would otherwise count as set."""
+        value = spec.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(f"{key} 应写 true 或 false，写的是“{value}”。", where,
+                      fix=f"写成 {key}: true（是）或 {key}: false（否）；yes/no、on/off 不作为是否。")
+        return value
+
     def _date(self, value: Any) -> dt.date:
         if value is None:
             self.fail("缺少 survey_date（调查日期）。", fix="加上 survey_date: 2026-09-15；出生年份按该日期换算成年龄。")
@@ -441,8 +452,13 @@ class _Parser:
         for code, label in raw.items():
             if isinstance(code, bool) or not isinstance(code, int):
                 self.fail(f"{what} 的代码 {code!r} 不是整数。", variable, fix="代码用整数，例如 1: 男。")
+            if isinstance(label, bool):
+                self.fail(f"代码 {code} 的标签写成了 {str(label).lower()}，YAML 把它读成“是/否”而不是文字。",
+                          variable, fix=f"给标签加引号：{code}: \"{str(label).lower()}\"。")
+            if isinstance(label, (int, float)):   # 1: 1 on a numbered scale: the number is its text
+                label = f"{label:g}"
             if not isinstance(label, str) or not label.strip():
-                self.fail(f"代码 {code} 的标签为空。", variable)
+                self.fail(f"代码 {code} 的标签为空。", variable, fix=f"写成 {code}: 选项文字。")
             out[code] = label.strip()
         labels = [answer_key(v) for v in out.values()]
         dupes = sorted({label for label in labels if labels.count(label) > 1})
@@ -563,8 +579,8 @@ class _Parser:
             name=name, label=str(spec["label"]), type=vtype, question=str(spec["question"]),
             headers=tuple(map(str, headers)), values=values, aliases=aliases, scale=scale,
             top_box=top_box, range=rng, unit=str(spec.get("unit", "")), role=role,
-            required=bool(spec.get("required", False)), pii=bool(spec.get("pii", False)),
-            private=bool(spec.get("private", False)),
+            required=self._flag(spec, "required", name), pii=self._flag(spec, "pii", name),
+            private=self._flag(spec, "private", name),
             asked_if=self._condition(spec.get("asked_if"), name),
         )
 
@@ -650,7 +666,9 @@ class _Parser:
             if action not in actions:
                 self.fail(f"action “{action}” 不适用于该规则。", where, fix=f"可用：{', '.join(actions)}。")
             spec["action"] = action
-            spec.setdefault("enabled", True)
+            spec["enabled"] = self._flag(spec, "enabled", where, default=True)
+            if "same_ip" in spec:
+                spec["same_ip"] = self._flag(spec, "same_ip", where)
             check = getattr(self, f"_rule_{name}", None)
             if check:
                 check(spec, variables, where)
@@ -914,6 +932,6 @@ class _Parser:
                 unit = (variables[args[0]].unit if kind == "mean" else "%" if kind in ("share", "ratio")
                         else "")
             out.append(Indicator(name=name, label=str(spec.get("label") or name), kind=kind, args=args,
-                                 among=among, of=of, overview=bool(spec.get("overview", False)),
+                                 among=among, of=of, overview=self._flag(spec, "overview", where),
                                  unit=str(unit), decimals=decimals))
         return tuple(out)
