@@ -383,6 +383,10 @@ def clean_table(table: RawTable, book: Codebook, source: str | None = None) -> C
                 safe_u = np.array([personal.mask(t) for t in text_u], dtype=object)
                 rule_u[safe_u != text_u] = "personal"
                 text_u = safe_u
+            if var.names:                      # the codebook's aliases: 桥东 → 桥东区
+                named_u = np.array([var.name_for(t) for t in text_u], dtype=object)
+                rule_u[named_u != text_u] = "alias"
+                text_u = named_u
             rule_u[col.missing_u[:-1]] = None
             log.by_unique(col, var.name, rule_u, col.uniques, text_u)
             values = col.take(text_u, None)

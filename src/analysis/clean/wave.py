@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.clean import duplicates, personal
+from analysis.clean import duplicates, personal, unitnames
 from analysis.clean.table import (
     CHANGE_COLUMNS,
     EXCLUSION_COLUMNS,
@@ -345,10 +345,34 @@ def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path 
         say(f"{f['id']}：收到 {f['received']}，有效 {f['valid']}，剔除 {sum(f['excluded'].values())}（{excluded}）")
     w = _assemble(wave, [r for _, r, _ in cleaned], books, notes, codebook_dir)
     w.manifest["skipped"] = skipped
+    w.manifest["unit_notes"] = _similar_units([r for _, r, _ in cleaned], books, say)
     w.sources = {ident["id"]: personal.mask(table.name) for table, _, ident in cleaned}
     w.manifest["wave_info"] = wave_info(Path(raw_dir) / wave)
     _write(w, Path(processed_dir) / wave)
     return w
+
+
+def _similar_units(results: list[CleanResult], books: dict[str, cb.Codebook], say) -> list[dict]:
+    """Unit names of a text unit question that differ only by a prefix, suffix or bracket
+    (:mod:`analysis.clean.unitnames`), said on the terminal with the ``aliases:`` that would merge
+    them, and returned for the manifest."""
+    out = []
+    for instrument in sorted({r.instrument for r in results}):
+        book = books[instrument]
+        unit = book.role("district")
+        if unit is None or book.variables[unit].type != "text":
+            continue
+        counts: dict[str, int] = {}
+        for r in (r for r in results if r.instrument == instrument):
+            for name, n in r.received.items():
+                if name not in (config.NO_DISTRICT, config.WHOLE_SAMPLE):
+                    counts[str(name)] = counts.get(str(name), 0) + int(n)
+        for group in unitnames.similar(counts):
+            hint = unitnames.alias_hint(group, counts)
+            say(f"{book.title}：{unit_label(book)}“{'”“'.join(group)}”可能是同一个{unit_label(book)}，"
+                f"现在分开统计；如是同一个，在 {book.path.name} 的 {unit} 下写 {hint}")
+            out.append({"instrument": instrument, "names": group, "aliases": hint})
+    return out
 
 
 def source_id(book: cb.Codebook, sha256: str, sheet: int | None = None) -> str:

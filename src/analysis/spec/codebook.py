@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from analysis import config
 from analysis.errors import SurveyError
 from analysis.fileio import read_yaml
-from analysis.textnorm import answer_key, header_key
+from analysis.textnorm import answer_key, canon, header_key
 
 TYPES = ("single", "multi", "text", "number", "age")
 ROLES = ("district", "street", "community", "id")
@@ -80,6 +80,13 @@ class Variable:
     pii: bool = False
     private: bool = False
     asked_if: Condition | None = None
+    # a text question's other spellings of one answer (answer_key() form → the name to use), e.g. a
+    # text unit's aliases: {桥东: 桥东区, 石家庄市桥东区: 桥东区}
+    names: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def name_for(self, text: str) -> str:
+        """A text answer as the codebook names it: the name its alias gives, else the text itself."""
+        return self.names.get(answer_key(text), text) if self.names else text
 
     @property
     def kept(self) -> bool:
@@ -559,8 +566,9 @@ class _Parser:
         elif vtype in ("single", "multi"):
             values = self._codes(spec.get("values"), name)
             aliases = self._aliases(spec.get("aliases"), values, name)
-        elif "values" in spec or "aliases" in spec:
+        elif "values" in spec or ("aliases" in spec and vtype != "text"):
             self.fail(f"{vtype} 类型的题不用 values/aliases。", name, fix="选择题用 type: single 或 multi。")
+        names = self._text_aliases(spec.get("aliases"), name) if vtype == "text" else {}
         rng = spec.get("range")
         if rng is not None:
             if vtype not in ("number", "age"):
@@ -581,8 +589,28 @@ class _Parser:
             top_box=top_box, range=rng, unit=str(spec.get("unit", "")), role=role,
             required=self._flag(spec, "required", name), pii=self._flag(spec, "pii", name),
             private=self._flag(spec, "private", name),
-            asked_if=self._condition(spec.get("asked_if"), name),
+            asked_if=self._condition(spec.get("asked_if"), name), names=names,
         )
+
+    def _text_aliases(self, raw: Any, variable: str) -> dict[str, str]:
+        """A text question's aliases: ``写法: 名称`` (桥东: 桥东区), each written form to the name the
+        reports use; a name is never itself an alias of another."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict) or not raw:
+            self.fail("文字题的 aliases 应是“写法: 统一的名称”的映射。", variable,
+                      fix="例如 aliases: {桥东: 桥东区, 石家庄市桥东区: 桥东区}")
+        out: dict[str, str] = {}
+        for text, target in raw.items():
+            if not isinstance(target, (str, int, float)) or isinstance(target, bool) or not str(target).strip():
+                self.fail(f"别名 “{text}” 应对应一个名称，写的是 {target!r}。", variable,
+                          fix="例如 aliases: {桥东: 桥东区}")
+            out[answer_key(str(text))] = canon(str(target))
+        chained = sorted(t for t in out.values() if answer_key(t) in out and out[answer_key(t)] != t)
+        if chained:
+            self.fail(f"“{chained[0]}”既是统一的名称，又被写成了别名。", variable,
+                      fix="每个写法直接对应最终的名称，不要一环套一环。")
+        return out
 
     def _condition(self, text: Any, name: str) -> Condition | None:
         if text is None:
