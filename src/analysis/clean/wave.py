@@ -322,6 +322,7 @@ def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path 
                 say(f"{personal.mask(table.name)} 的表头不是任何一份问卷的题目，没有读取")
                 skipped.append({"sha256": sha, "sheet": table.sheet_no, "reason": "不是问卷"})
                 continue
+            _formulas_computed(table, book, say)
             source = source_id(book, sha, table.sheet_no)
             say(f"{personal.mask(table.name)} → {book.title}（数据中记为 {source}），{len(table.frame)} 行")
             for line in _table_lines(table):
@@ -380,6 +381,23 @@ def source_id(book: cb.Codebook, sha256: str, sheet: int | None = None) -> str:
     SHA-256 and, in a workbook of several sheets, the sheet's place. Never the file name, which
     may hold a name or a phone number (``桥东区幸福社区_张建国_138….xlsx``)."""
     return f"{book.instrument}-{sha256[:10]}" + (f"-{sheet}" if sheet else "")
+
+
+def _formulas_computed(table: ingest.RawTable, book: cb.Codebook, say) -> None:
+    """Formula cells saved without their result (a workbook written by a program and never opened
+    in Excel) read as empty: in a question's column that is an error naming the column and the fix;
+    in a column the questionnaire does not use, a line saying so."""
+    if not table.uncached:
+        return
+    used = matched_headers(table.frame.columns, book)
+    for header, n in table.uncached.items():
+        if header in used:
+            raise SurveyError(
+                f"“{header}”列有 {n} 个公式单元格没有计算结果（文件是程序生成的，从未在 Excel 中计算过），"
+                "读出来是空的。", file=table.name, variable=header,
+                fix="用 Excel 或 WPS 打开该文件，确认公式算出了结果后保存，再重新运行；"
+                    "或把这一列复制后“选择性粘贴 → 数值”。")
+        say(f"  “{header}”列有 {n} 个公式单元格没有计算结果（该列问卷不用，未影响统计）")
 
 
 def _table_lines(table: ingest.RawTable) -> list[str]:

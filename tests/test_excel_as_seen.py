@@ -1,0 +1,97 @@
+"""Excel cells as the user sees them (issue 18, D16): a number in a cell formatted as a date (an
+age 23 shown as 1900-01-23) is read as the number, and formula cells saved without a computed
+value are reported with the column and the fix instead of read as empty answers."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import openpyxl
+import pytest
+
+from analysis import clean, cli
+from analysis.read import ingest
+from conftest import wjx_frame
+from hostile_corpus import _worker_rows
+
+AGES = [23, 35, 59, 60, 61, 75]
+
+
+def _workbook(books, path, *, date_ages=False, formula_column=None):
+    rows = _worker_rows(len(AGES))
+    for r, age in zip(rows, AGES):
+        r["age"] = age
+    df = wjx_frame(books["worker"], rows)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(df.columns))
+    for rec in df.itertuples(index=False):
+        ws.append(list(rec))
+    age_col = next(j for j, c in enumerate(df.columns, 1) if c.endswith("您的年龄"))
+    if date_ages:
+        for i in range(2, len(AGES) + 2):
+            ws.cell(i, age_col).number_format = "yyyy-mm-dd"
+    if formula_column == "age":
+        for i in range(2, len(AGES) + 2):
+            ws.cell(i, age_col).value = f"=20+{i}"
+    elif formula_column == "extra":
+        ws.cell(1, ws.max_column + 1).value = "合计"
+        for i in range(2, len(AGES) + 2):
+            ws.cell(i, ws.max_column).value = f"=A{i}+1"
+    wb.save(path)
+    return path
+
+
+def _prepare(tmp_path):
+    return cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"),
+                     "--processed-dir", str(tmp_path / "processed")])
+
+
+@pytest.fixture
+def raw(tmp_path):
+    folder = tmp_path / "raw" / "w"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_ages_in_date_formatted_cells_are_the_numbers_typed(books, raw, tmp_path, capsys):
+    _workbook(books, raw / "a.xlsx", date_ages=True)
+    table = ingest.read(raw / "a.xlsx", set(books["worker"].header_map()))
+    col = next(c for c in table.frame.columns if c.endswith("您的年龄"))
+    assert table.frame[col].tolist() == [str(a) for a in AGES]      # 60 is Excel's 1900-02-29
+    assert table.dates_as_numbers == {col: len(AGES)}
+    assert _prepare(tmp_path) == 0
+    err = capsys.readouterr().err
+    assert "设成了日期格式" in err and "按填写的数字读取" in err
+    w = clean.load_wave("w", tmp_path / "processed")
+    assert w.frames["worker"]["age"].tolist() == AGES
+    assert not len(w.exclusions)
+
+
+def test_uncalculated_formulas_in_a_question_column_name_the_column_and_the_fix(books, raw, tmp_path, capsys):
+    _workbook(books, raw / "a.xlsx", formula_column="age")
+    assert _prepare(tmp_path) == 2
+    err = capsys.readouterr().err
+    assert "a.xlsx" in err and "您的年龄" in err and "公式" in err and "WPS" in err and "Traceback" not in err
+
+
+def test_uncalculated_formulas_in_an_unused_column_are_said(books, raw, tmp_path, capsys):
+    _workbook(books, raw / "a.xlsx", formula_column="extra")
+    assert _prepare(tmp_path) == 0
+    assert "“合计”列有 6 个公式单元格没有计算结果" in capsys.readouterr().err
+
+
+def test_calculated_formulas_are_read_as_their_values(books, raw, tmp_path):
+    """A workbook saved by Excel keeps each formula's result: nothing to report."""
+    path = _workbook(books, raw / "a.xlsx", formula_column="extra")
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(r"(<f>A(\d+)\+1</f>)<v\s*/?>(</v>)?", r"\1<v>\2</v>", sheet).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    table = ingest.read(path, set(books["worker"].header_map()))
+    assert table.uncached == {}
+    assert table.frame["合计"].tolist() == [str(i) for i in range(2, 8)]
