@@ -79,7 +79,22 @@ def test_uncalculated_formulas_in_a_question_column_name_the_column_and_the_fix(
 def test_uncalculated_formulas_in_an_unused_column_are_said(books, raw, tmp_path, capsys):
     _workbook(books, raw / "a.xlsx", formula_column="extra")
     assert _prepare(tmp_path) == 0
-    assert "“合计”列有 6 个公式单元格没有计算结果" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "“合计”列有 6 个公式单元格没有计算结果（该列问卷不用，未影响统计）" in err and "WPS" in err
+    w = clean.load_wave("w", tmp_path / "processed")
+    assert "“合计”列有 6 个公式单元格没有计算结果" in w.manifest["inputs"][0]["notes"]
+
+
+def test_an_uncalculated_formula_in_a_text_answer_is_said_and_counted_missing(books, raw, tmp_path, capsys):
+    """pandas writes a text answer starting with = as a formula (the hostile corpus's =HYPERLINK)."""
+    rows = _worker_rows(4, community="幸福社区")
+    rows[0]["community"] = '=HYPERLINK("http://evil.example","x")'
+    wjx_frame(books["worker"], rows).to_excel(raw / "a.xlsx", index=False)
+    assert _prepare(tmp_path) == 0
+    err = capsys.readouterr().err
+    assert "您所在的社区”列有 1 个公式单元格没有计算结果（按未填写处理）" in err
+    w = clean.load_wave("w", tmp_path / "processed")
+    assert len(w.frames["worker"]) == 4 and w.frames["worker"]["community"].isna().sum() == 1
 
 
 def test_calculated_formulas_are_read_as_their_values(books, raw, tmp_path):

@@ -207,6 +207,12 @@ def matched_variables(headers, book: Codebook) -> set[str]:
     return _matches(headers, book)[0]
 
 
+def variable_for_header(header: str, book: Codebook) -> Variable | None:
+    """The variable one header names (a question, or a matrix row by its row title), if any."""
+    name = _resolve(str(header), book.header_map())
+    return book.variables.get(name) if name else None
+
+
 def matched_headers(headers, book: Codebook) -> set[str]:
     """The headers of a file that name one of the codebook's questions (see matched_variables)."""
     return _matches(headers, book)[1]

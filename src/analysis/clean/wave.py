@@ -39,6 +39,7 @@ from analysis.clean.table import (
     matched_variables,
     rule_label,
     unit_label,
+    variable_for_header,
 )
 from analysis.errors import SurveyError
 from analysis.fileio import make_temp_dir, read_yaml, replace_dir, sha256_file
@@ -385,19 +386,21 @@ def source_id(book: cb.Codebook, sha256: str, sheet: int | None = None) -> str:
 
 def _formulas_computed(table: ingest.RawTable, book: cb.Codebook, say) -> None:
     """Formula cells saved without their result (a workbook written by a program and never opened
-    in Excel) read as empty: in a question's column that is an error naming the column and the fix;
-    in a column the questionnaire does not use, a line saying so."""
+    in Excel) read as empty. In a number question's column (a total) that is an error naming the
+    column and the fix; elsewhere a line saying which column lost how many cells, and the fix."""
     if not table.uncached:
         return
-    used = matched_headers(table.frame.columns, book)
+    fix = ("用 Excel 或 WPS 打开该文件，确认公式算出了结果后保存，再重新运行；"
+           "或把这一列复制后“选择性粘贴 → 数值”。")
     for header, n in table.uncached.items():
-        if header in used:
+        var = variable_for_header(header, book)
+        if var is not None and var.type in ("number", "age"):
             raise SurveyError(
                 f"“{header}”列有 {n} 个公式单元格没有计算结果（文件是程序生成的，从未在 Excel 中计算过），"
-                "读出来是空的。", file=table.name, variable=header,
-                fix="用 Excel 或 WPS 打开该文件，确认公式算出了结果后保存，再重新运行；"
-                    "或把这一列复制后“选择性粘贴 → 数值”。")
-        say(f"  “{header}”列有 {n} 个公式单元格没有计算结果（该列问卷不用，未影响统计）")
+                "读出来是空的。", file=table.name, variable=header, fix=fix)
+        used = "按未填写处理" if var is not None else "该列问卷不用，未影响统计"
+        say(f"  “{header}”列有 {n} 个公式单元格没有计算结果（{used}）。{fix}")
+        table.notes = (*table.notes, f"“{header}”列有 {n} 个公式单元格没有计算结果")
 
 
 def _table_lines(table: ingest.RawTable) -> list[str]:

@@ -86,9 +86,20 @@ def read(path: Path, known_headers: Iterable[str] = (), sheet: tuple[int, str] |
         raise SurveyError("文件是空的（0 字节）。", file=str(path), fix="重新导出或复制该文件。")
     suffix = path.suffix.lower()
     encoding, notes = None, ()
-    if suffix == ".csv":
+    content = _content(path) if suffix in (".csv", ".xlsx", ".xlsm", ".xls") else None
+    if content in ("xlsx", "xls") and suffix == ".csv" or content == "xls" and suffix != ".xls":
+        grid = _read_excel(path, sheet[0] if sheet else 0, "calamine" if content == "xls" else "openpyxl")
+        notes = (f"扩展名是 {path.suffix}，内容其实是 {'旧版 Excel（.xls）' if content == 'xls' else 'Excel 工作簿（.xlsx）'}，"
+                 f"已按内容读取（建议把扩展名改成 .{content}）",)
+    elif content == "html":
+        grid, encoding = _read_html(path)
+        notes = (f"扩展名是 {path.suffix}，内容其实是网页表格（HTML），已按表格读取",)
+    elif suffix == ".csv":
         grid, encoding, notes = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
+        if content == "text":
+            raise SurveyError(f"无法读取 Excel 文件：扩展名是 {path.suffix}，内容其实是文本（可能是 CSV）。",
+                              file=str(path), fix="把扩展名改成 .csv 后重新运行，或用 Excel 打开后另存为 .xlsx。")
         grid = _read_excel(path, sheet[0] if sheet else 0)
     elif suffix in (".sav", ".zsav", ".dta"):     # SPSS / Stata: labels and user-missing, see statfiles
         from analysis.read import statfiles
@@ -216,9 +227,70 @@ def _blank_to_none(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(values, index=df.index, columns=df.columns, dtype=object)
 
 
-def _read_excel(path: Path, sheet: int | str = 0) -> pd.DataFrame:
+def _content(path: Path) -> str | None:
+    """What a spreadsheet or CSV file holds, whatever its name says: ``xlsx`` (a zip with a
+    workbook), ``xls`` (BIFF in an OLE2 file), ``encrypted`` (an OLE2 file holding an encrypted
+    workbook), ``html`` (a web page, as some systems "export to Excel"), ``text``, or None (not
+    sure: the reader for the suffix decides and reports)."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                return "xlsx" if "xl/workbook.xml" in z.namelist() else None
+        except (zipfile.BadZipFile, OSError):
+            return None
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        data = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return "encrypted"
+        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            return "xls"
+        return None
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head", b"<body")) and b"<table" in \
+            path.read_bytes()[:2_000_000].lower():
+        return "html"
+    if head and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+            return "text"
+        except UnicodeDecodeError:
+            try:
+                head[:-4].decode("gb18030")
+                return "text"
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _read_html(path: Path) -> tuple[pd.DataFrame, str]:
+    """The first table of an HTML file, each cell's text as it shows (colspan not expanded)."""
+    try:
+        import lxml.html
+    except ImportError:   # lxml comes with python-docx; without it, say what to do
+        raise SurveyError("这个文件其实是网页表格（HTML），不是 Excel 文件。", file=str(path),
+                          fix="用 Excel 或 WPS 打开它，另存为 .xlsx 后重新运行。") from None
+    text, encoding = _decode(path, path.read_bytes())
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    try:
+        doc = lxml.html.fromstring(text)
+    except Exception as e:   # lxml raises ParserError and others for a page it cannot parse
+        raise SurveyError(f"无法读取网页表格：{type(e).__name__}", file=str(path),
+                          fix="用 Excel 或 WPS 打开它，另存为 .xlsx 后重新运行。") from None
+    tables = doc.xpath("//table")
+    if not tables:
+        raise SurveyError("这个文件是网页，但里面没有表格。", file=str(path),
+                          fix="从问卷系统重新下载答卷数据（选择 Excel 或 CSV 格式）。")
+    rows = [[cell.text_content() for cell in tr.xpath("./th|./td")] for tr in tables[0].xpath(".//tr")]
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    return _blank_to_none(grid), encoding
+
+
+def _read_excel(path: Path, sheet: int | str = 0, engine: str | None = None) -> pd.DataFrame:
     """One worksheet as a grid of text cells (``sheet``: its place in the workbook or its name)."""
-    engine = "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
+    engine = engine or ("calamine" if path.suffix.lower() == ".xls" else "openpyxl")
     head = path.read_bytes()[:8]
     if engine == "openpyxl" and head.startswith(b"\xd0\xcf\x11\xe0"):
         raise SurveyError("这个 .xlsx 文件设置了打开密码（加密的 Excel 文件），无法读取。", file=str(path),
