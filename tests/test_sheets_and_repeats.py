@@ -76,6 +76,20 @@ def test_every_visible_sheet_is_read_and_a_hidden_one_is_named(books, tmp_path, 
     assert "旧数据" not in json.dumps(w.manifest, ensure_ascii=False)
 
 
+def test_a_bad_sheet_is_named_with_its_file(books, tmp_path, capsys):
+    folder = _wave(tmp_path)
+    wb = openpyxl.Workbook()
+    _sheet(wb.active, wjx_frame(books["worker"], _rows(3, "桥东区")))
+    df = wjx_frame(books["worker"], _rows(3, "桥西区"))
+    df.columns = [*df.columns[:-1], df.columns[-2]]            # one header twice
+    _sheet(wb.create_sheet("第二天"), df)
+    wb.save(folder / "两天.xlsx")
+    code = cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"),
+                     "--processed-dir", str(tmp_path / "processed")])
+    err = capsys.readouterr().err
+    assert code == 2 and "两天.xlsx（工作表“第二天”）" in err and "出现了两次" in err and "第 1 行" in err
+
+
 def test_a_redownload_beside_the_first_download_counts_each_response_once(books, tmp_path, capsys):
     """20 rows, then the same 20 plus 10 new (问卷星 numbers them 1…30 with the same times and IPs)."""
     folder = _wave(tmp_path)

@@ -212,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
             return _codebook_draft(args)
         return _locked(args)
     except SurveyError as e:
-        print(f"错误：{e}", file=sys.stderr)
+        from analysis.clean.personal import mask  # a file name may hold a phone or ID number
+
+        print(f"错误：{mask(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\n{_INTERRUPTED.get(args.command, _INTERRUPTED[''])}", file=sys.stderr)

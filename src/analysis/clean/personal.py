@@ -20,7 +20,10 @@ import pandas as pd
 _CJK = r"[\u3400-\u9fff]"
 _ID = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d)")
-_FIXED = re.compile(r"(?<!\d)(?:\(?0\d{2,3}\)?[-\s]?)?[2-9]\d{6,7}(?!\d)")
+# a fixed line with its area code (0311-86688888), or a bare local number after a word saying it is
+# one (电话 86688888): a bare 8-digit number may be a date (20260903)
+_FIXED = re.compile(r"(?<!\d)\(?0\d{2,3}\)?[-\s]?[2-9]\d{6,7}(?!\d)")
+_LOCAL = re.compile(r"(电话|座机|手机|联系方式|办公室|tel|Tel|TEL)([:：.\s]*)[2-9]\d{6,7}(?!\d)")
 _LONG = re.compile(r"\d{11,}")
 _MARKERS = "〔手机号〕|〔电话〕|〔身份证号〕|〔号码〕"
 _NOT_NAMES = "电话|手机|手机号|号码|联系方式|方式|座机|身份证|证号|编号"
@@ -44,6 +47,7 @@ def mask(text: str) -> str:
     out = _ID.sub("〔身份证号〕", text)
     out = _MOBILE.sub("〔手机号〕", out)
     out = _FIXED.sub("〔电话〕", out)
+    out = _LOCAL.sub(lambda m: m.group(1) + m.group(2) + "〔电话〕", out)
     out = _LONG.sub("〔号码〕", out)
     out = _INTRO.sub(lambda m: m.group(1) + m.group(2) + NAME, out)
     out = _BEFORE_NUMBER.sub(lambda m: NAME + m.group(2), out)

@@ -67,8 +67,9 @@ def read_all(path: Path, known_headers: Iterable[str] = ()) -> tuple[list[RawTab
         try:
             tables.append(read(path, known_headers, sheet=(index, name)))
         except SurveyError as e:
-            if "没有任何数据" not in str(e):
-                raise
+            if "没有任何数据" not in str(e):    # the message names the sheet as well as the file
+                raise SurveyError(e.message, file=f"{path.name}（工作表“{name}”）", row=e.row,
+                                  variable=e.variable, fix=e.fix) from None
             skipped.append((index + 1, name, "空"))
     if not tables:
         raise SurveyError("文件里没有任何数据（可见的工作表都是空的）。", file=path.name,
