@@ -13,22 +13,16 @@ from pathlib import Path
 import pytest
 import statsmodels
 
-from analysis import clean, cli
+from analysis import clean
 from analysis.read import ingest
 from conftest import wjx_frame
 from hostile_corpus import _worker_rows
-
-
-def _prepare(tmp_path):
-    return cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"),
-                     "--processed-dir", str(tmp_path / "processed")])
+from wave_files import prepare, raw_folder
 
 
 @pytest.fixture
 def raw(tmp_path):
-    folder = tmp_path / "raw" / "w"
-    folder.mkdir(parents=True)
-    return folder
+    return raw_folder(tmp_path)
 
 
 def _frame(books, n=5):
@@ -36,7 +30,7 @@ def _frame(books, n=5):
 
 
 def _read_back(tmp_path, capsys):
-    assert _prepare(tmp_path) == 0, capsys.readouterr().err
+    assert prepare(tmp_path) == 0, capsys.readouterr().err
     w = clean.load_wave("w", tmp_path / "processed")
     return w, " ".join(n for f in w.manifest["inputs"] for n in f["notes"])
 
@@ -76,7 +70,7 @@ def test_an_old_xls_named_xlsx_is_read_not_called_encrypted(raw):
 
 def test_an_xlsx_that_is_text_says_so(books, raw, tmp_path, capsys):
     (raw / "export.xlsx").write_bytes(_frame(books).to_csv(index=False).encode("utf-8"))
-    assert _prepare(tmp_path) == 2
+    assert prepare(tmp_path) == 2
     err = capsys.readouterr().err
     assert "内容其实是文本" in err and "改成 .csv" in err and "export.xlsx" in err
 
@@ -92,7 +86,7 @@ def test_ctrl_c_in_prepare_says_nothing_was_written(books, raw, tmp_path, capsys
     """Ctrl-C while the second file is read: the earlier cleaned wave stays byte for byte."""
     _frame(books).to_excel(raw / "a.xlsx", index=False)
     wjx_frame(books["worker"], _worker_rows(3, district="桥西区")).to_excel(raw / "b.xlsx", index=False)
-    assert _prepare(tmp_path) == 0
+    assert prepare(tmp_path) == 0
     capsys.readouterr()
     out = tmp_path / "processed" / "w"
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -104,7 +98,7 @@ def test_ctrl_c_in_prepare_says_nothing_was_written(books, raw, tmp_path, capsys
         return real(path, known)
 
     monkeypatch.setattr(ingest, "read_all", interrupted)
-    assert _prepare(tmp_path) == 130
+    assert prepare(tmp_path) == 130
     err = capsys.readouterr().err
     assert "已中断" in err and "清洗" in err and "区县" not in err and "报告" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

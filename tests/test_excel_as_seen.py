@@ -10,10 +10,11 @@ import zipfile
 import openpyxl
 import pytest
 
-from analysis import clean, cli
+from analysis import clean
 from analysis.read import ingest
 from conftest import wjx_frame
 from hostile_corpus import _worker_rows
+from wave_files import prepare, raw_folder
 
 AGES = [23, 35, 59, 60, 61, 75]
 
@@ -43,16 +44,9 @@ def _workbook(books, path, *, date_ages=False, formula_column=None):
     return path
 
 
-def _prepare(tmp_path):
-    return cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"),
-                     "--processed-dir", str(tmp_path / "processed")])
-
-
 @pytest.fixture
 def raw(tmp_path):
-    folder = tmp_path / "raw" / "w"
-    folder.mkdir(parents=True)
-    return folder
+    return raw_folder(tmp_path)
 
 
 def test_ages_in_date_formatted_cells_are_the_numbers_typed(books, raw, tmp_path, capsys):
@@ -61,7 +55,7 @@ def test_ages_in_date_formatted_cells_are_the_numbers_typed(books, raw, tmp_path
     col = next(c for c in table.frame.columns if c.endswith("您的年龄"))
     assert table.frame[col].tolist() == [str(a) for a in AGES]      # 60 is Excel's 1900-02-29
     assert table.dates_as_numbers == {col: len(AGES)}
-    assert _prepare(tmp_path) == 0
+    assert prepare(tmp_path) == 0
     err = capsys.readouterr().err
     assert "设成了日期格式" in err and "按填写的数字读取" in err
     w = clean.load_wave("w", tmp_path / "processed")
@@ -71,14 +65,14 @@ def test_ages_in_date_formatted_cells_are_the_numbers_typed(books, raw, tmp_path
 
 def test_uncalculated_formulas_in_a_question_column_name_the_column_and_the_fix(books, raw, tmp_path, capsys):
     _workbook(books, raw / "a.xlsx", formula_column="age")
-    assert _prepare(tmp_path) == 2
+    assert prepare(tmp_path) == 2
     err = capsys.readouterr().err
     assert "a.xlsx" in err and "您的年龄" in err and "公式" in err and "WPS" in err and "Traceback" not in err
 
 
 def test_uncalculated_formulas_in_an_unused_column_are_said(books, raw, tmp_path, capsys):
     _workbook(books, raw / "a.xlsx", formula_column="extra")
-    assert _prepare(tmp_path) == 0
+    assert prepare(tmp_path) == 0
     err = capsys.readouterr().err
     assert "“合计”列有 6 个公式单元格没有计算结果（该列问卷不用，未影响统计）" in err and "WPS" in err
     w = clean.load_wave("w", tmp_path / "processed")
@@ -90,7 +84,7 @@ def test_an_uncalculated_formula_in_a_text_answer_is_said_and_counted_missing(bo
     rows = _worker_rows(4, community="幸福社区")
     rows[0]["community"] = '=HYPERLINK("http://evil.example","x")'
     wjx_frame(books["worker"], rows).to_excel(raw / "a.xlsx", index=False)
-    assert _prepare(tmp_path) == 0
+    assert prepare(tmp_path) == 0
     err = capsys.readouterr().err
     assert "您所在的社区”列有 1 个公式单元格没有计算结果（按未填写处理）" in err
     w = clean.load_wave("w", tmp_path / "processed")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import pytest
 
 import pii_scan
-from analysis import clean, cli
+from analysis import clean
 from analysis.clean.personal import mask
 from analysis.publish import report
 from conftest import wjx_frame
 from hostile_corpus import _worker_rows
+from wave_files import prepare, raw_folder
 
 PLANTED = {"张伟": "name", "13812345671": "phone", "130102199003071234": "id", "王芳": "name",
            "13912345678": "phone", "0311-86688888": "fixed", "86688888": "fixed", "李四": "name",
@@ -37,11 +38,8 @@ def _rows() -> list[dict]:
 
 @pytest.fixture
 def prepared(books, tmp_path, capsys):
-    folder = tmp_path / "raw" / "w"
-    folder.mkdir(parents=True)
-    wjx_frame(books["worker"], _rows()).to_excel(folder / FILE_NAME, index=False)
-    code = cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"),
-                     "--processed-dir", str(tmp_path / "processed")])
+    wjx_frame(books["worker"], _rows()).to_excel(raw_folder(tmp_path) / FILE_NAME, index=False)
+    code = prepare(tmp_path)
     out, err = capsys.readouterr()
     assert code == 0, err
     return tmp_path / "processed", out + err

@@ -13,14 +13,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import clean, cli
+from analysis import clean
 from conftest import by_number, wjx_frame
 from hostile_corpus import _worker_rows
+from wave_files import prepare, raw_folder
 
 
 def _prepare(tmp_path, capsys):
-    code = cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"),
-                     "--processed-dir", str(tmp_path / "processed")])
+    code = prepare(tmp_path)
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "Traceback" not in out + err
@@ -28,9 +28,7 @@ def _prepare(tmp_path, capsys):
 
 
 def _wave(tmp_path):
-    folder = tmp_path / "raw" / "w"
-    folder.mkdir(parents=True)
-    return folder
+    return raw_folder(tmp_path)
 
 
 def _rows(n: int, district: str, start_age: int = 20) -> list[dict]:
@@ -84,8 +82,7 @@ def test_a_bad_sheet_is_named_with_its_file(books, tmp_path, capsys):
     df.columns = [*df.columns[:-1], df.columns[-2]]            # one header twice
     _sheet(wb.create_sheet("第二天"), df)
     wb.save(folder / "两天.xlsx")
-    code = cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"),
-                     "--processed-dir", str(tmp_path / "processed")])
+    code = prepare(tmp_path)
     err = capsys.readouterr().err
     assert code == 2 and "两天.xlsx（工作表“第二天”）" in err and "出现了两次" in err and "第 1 行" in err
 

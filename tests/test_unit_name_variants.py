@@ -8,11 +8,12 @@ import shutil
 
 import pytest
 
-from analysis import clean, cli, config
+from analysis import clean, config
 from analysis.clean import unitnames
 from analysis.textnorm import canon
 from conftest import wjx_frame
 from hostile_corpus import _worker_rows
+from wave_files import prepare, raw_folder
 
 WAYS = {"桥东区": 6, "桥东": 3, "石家庄市桥东区": 2, "桥东区（石家庄）": 1}
 
@@ -25,8 +26,7 @@ def _rows():
 
 
 def _prepare(tmp_path, capsys, codebooks=config.CODEBOOK_DIR):
-    code = cli.main(["prepare", "--wave", "w", "--raw-dir", str(tmp_path / "raw"), "--codebooks", str(codebooks),
-                     "--processed-dir", str(tmp_path / "processed")])
+    code = prepare(tmp_path, "--codebooks", str(codebooks))
     out, err = capsys.readouterr()
     assert code == 0, err
     return clean.load_wave("w", tmp_path / "processed", codebooks), out + err
@@ -34,8 +34,7 @@ def _prepare(tmp_path, capsys, codebooks=config.CODEBOOK_DIR):
 
 @pytest.fixture
 def raw(books, tmp_path):
-    folder = tmp_path / "raw" / "w"
-    folder.mkdir(parents=True)
+    folder = raw_folder(tmp_path)
     wjx_frame(books["worker"], _rows()).to_excel(folder / "a.xlsx", index=False)
     return folder
 
@@ -92,8 +91,7 @@ INVISIBLE = ["\u00ad", "\u034f", "\u2800", "\ufe0f", "\u3164", "\u200b", "\u2060
 
 
 def test_invisible_characters_make_no_second_unit(books, tmp_path, capsys):
-    folder = tmp_path / "raw" / "w"
-    folder.mkdir(parents=True)
+    folder = raw_folder(tmp_path)
     names = ["桥东区"] + [f"桥{ch}东区" if i % 2 else f"桥东区{ch}" for i, ch in enumerate(INVISIBLE)]
     rows = [r for name in names for r in _worker_rows(2, district=name)]
     for i, r in enumerate(rows):

@@ -89,7 +89,7 @@ def read(path: Path, known_headers: Iterable[str] = (), sheet: tuple[int, str] |
     encoding, notes = None, ()
     content = _content(path) if suffix in (".csv", ".xlsx", ".xlsm", ".xls") else None
     if content in ("xlsx", "xls") and suffix == ".csv" or content == "xls" and suffix != ".xls":
-        grid = _read_excel(path, sheet[0] if sheet else 0, "calamine" if content == "xls" else "openpyxl")
+        grid = _read_excel(path, sheet[1] if sheet else 0, "calamine" if content == "xls" else "openpyxl")
         notes = (f"扩展名是 {path.suffix}，内容其实是 {'旧版 Excel（.xls）' if content == 'xls' else 'Excel 工作簿（.xlsx）'}，"
                  f"已按内容读取（建议把扩展名改成 .{content}）",)
     elif content == "html":
@@ -101,7 +101,7 @@ def read(path: Path, known_headers: Iterable[str] = (), sheet: tuple[int, str] |
         if content == "text":
             raise SurveyError(f"无法读取 Excel 文件：扩展名是 {path.suffix}，内容其实是文本（可能是 CSV）。",
                               file=str(path), fix="把扩展名改成 .csv 后重新运行，或用 Excel 打开后另存为 .xlsx。")
-        grid = _read_excel(path, sheet[0] if sheet else 0)
+        grid = _read_excel(path, sheet[1] if sheet else 0)
     elif suffix in (".sav", ".zsav", ".dta"):     # SPSS / Stata: labels and user-missing, see statfiles
         from analysis.read import statfiles
         return statfiles.read(path)
@@ -308,7 +308,7 @@ def _read_excel(path: Path, sheet: int | str = 0, engine: str | None = None) -> 
     df.columns = range(df.shape[1])
     cells = sheetxml.SheetCells()
     if engine == "openpyxl":
-        cells = sheetxml.scan(path, sheet if isinstance(sheet, int) else 0)
+        cells = sheetxml.scan(path, sheet)
     grid = pd.DataFrame({c: df[c].map(cell_text) for c in df.columns}, index=df.index, dtype=object)
     grid.attrs["dates_as_numbers"] = sheetxml.dates_to_numbers(df, grid, cells)
     grid.attrs["uncached"] = cells.uncached

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import re
 import zipfile
 from pathlib import Path
@@ -53,12 +54,12 @@ def sheets(path: Path) -> list[tuple[str, bool]]:
         return []
 
 
-def scan(path: Path, index: int) -> SheetCells:
-    """Merged ranges, uncalculated formulas and cells stored as 60 of the ``index``-th worksheet
-    of an .xlsx (empty when the XML cannot be read: the values pandas returned stand)."""
+def scan(path: Path, sheet: int | str) -> SheetCells:
+    """Merged ranges, uncalculated formulas and cells stored as 60 of a worksheet of an .xlsx (by
+    name, or the first; empty when the XML cannot be read: the values pandas returned stand)."""
     try:
         with zipfile.ZipFile(path) as z:
-            xml = z.read(_sheet_member(z, index))
+            xml = z.read(_sheet_member(z, sheet))
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, IndexError):
         return SheetCells()
     cells = SheetCells()
@@ -76,10 +77,14 @@ def scan(path: Path, index: int) -> SheetCells:
     return cells
 
 
-def _sheet_member(z: zipfile.ZipFile, index: int) -> str:
+def _sheet_member(z: zipfile.ZipFile, sheet: int | str) -> str:
     book = z.read("xl/workbook.xml").decode("utf-8", "replace")
     rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    rid = dict(_ATTR.findall(_SHEET.findall(book)[index])).get("r:id")
+    listed = [dict(_ATTR.findall(attrs)) for attrs in _SHEET.findall(book)]
+    if isinstance(sheet, str):
+        listed = [d for d in listed if html.unescape(d.get("name", "")) == sheet] or listed[:0]
+        sheet = 0
+    rid = listed[sheet].get("r:id")
     targets = {d.get("Id"): d.get("Target") for d in
                (dict(_ATTR.findall(t)) for t in re.findall(r"<Relationship\b([^>]*)>", rels))}
     name = (targets.get(rid) or "").lstrip("/")
