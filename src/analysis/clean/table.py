@@ -465,8 +465,8 @@ def submission_keys(book: Codebook, raw: pd.DataFrame, cols: dict[str, _Col]) ->
     n = len(raw)
     submission = np.full(n, None, dtype=object)
     if "_seq" in raw.columns and "_submitted" in raw.columns:
-        seq = raw["_seq"].map(lambda v: canon(str(v)) if v is not None else "").to_numpy(dtype=object)
-        sub = raw["_submitted"].map(lambda v: canon(str(v)) if v is not None else "").to_numpy(dtype=object)
+        seq = raw["_seq"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+        sub = raw["_submitted"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
         both = (seq != "") & (sub != "")
         submission[both] = seq[both] + "|" + sub[both]
     ip = np.full(n, None, dtype=object)

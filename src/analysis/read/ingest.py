@@ -427,21 +427,24 @@ def _header_again(body: pd.DataFrame, header: list[str | None]) -> np.ndarray:
             continue
         head_key = header_key(head) if head else None
         number = _HEADER_NO.match(canon(head).lower()) if head else None
-        is_head = np.array([_is_header_cell(str(u), head_key, number.group(1) if number else None)
-                            for u in uniques] + [False])
+        no, size = (number.group(1) if number else None), len(head or "")
+        is_head = np.array([_is_header_cell(str(u), head_key, no, size) for u in uniques] + [False])
         hits += is_head[codes]
         filled += codes >= 0
     return (hits >= 2) & (hits * 5 >= filled * 4)
 
 
-def _is_header_cell(cell: str, head_key: str | None, number: str | None) -> bool:
+def _is_header_cell(cell: str, head_key: str | None, number: str | None, head_len: int) -> bool:
+    if len(cell) > head_len + 8 and not cell.startswith("【"):
+        return False                         # cheap tests first: most cells are answers
     text = canon(cell)
-    if _MARKER.match(text):
+    if text.startswith("【") and _MARKER.match(text):
         return True
-    if head_key and header_key(text) == head_key:
-        return True
-    m = _QUESTION_NO.match(text.lower())
-    return bool(m and number is not None and m.group(1) == number)
+    if number is not None and len(text) <= 6:
+        m = _QUESTION_NO.match(text.lower())
+        if m:
+            return m.group(1) == number
+    return bool(head_key) and not text.isdigit() and header_key(text) == head_key
 
 
 def _header_cells(grid: pd.DataFrame, h: int) -> list[str | None]:
