@@ -91,11 +91,15 @@ def test_a_redownload_beside_the_first_download_counts_each_response_once(books,
     """20 rows, then the same 20 plus 10 new (问卷星 numbers them 1…30 with the same times and IPs)."""
     folder = _wave(tmp_path)
     rows = _rows(30, "桥东区")
-    full = wjx_frame(books["worker"], rows)
+    seconds = [300] * 30
+    seconds[2] = 10                                   # a speeder, in both downloads
+    full = wjx_frame(books["worker"], rows, seconds)
     full.iloc[:20].to_excel(folder / "first.xlsx", index=False)
     full.to_csv(folder / "later.csv", index=False)
     w, said = _prepare(tmp_path, capsys)
-    assert len(w.frames["worker"]) == 30
+    assert len(w.frames["worker"]) == 29
+    speeder = w.exclusions[w.exclusions["rule"] == "speeder"]
+    assert len(speeder) == 1 and int(speeder["row"].iloc[0]) == 4    # counted once, in the first file
     dup = w.exclusions[w.exclusions["rule"] == "duplicate"]
     assert len(dup) == 20 and sorted(dup["row"]) == list(range(2, 22))
     first = next(f["id"] for f in w.manifest["inputs"] if f["received"] == 20)
@@ -103,7 +107,7 @@ def test_a_redownload_beside_the_first_download_counts_each_response_once(books,
     assert dup["detail"].str.contains("序号、提交时间和全部答案相同").all()
     _accounted(w, 50)
     row = w.flow.iloc[0]
-    assert (row["received"], row["valid"], row["excluded_duplicate"]) == (50, 30, 20)
+    assert (row["received"], row["valid"], row["excluded_duplicate"], row["excluded_speeder"]) == (50, 29, 20, 1)
 
 
 def test_the_text_and_the_number_download_of_one_survey_count_once(books, tmp_path, capsys):

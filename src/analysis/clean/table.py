@@ -118,8 +118,8 @@ class CleanResult:
     unmapped: pd.DataFrame       # variable, value, count
     ignored_columns: list[str]
     numbering: str = "code"      # "position" for a 问卷星 按序号 download
-    # per valid row, what tells the same response apart in another file (see submission_keys);
-    # in memory only, never written
+    # per row received, what tells the same response apart in another file (submission_keys and
+    # answer_hashes), its unit, line and whether it is excluded; in memory only, never written
     keys: pd.DataFrame | None = None
 
 
@@ -452,8 +452,11 @@ def clean_table(table: RawTable, book: Codebook, source: str | None = None) -> C
     if int(received.sum()) != len(valid) + len(exclusions) or int(received.sum()) != n:
         raise RuntimeError(f"行数核对失败（程序错误）：{file_name} 收到 {n} 行，有效 {len(valid)}，"
                            f"剔除 {len(exclusions)}")
-    keys = submission_keys(book, raw, cols)[~excluded].reset_index(drop=True)
-    keys["district"] = districts.to_numpy()[~excluded]
+    keys = submission_keys(book, raw, cols)
+    keys["answers"] = answer_hashes(frame)
+    keys["district"] = districts.to_numpy()
+    keys["row"] = rows
+    keys["excluded"] = excluded
     return CleanResult(book.instrument, file_name, valid, exclusions, changes, received, um,
                        layout.ignored, numbering, keys)
 
@@ -474,6 +477,16 @@ def submission_keys(book: Codebook, raw: pd.DataFrame, cols: dict[str, _Col]) ->
     if rule and rule.get("same_ip") and "_ip" in raw.columns:
         ip = _ip_hashes(raw["_ip"])
     return pd.DataFrame({"submission": submission, "ip": ip})
+
+
+def answer_hashes(frame: pd.DataFrame) -> list[tuple[str, int]]:
+    """Each row's cleaned answers as (the columns, a hash of the values): equal for two rows iff they
+    hold the same answers to the same questions, whatever the file's layout (a 按文本 and a 按序号
+    download of one response agree); the input's name, line, time and duration left out."""
+    names = sorted(c for c in frame.columns if c not in ("_file", "_row", "_submitted", "_duration_s"))
+    table = frame[names].astype("string").fillna("\x00")
+    columns = "\x00".join(names)
+    return [(columns, int(h)) for h in pd.util.hash_pandas_object(table, index=False).to_numpy()]
 
 
 def _count_unmapped(col: _Col, var: str, bad_u: np.ndarray, values_u: list[str] | None = None) -> pd.DataFrame:
