@@ -258,7 +258,9 @@ CASES: list[Case] = [
         lambda n, d: b"\x00\xff" * 50 if n.endswith("styles.xml") else d)}, r"无法读取 Excel"),
     Case("xlsx_flipped_bytes", {"bad.xlsx": _flip_bytes}, r"无法读取 Excel"),
     Case("xlsx_is_really_csv", {"text.xlsx": _text_named_xlsx}, r"无法读取 Excel"),
-    Case("xls_is_really_html", {"web.xls": _html_named_xls}, r"无法读取 Excel"),
+    # read by content, with a note saying so (issue 18, D18)
+    Case("xls_is_really_html", {"web.xls": _html_named_xls}, "ok", rows=5),
+    Case("csv_is_really_xlsx", {"book.csv": _xlsx(_frame)}, "ok", rows=5),
     Case("xlsx_random_bytes", {"noise.xlsx": _random_bytes(3, 5000)}, r"无法读取 Excel"),
     Case("xlsx_zero_bytes", {"empty.xlsx": lambda p, b: p.write_bytes(b"")}, r"空的"),
     Case("xlsx_zip_slip_member", {"slip.xlsx": _bad_zip_member_names}, "ok", rows=5),

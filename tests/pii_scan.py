@@ -142,3 +142,14 @@ def needles(manifest) -> set[str]:
     """Every planted name, phone number, ID number and IP address of a synth.SampleManifest."""
     ips = {ip.split("(")[0].strip() for ip in manifest.planted_ips}
     return set(manifest.planted_pii) | ips
+
+
+def find_everywhere(folders: Iterable[Path], needles: set[str], terminal: str = "") -> dict[str, set[str]]:
+    """``find`` over every file under ``folders`` (data/processed/, reports/ …) and, as
+    ``<terminal>``, the text a command printed."""
+    files = sorted(p for folder in folders for p in Path(folder).rglob("*") if p.is_file())
+    out = find(files, needles)
+    on_terminal = find_in_text(terminal, needles)
+    if on_terminal:
+        out["<terminal>"] = on_terminal
+    return out

@@ -133,7 +133,7 @@ def _prepare(args) -> "object":
             print(f"  …… 另有 {len(w.unmapped) - 30} 种，全部列在 {Path(args.processed_dir) / args.wave / 'unmapped.parquet'}")
     for f in w.manifest["inputs"]:
         if f["ignored_columns"]:
-            print(f"\n{f['file']} 中未使用的列：{'、'.join(f['ignored_columns'])}")
+            print(f"\n{w.sources.get(f['id'], f['id'])} 中未使用的列：{'、'.join(f['ignored_columns'])}")
     print(f"\n已写入 {Path(args.processed_dir) / args.wave}/")
     return w
 
@@ -197,6 +197,15 @@ def _locked(args) -> int:
         return _report(args, w)
 
 
+# what Ctrl-C leaves behind, per command: every output is written whole or not at all
+_INTERRUPTED = {
+    "prepare": "已中断：清洗没有完成，没有写入任何清洗结果（data/processed 中原有的结果保持不变）。重新运行即可。",
+    "report": "已中断：已完成的报告保留，未完成的报告没有写入（原有报告保持不变）。重新运行会接着生成其余的报告。",
+    "build": "已中断：已完成的清洗结果和报告保留，未完成的部分没有写入（原有结果保持不变）。重新运行即可。",
+    "": "已中断：没有写入一半的文件（原有文件保持不变）。",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -210,10 +219,12 @@ def main(argv: list[str] | None = None) -> int:
             return _codebook_draft(args)
         return _locked(args)
     except SurveyError as e:
-        print(f"错误：{e}", file=sys.stderr)
+        from analysis.clean.personal import mask  # a file name may hold a phone or ID number
+
+        print(f"错误：{mask(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\n已中断：未完成的区县报告没有写入（原有报告保持不变）。", file=sys.stderr)
+        print(f"\n{_INTERRUPTED.get(args.command, _INTERRUPTED[''])}", file=sys.stderr)
         return 130
     except OSError as e:      # a full disk or a read-only folder is the machine's, not a bug
         problem = fileio.disk_error(e)

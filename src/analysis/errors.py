@@ -14,6 +14,7 @@ class SurveyError(Exception):
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
                  variable: str | None = None, fix: str | None = None):
         self.file, self.row, self.variable, self.fix = file, row, variable, fix
+        self.message = message
         where = []
         if file:
             where.append(f"文件 {file}")

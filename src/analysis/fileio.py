@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import os
 import re
@@ -125,7 +126,11 @@ def safe_name(name: str) -> str:
 
 def read_yaml(path: str | Path, what: str, fix_missing: str):
     """A YAML config file (codebook, margins, wave.yaml) parsed, or one SurveyError naming the file,
-    the line of a syntax error and the fix."""
+    the line of a syntax error and the fix. Stricter than YAML itself, which would let the reader
+    mean something other than what they see: a key written twice in one mapping (YAML keeps the
+    last: ``{1: 男, 2: 女, 2: 其他}`` loses 女) is an error naming both lines, and yes/no/on/off/y/n
+    are the text they are, not YAML 1.1's booleans (an alias ``yes: 1`` stays “yes”); only
+    true/false are booleans."""
     import yaml
 
     from analysis.errors import SurveyError
@@ -134,10 +139,56 @@ def read_yaml(path: str | Path, what: str, fix_missing: str):
     if not path.is_file():
         raise SurveyError(f"找不到{what}文件。", file=str(path), fix=fix_missing)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_strict_loader())
     except UnicodeDecodeError:
         raise SurveyError(f"{what}不是 UTF-8 编码。", file=str(path), fix="用 UTF-8 编码另存该文件。") from None
+    except _DuplicateKey as e:
+        where = f"第 {e.line} 行" if e.first == e.line else f"第 {e.first} 行和第 {e.line} 行"
+        raise SurveyError(f"“{e.key}”在同一层写了两次（{where}），YAML 只会保留后一个。",
+                          file=str(path), row=e.line,
+                          fix="删去或合并其中一个；同一题的几个选项、同一条规则的几项设置要写在一处。") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise SurveyError(f"YAML 格式错误：{getattr(e, 'problem', e)}", file=str(path),
                           row=(mark.line + 1) if mark else None, fix="检查该行的缩进、冒号和引号。") from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key, first: int, line: int):
+        super().__init__(key)
+        self.key, self.first, self.line = key, first, line
+
+
+@functools.lru_cache(maxsize=1)
+def _strict_loader():
+    """yaml.SafeLoader without the yes/no/on/off booleans and with duplicate keys refused."""
+    import re
+
+    import yaml
+
+    bool_tag = "tag:yaml.org,2002:bool"
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    StrictLoader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    StrictLoader.add_implicit_resolver(bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                       list("tTfF"))
+
+    def mapping(loader, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                continue                      # an unhashable key: SafeLoader reports it
+            if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
+                raise _DuplicateKey(key, seen[key], key_node.start_mark.line + 1)
+            seen[key] = key_node.start_mark.line + 1
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    StrictLoader.add_constructor("tag:yaml.org,2002:map", mapping)
+    return StrictLoader

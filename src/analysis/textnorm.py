@@ -29,8 +29,14 @@ def _t2s() -> opencc.OpenCC:
 # control characters (C0/C1 other than white space) and invisible format characters (zero-width
 # space, bidi overrides such as U+202E that show text reversed): never part of an answer, and they
 # would make "裕华区" and "裕华区\x07" two districts that look the same
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-                        r"\u2066-\u206f\ufeff\ufff9-\ufffb]")
+# … and characters that show as nothing or as a blank (copied from web pages and chat apps): the
+# soft hyphen, the combining grapheme joiner U+034F, the Arabic letter mark, Hangul fillers (U+115F,
+# U+1160, U+3164, U+FFA0), Khmer inherent vowels, Mongolian variation selectors and vowel separator,
+# the Braille blank U+2800, variation selectors (VS1–VS16 and the supplement, e.g. VS16 after a
+# character) and tag characters
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+                        r"\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164"
+                        r"\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]")
 
 
 @functools.lru_cache(maxsize=200_000)

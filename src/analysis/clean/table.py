@@ -28,6 +28,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from analysis.clean import personal
 from analysis.config import NO_DISTRICT, UNIT_LABEL, WHOLE_SAMPLE
 from analysis.errors import SurveyError
 from analysis.read.ingest import WJX_META
@@ -68,6 +69,7 @@ RULE_LABELS = {
     "other_text": "“其他”后填写的文字已移除",
     "parse_number": "数值解析",
     "unmapped": "无法识别的答案",
+    "personal": "电话、身份证号或姓名已遮盖",
 }
 
 
@@ -117,6 +119,9 @@ class CleanResult:
     unmapped: pd.DataFrame       # variable, value, count
     ignored_columns: list[str]
     numbering: str = "code"      # "position" for a 问卷星 按序号 download
+    # per row received, what tells the same response apart in another file (submission_keys and
+    # answer_hashes), its unit, line and whether it is excluded; in memory only, never written
+    keys: pd.DataFrame | None = None
 
 
 @dataclasses.dataclass
@@ -200,19 +205,39 @@ def matched_variables(headers, book: Codebook) -> set[str]:
     """The codebook's variables a file's headers hold, as the cleaner would map them: a question by
     its header, a matrix row by ``第N题(行标题)`` / ``N(行标题)`` / ``题干—行标题``, a multi-select
     by its ``第N题(选项)`` columns (each variable counted once). For recognising a file."""
+    return _matches(headers, book)[0]
+
+
+def variable_for_header(header: str, book: Codebook) -> Variable | None:
+    """The variable one header names (a question, or a matrix row by its row title), if any."""
+    name = _resolve(str(header), book.header_map())
+    return book.variables.get(name) if name else None
+
+
+def matched_headers(headers, book: Codebook) -> set[str]:
+    """The headers of a file that name one of the codebook's questions (see matched_variables)."""
+    return _matches(headers, book)[1]
+
+
+def _matches(headers, book: Codebook) -> tuple[set[str], set[str]]:
     by_key = book.header_map()
     found: set[str] = set()
+    used: set[str] = set()
     groups: dict[str, list[tuple[str, str]]] = {}
     for col in headers:
         col = str(col)
         target = _resolve(col, by_key)
         if target is not None:
             found.add(target)
+            used.add(col)
             continue
         m = _OPTION_COLUMN.match(canon(col))
         if m:
             groups.setdefault(m.group(1), []).append((col, m.group(2)))
-    return found | set(_option_columns(groups, book, found, []))
+    ignored: list[str] = []
+    options = _option_columns(groups, book, found, ignored)
+    used |= {c for cols in groups.values() for c, _ in cols} - set(ignored)
+    return found | set(options), used
 
 
 def _option_columns(groups: dict[str, list[tuple[str, str]]], book: Codebook, taken: set[str],
@@ -328,8 +353,9 @@ class _Log:
 
 # -- the cleaner ----------------------------------------------------------------------------------
 
-def clean_table(table: RawTable, book: Codebook) -> CleanResult:
-    """Clean one raw table against its codebook."""
+def clean_table(table: RawTable, book: Codebook, source: str | None = None) -> CleanResult:
+    """Clean one raw table against its codebook; ``source`` names it in the logs (default: the
+    file's name, see ``clean.wave.source_id``)."""
     layout = map_columns(table, book)
     raw = table.frame[list(layout.columns)].rename(columns=layout.columns)
     raw.index = pd.RangeIndex(len(raw))
@@ -361,9 +387,18 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
             out[var.name] = _number(var, book, col, log, flags)
         elif var.type == "multi":
             out.update(_multi(var, col, numbering, log, unmapped))
-        else:  # text kept as written, normalised (district, street, community, respondent id)
+        else:  # text kept as written, normalised (district, street, community, respondent id), with
+            # phone and ID numbers (and the names beside them) masked, except in a respondent id
             text_u = np.array([canon(u) for u in col.uniques], dtype=object)
             rule_u = np.where(text_u != np.array(col.uniques, dtype=object), "normalize", None)
+            if var.role != "id":
+                safe_u = np.array([personal.mask(t) for t in text_u], dtype=object)
+                rule_u[safe_u != text_u] = "personal"
+                text_u = safe_u
+            if var.names:                      # the codebook's aliases: 桥东 → 桥东区
+                named_u = np.array([var.name_for(t) for t in text_u], dtype=object)
+                rule_u[named_u != text_u] = "alias"
+                text_u = named_u
             rule_u[col.missing_u[:-1]] = None
             log.by_unique(col, var.name, rule_u, col.uniques, text_u)
             values = col.take(text_u, None)
@@ -387,11 +422,12 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
         frame[district_var] = units
     ulabel = unit_label(book)
 
-    file_name, rows = table.name, np.asarray(table.rows, dtype="int64")
+    file_name, rows = source or table.name, np.asarray(table.rows, dtype="int64")
     exclusions = pd.DataFrame({
         "instrument": book.instrument, "file": file_name, "row": rows[excluded],
         "district": districts.to_numpy()[excluded], "rule": rule[excluded],
-        "reason": [rule_label(r, ulabel) for r in rule[excluded]], "detail": detail[excluded],
+        "reason": [rule_label(r, ulabel) for r in rule[excluded]],
+        "detail": personal.mask_values(detail[excluded]),       # an ID number typed as an age …
     }, columns=EXCLUSION_COLUMNS)
 
     ch = log.frame()
@@ -399,7 +435,9 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
     changes = pd.DataFrame({
         "instrument": book.instrument, "file": file_name, "row": rows[ridx],
         "district": districts.to_numpy()[ridx], "variable": ch["variable"].to_numpy(),
-        "before": ch["before"].astype(str).to_numpy(), "after": ch["after"].astype(str).to_numpy(),
+        "before": personal.mask_values(ch["before"].astype(str).to_numpy()),    # never a phone, an ID
+        "after": personal.mask_values(ch["after"].astype(str).to_numpy()),      # number or a name
+
         "rule": ch["rule"].to_numpy(),
     }, columns=CHANGE_COLUMNS).sort_values(["row", "variable", "rule"], kind="stable").reset_index(drop=True)
 
@@ -414,13 +452,47 @@ def clean_table(table: RawTable, book: Codebook) -> CleanResult:
 
     um = (pd.concat(unmapped, ignore_index=True) if unmapped
           else pd.DataFrame({"variable": [], "value": [], "count": pd.Series(dtype="int64")}))
+    um["value"] = personal.mask_values(um["value"].to_numpy(dtype=object))
     um = um.groupby(["variable", "value"], sort=True)["count"].sum().reset_index()
     received = districts.value_counts().sort_index()
     if int(received.sum()) != len(valid) + len(exclusions) or int(received.sum()) != n:
         raise RuntimeError(f"行数核对失败（程序错误）：{file_name} 收到 {n} 行，有效 {len(valid)}，"
                            f"剔除 {len(exclusions)}")
+    keys = submission_keys(book, raw, cols)
+    keys["answers"] = answer_hashes(frame)
+    keys["district"] = districts.to_numpy()
+    keys["row"] = rows
+    keys["excluded"] = excluded
     return CleanResult(book.instrument, file_name, valid, exclusions, changes, received, um,
-                       layout.ignored, numbering)
+                       layout.ignored, numbering, keys)
+
+
+def submission_keys(book: Codebook, raw: pd.DataFrame, cols: dict[str, _Col]) -> pd.DataFrame:
+    """Per row, what marks one response seen in two files: ``submission``, 问卷星's 序号 with the
+    submission time (None when either is blank), and ``ip``, the hashed 来自IP when the codebook's
+    duplicate rule says ``same_ip`` (None otherwise). In memory only."""
+    n = len(raw)
+    submission = np.full(n, None, dtype=object)
+    if "_seq" in raw.columns and "_submitted" in raw.columns:
+        seq = raw["_seq"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+        sub = raw["_submitted"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+        both = (seq != "") & (sub != "")
+        submission[both] = seq[both] + "|" + sub[both]
+    ip = np.full(n, None, dtype=object)
+    rule = book.rule("duplicate")
+    if rule and rule.get("same_ip") and "_ip" in raw.columns:
+        ip = _ip_hashes(raw["_ip"])
+    return pd.DataFrame({"submission": submission, "ip": ip})
+
+
+def answer_hashes(frame: pd.DataFrame) -> list[tuple[str, int]]:
+    """Each row's cleaned answers as (the columns, a hash of the values): equal for two rows iff they
+    hold the same answers to the same questions, whatever the file's layout (a 按文本 and a 按序号
+    download of one response agree); the input's name, line, time and duration left out."""
+    names = sorted(c for c in frame.columns if c not in ("_file", "_row", "_submitted", "_duration_s"))
+    table = frame[names].astype("string").fillna("\x00")
+    columns = "\x00".join(names)
+    return [(columns, int(h)) for h in pd.util.hash_pandas_object(table, index=False).to_numpy()]
 
 
 def _count_unmapped(col: _Col, var: str, bad_u: np.ndarray, values_u: list[str] | None = None) -> pd.DataFrame:

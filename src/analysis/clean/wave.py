@@ -28,20 +28,22 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from analysis import config
+from analysis.clean import duplicates, personal, unitnames
 from analysis.clean.table import (
     CHANGE_COLUMNS,
     EXCLUSION_COLUMNS,
     CleanResult,
     clean_table,
+    matched_headers,
     matched_variables,
     rule_label,
     unit_label,
+    variable_for_header,
 )
 from analysis.errors import SurveyError
-from analysis.fileio import make_temp_dir, replace_dir, sha256_file
+from analysis.fileio import make_temp_dir, read_yaml, replace_dir, sha256_file
 from analysis.read import ingest
 from analysis.spec import codebook as cb
 
@@ -67,6 +69,9 @@ class Wave:
     unmapped: pd.DataFrame
     codebooks: dict[str, cb.Codebook]
     manifest: dict
+    # input id → the file (and sheet) it names, phone and ID numbers masked: for the terminal of
+    # the run that prepared the wave, never written (see source_id)
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def exclusions(self) -> pd.DataFrame:
@@ -179,7 +184,29 @@ def identify(table: ingest.RawTable, books: dict[str, cb.Codebook]) -> cb.Codebo
             file=table.name,
             fix="确认文件是问卷导出的答卷数据且表头在前几行；若题目文字改过，把新题目加到编码手册"
                 "对应变量的 headers 列表；若是新问卷，先为它写一份编码手册。")
+    _one_codebook(table, books, shares, best)
     return books[best]
+
+
+def _one_codebook(table: ingest.RawTable, books: dict[str, cb.Codebook], shares: dict[str, float],
+                  best: str) -> None:
+    """Two codebooks that both pass their threshold and claim (nearly) the same columns of a file
+    (a copy of a codebook, an old and a new version side by side) leave it unclear which applies:
+    an error naming both, never the first one taken in silence. Questionnaires that share a few
+    questions (a district, gender and age asked of workers and residents alike) do not clash."""
+    columns = list(table.frame.columns)
+    mine = matched_headers(columns, books[best])
+    for name, share in shares.items():
+        if name == best or share < books[name].min_header_match:
+            continue
+        theirs = matched_headers(columns, books[name])
+        if len(mine & theirs) >= 0.9 * max(len(mine), len(theirs), 1):
+            a, b = sorted([books[best].path.name, books[name].path.name])
+            raise SurveyError(
+                f"两份编码手册 {a} 和 {b} 都与这个文件的表头吻合（{shares[best]:.0%}、{share:.0%}），"
+                "无法确定用哪一份。", file=table.name,
+                fix="把不用的一份移出编码手册文件夹（或删去）；两份确是不同问卷时，改动其中一份的题目文字，"
+                    "让每个文件只与一份吻合。")
 
 
 WAVE_INFO = "wave.yaml"
@@ -204,12 +231,7 @@ def wave_info(folder: Path) -> dict:
     path = Path(folder) / WAVE_INFO
     if not path.is_file():
         return {}
-    try:
-        info = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except UnicodeDecodeError:
-        raise SurveyError("wave.yaml 不是 UTF-8 编码。", file=str(path), fix="用 UTF-8 编码另存该文件。") from None
-    except yaml.YAMLError as e:
-        raise SurveyError(f"YAML 格式错误：{e}", file=str(path)) from None
+    info = read_yaml(path, "wave.yaml ", "") or {}
     allowed = "；".join(f"{k}（{v}）" for k, v in WAVE_INFO_KEYS.items())
     if not isinstance(info, dict):
         raise SurveyError("wave.yaml 应是“键: 值”的列表。", file=str(path), fix=f"可用的键：{allowed}。")
@@ -279,31 +301,60 @@ def wave_title(info: dict, books: list[cb.Codebook], wave: str) -> str:
 
 def prepare_wave(wave: str, raw_dir: Path = config.RAW_DIR, processed_dir: Path = config.PROCESSED_DIR,
                  codebook_dir: Path = config.CODEBOOK_DIR, progress=None) -> Wave:
-    """Clean every export of a wave and write ``processed_dir/wave`` in one swap."""
+    """Clean every export of a wave (every visible worksheet of a workbook) and write
+    ``processed_dir/wave`` in one swap. A response found in an earlier file or sheet too (a
+    re-download, two sheets of one download) is excluded as a duplicate; file names are never
+    written: each input is named by its questionnaire and a hash of its bytes (:func:`source_id`)."""
     books = cb.load_all(codebook_dir)
     files = ingest.discover(Path(raw_dir) / wave)
     known = {k for b in books.values() for k in b.header_map()}
-    results: list[CleanResult] = []
-    notes: list[dict] = []
+    say = progress or (lambda msg: None)
+    cleaned: list[tuple[ingest.RawTable, CleanResult, dict]] = []
+    skipped: list[dict] = []               # sheets not read: by the file's hash and the sheet's place
     for path in files:
-        table = ingest.read(path, known)
-        book = identify(table, books)
-        if progress:
-            progress(f"{path.name} → {book.title}，{len(table.frame)} 行")
-        r = clean_table(table, book)
-        check_unit_names(r, book)
-        results.append(r)
-        notes.append(_file_flow(r) | {
+        tables, passed_over = ingest.read_all(path, known)
+        sha = sha256_file(path)
+        shown = personal.mask(path.name)       # the terminal too never shows a phone or ID number
+        for place, name, why in passed_over:
+            say(f"{shown} 的工作表“{name}”是{why}的，没有读取"
+                + ("（要用它，在 Excel 中右键工作表标签 → 取消隐藏）" if why == "隐藏" else ""))
+            skipped.append({"sha256": sha, "sheet": place, "reason": why})
+        for table in tables:
+            try:
+                book = identify(table, books)
+            except SurveyError:
+                if len(tables) == 1:
+                    raise
+                say(f"{personal.mask(table.name)} 的表头不是任何一份问卷的题目，没有读取")
+                skipped.append({"sha256": sha, "sheet": table.sheet_no, "reason": "不是问卷"})
+                continue
+            _formulas_computed(table, book, say)
+            source = source_id(book, sha, table.sheet_no)
+            say(f"{personal.mask(table.name)} → {book.title}（数据中记为 {source}），{len(table.frame)} 行")
+            for line in _table_lines(table):
+                say(f"  {line}")
+            r = clean_table(table, book, source=source)
+            check_unit_names(r, book)
+            cleaned.append((table, r, {"id": source, "sheet": table.sheet_no, "sha256": sha}))
+    if not cleaned:
+        raise SurveyError("没有一个工作表的表头是问卷的题目。", file=str(Path(raw_dir) / wave),
+                          fix="确认文件是问卷导出的答卷数据；或为这份问卷写一份编码手册。")
+    duplicates.exclude_repeats([r for _, r, _ in cleaned], books)
+    notes: list[dict] = []
+    for table, r, ident in cleaned:
+        notes.append(_file_flow(r) | ident | {
             "rows": len(table.frame), "header_row": table.header_row, "encoding": table.encoding,
             "layout": "按序号" if r.numbering == "position" else "按文本/代码",
-            "blank_rows": table.blank_rows, "notes": list(table.notes),
-            "ignored_columns": r.ignored_columns, "sha256": sha256_file(path)})
-        if progress:
-            f = notes[-1]
-            excluded = "，".join(f"{rule_label(k, unit_label(book))} {v}"
-                                 for k, v in f["excluded"].items()) or "无"
-            progress(f"  收到 {f['received']}，有效 {f['valid']}，剔除 {sum(f['excluded'].values())}（{excluded}）")
-    w = _assemble(wave, results, books, notes, codebook_dir)
+            "blank_rows": table.blank_rows, "header_rows": list(table.header_rows),
+            "notes": list(table.notes), "ignored_columns": r.ignored_columns})
+        f = notes[-1]
+        book = books[r.instrument]
+        excluded = "，".join(f"{rule_label(k, unit_label(book))} {v}" for k, v in f["excluded"].items()) or "无"
+        say(f"{f['id']}：收到 {f['received']}，有效 {f['valid']}，剔除 {sum(f['excluded'].values())}（{excluded}）")
+    w = _assemble(wave, [r for _, r, _ in cleaned], books, notes, codebook_dir)
+    w.manifest["skipped"] = skipped
+    w.manifest["unit_notes"] = _similar_units([r for _, r, _ in cleaned], books, say)
+    w.sources = {ident["id"]: personal.mask(table.name) for table, _, ident in cleaned}
     w.manifest["wave_info"] = wave_info(Path(raw_dir) / wave)
     _write(w, Path(processed_dir) / wave)
     return w
@@ -341,14 +392,73 @@ def check_unit_names(r: CleanResult, book: cb.Codebook) -> None:
                           fix=f"在原始文件中改用该{word}的实际名称；若这些是汇总行，删去它们再重新运行。")
 
 
+def _similar_units(results: list[CleanResult], books: dict[str, cb.Codebook], say) -> list[dict]:
+    """Unit names of a text unit question that differ only by a prefix, suffix or bracket
+    (:mod:`analysis.clean.unitnames`), said on the terminal with the ``aliases:`` that would merge
+    them, and returned for the manifest."""
+    out = []
+    for instrument in sorted({r.instrument for r in results}):
+        book = books[instrument]
+        unit = book.role("district")
+        if unit is None or book.variables[unit].type != "text":
+            continue
+        counts: dict[str, int] = {}
+        for r in (r for r in results if r.instrument == instrument):
+            for name, n in r.received.items():
+                if name not in (config.NO_DISTRICT, config.WHOLE_SAMPLE):
+                    counts[str(name)] = counts.get(str(name), 0) + int(n)
+        for group in unitnames.similar(counts):
+            hint = unitnames.alias_hint(group, counts)
+            say(f"{book.title}：{unit_label(book)}“{'”“'.join(group)}”可能是同一个{unit_label(book)}，"
+                f"现在分开统计；如是同一个，在 {book.path.name} 的 {unit} 下写 {hint}")
+            out.append({"instrument": instrument, "names": group, "aliases": hint})
+    return out
+
+
+def source_id(book: cb.Codebook, sha256: str, sheet: int | None = None) -> str:
+    """How the processed data name an input: the questionnaire, the first digits of the file's
+    SHA-256 and, in a workbook of several sheets, the sheet's place. Never the file name, which
+    may hold a name or a phone number (``桥东区幸福社区_张建国_138….xlsx``)."""
+    return f"{book.instrument}-{sha256[:10]}" + (f"-{sheet}" if sheet else "")
+
+
+def _formulas_computed(table: ingest.RawTable, book: cb.Codebook, say) -> None:
+    """Formula cells saved without their result (a workbook written by a program and never opened
+    in Excel) read as empty. In a number question's column (a total) that is an error naming the
+    column and the fix; elsewhere a line saying which column lost how many cells, and the fix."""
+    if not table.uncached:
+        return
+    fix = ("用 Excel 或 WPS 打开该文件，确认公式算出了结果后保存，再重新运行；"
+           "或把这一列复制后“选择性粘贴 → 数值”。")
+    for header, n in table.uncached.items():
+        var = variable_for_header(header, book)
+        if var is not None and var.type in ("number", "age"):
+            raise SurveyError(
+                f"“{header}”列有 {n} 个公式单元格没有计算结果（文件是程序生成的，从未在 Excel 中计算过），"
+                "读出来是空的。", file=table.name, variable=header, fix=fix)
+        used = "按未填写处理" if var is not None else "该列问卷不用，未影响统计"
+        say(f"  “{header}”列有 {n} 个公式单元格没有计算结果（{used}）。{fix}")
+        table.notes = (*table.notes, f"“{header}”列有 {n} 个公式单元格没有计算结果")
+
+
+def _table_lines(table: ingest.RawTable) -> list[str]:
+    """What the reader set aside or read differently from the cells' raw values, for the terminal."""
+    out = []
+    if table.header_rows:
+        out.append(f"第 {'、'.join(map(str, table.header_rows[:10]))} 行是表头（重复的表头或题号、题型行），"
+                   "不是答卷，没有计入")
+    for header, n in table.dates_as_numbers.items():
+        out.append(f"“{header}”列有 {n} 个单元格设成了日期格式（如 1900-01-23），按填写的数字读取")
+    return out
+
+
 def _file_flow(r: CleanResult) -> dict:
-    """One file's sample flow: received = valid + excluded (by rule); a mismatch is a bug and stops the run."""
+    """One input's sample flow: received = valid + excluded (by rule); a mismatch is a bug and stops the run."""
     received = int(r.received.sum())
     excluded = {str(k): int(v) for k, v in r.exclusions["rule"].value_counts().sort_index().items()}
     if received != len(r.valid) + sum(excluded.values()):
         raise RuntimeError(f"样本流核对失败（程序错误）：{r.file} 收到 {received}，有效 {len(r.valid)}，剔除 {excluded}")
-    return {"file": r.file, "instrument": r.instrument, "received": received, "valid": len(r.valid),
-            "excluded": excluded}
+    return {"instrument": r.instrument, "received": received, "valid": len(r.valid), "excluded": excluded}
 
 
 def _assemble(wave: str, results: list[CleanResult], books: dict[str, cb.Codebook],

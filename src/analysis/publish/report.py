@@ -45,7 +45,7 @@ def meta(data: Wave, district: str) -> dict:
         "area": info.get("area", ""),
         "date": info.get("date", ""),
         "synthetic": bool(info.get("synthetic", False)),
-        "inputs": [f["file"] for f in data.manifest.get("inputs", [])],
+        "inputs": [f["id"] for f in data.manifest.get("inputs", [])],   # never a file name (D10)
         "codebooks": data.manifest.get("codebooks", {}),
         "packages": data.manifest.get("packages", {}),
     }

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import SurveyError
+from analysis.read import sheetxml
 from analysis.read.rawtable import RawTable, cell_text
-from analysis.textnorm import header_key
+from analysis.textnorm import canon, header_key
 
 SUPPORTED = (".xlsx", ".xlsm", ".xls", ".csv", ".sav", ".zsav", ".dta", ".parquet")
 # 问卷星's fixed leading columns (FORMATS.md), mapped to the names the cleaner uses
@@ -48,8 +49,37 @@ def discover(folder: Path) -> list[Path]:
     return files
 
 
-def read(path: Path, known_headers: Iterable[str] = ()) -> RawTable:
-    """Read one export. ``known_headers`` (header_key form) helps find the header row under a title."""
+def read_all(path: Path, known_headers: Iterable[str] = ()) -> tuple[list[RawTable], list[tuple[int, str, str]]]:
+    """Every table one export holds: each visible worksheet with data of a workbook (a workbook
+    with one sheet per district or per collection day), the one table of any other file. Returns
+    the tables and, for each sheet not read, (its place, its name, why: 隐藏 or 空)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls") or not path.is_file() or not path.stat().st_size:
+        return [read(path, known_headers)], []
+    listed = sheetxml.sheets(path)
+    if len(listed) <= 1:
+        return [read(path, known_headers)], []
+    tables, skipped = [], []
+    for index, (name, visible) in enumerate(listed):
+        if not visible:
+            skipped.append((index + 1, name, "隐藏"))
+            continue
+        try:
+            tables.append(read(path, known_headers, sheet=(index, name)))
+        except SurveyError as e:
+            if "没有任何数据" not in str(e):    # the message names the sheet as well as the file
+                raise SurveyError(e.message, file=f"{path.name}（工作表“{name}”）", row=e.row,
+                                  variable=e.variable, fix=e.fix) from None
+            skipped.append((index + 1, name, "空"))
+    if not tables:
+        raise SurveyError("文件里没有任何数据（可见的工作表都是空的）。", file=path.name,
+                          fix="确认导出时选择了答卷数据；隐藏的工作表不读取，要用时先取消隐藏。")
+    return tables, skipped
+
+
+def read(path: Path, known_headers: Iterable[str] = (), sheet: tuple[int, str] | None = None) -> RawTable:
+    """Read one export (of a workbook, the worksheet ``sheet`` = (place, name), else the first).
+    ``known_headers`` (header_key form) helps find the header row under a title."""
     path = Path(path)
     if not path.is_file():
         raise SurveyError("文件不存在。", file=str(path), fix="检查文件名和路径。")
@@ -57,10 +87,21 @@ def read(path: Path, known_headers: Iterable[str] = ()) -> RawTable:
         raise SurveyError("文件是空的（0 字节）。", file=str(path), fix="重新导出或复制该文件。")
     suffix = path.suffix.lower()
     encoding, notes = None, ()
-    if suffix == ".csv":
+    content = _content(path) if suffix in (".csv", ".xlsx", ".xlsm", ".xls") else None
+    if content in ("xlsx", "xls") and suffix == ".csv" or content == "xls" and suffix != ".xls":
+        grid = _read_excel(path, sheet[1] if sheet else 0, "calamine" if content == "xls" else "openpyxl")
+        notes = (f"扩展名是 {path.suffix}，内容其实是 {'旧版 Excel（.xls）' if content == 'xls' else 'Excel 工作簿（.xlsx）'}，"
+                 f"已按内容读取（建议把扩展名改成 .{content}）",)
+    elif content == "html":
+        grid, encoding = _read_html(path)
+        notes = (f"扩展名是 {path.suffix}，内容其实是网页表格（HTML），已按表格读取",)
+    elif suffix == ".csv":
         grid, encoding, notes = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
-        grid = _read_excel(path)
+        if content == "text":
+            raise SurveyError(f"无法读取 Excel 文件：扩展名是 {path.suffix}，内容其实是文本（可能是 CSV）。",
+                              file=str(path), fix="把扩展名改成 .csv 后重新运行，或用 Excel 打开后另存为 .xlsx。")
+        grid = _read_excel(path, sheet[1] if sheet else 0)
     elif suffix in (".sav", ".zsav", ".dta"):     # SPSS / Stata: labels and user-missing, see statfiles
         from analysis.read import statfiles
         return statfiles.read(path)
@@ -71,6 +112,8 @@ def read(path: Path, known_headers: Iterable[str] = ()) -> RawTable:
                           fix=f"支持：{', '.join(SUPPORTED)}；其他格式请先另存为 Excel（.xlsx）。")
     table = _to_table(path, grid, set(known_headers), encoding)
     table.notes = notes + table.notes
+    if sheet:
+        table.sheet_no, table.sheet = sheet[0] + 1, sheet[1]
     return table
 
 
@@ -185,14 +228,76 @@ def _blank_to_none(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(values, index=df.index, columns=df.columns, dtype=object)
 
 
-def _read_excel(path: Path) -> pd.DataFrame:
-    engine = "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
+def _content(path: Path) -> str | None:
+    """What a spreadsheet or CSV file holds, whatever its name says: ``xlsx`` (a zip with a
+    workbook), ``xls`` (BIFF in an OLE2 file), ``encrypted`` (an OLE2 file holding an encrypted
+    workbook), ``html`` (a web page, as some systems "export to Excel"), ``text``, or None (not
+    sure: the reader for the suffix decides and reports)."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                return "xlsx" if "xl/workbook.xml" in z.namelist() else None
+        except (zipfile.BadZipFile, OSError):
+            return None
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        data = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return "encrypted"
+        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            return "xls"
+        return None
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head", b"<body")) and b"<table" in \
+            path.read_bytes()[:2_000_000].lower():
+        return "html"
+    if head and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+            return "text"
+        except UnicodeDecodeError:
+            try:
+                head[:-4].decode("gb18030")
+                return "text"
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _read_html(path: Path) -> tuple[pd.DataFrame, str]:
+    """The first table of an HTML file, each cell's text as it shows (colspan not expanded)."""
+    try:
+        import lxml.html
+    except ImportError:   # lxml comes with python-docx; without it, say what to do
+        raise SurveyError("这个文件其实是网页表格（HTML），不是 Excel 文件。", file=str(path),
+                          fix="用 Excel 或 WPS 打开它，另存为 .xlsx 后重新运行。") from None
+    text, encoding = _decode(path, path.read_bytes())
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    try:
+        doc = lxml.html.fromstring(text)
+    except Exception as e:   # lxml raises ParserError and others for a page it cannot parse
+        raise SurveyError(f"无法读取网页表格：{type(e).__name__}", file=str(path),
+                          fix="用 Excel 或 WPS 打开它，另存为 .xlsx 后重新运行。") from None
+    tables = doc.xpath("//table")
+    if not tables:
+        raise SurveyError("这个文件是网页，但里面没有表格。", file=str(path),
+                          fix="从问卷系统重新下载答卷数据（选择 Excel 或 CSV 格式）。")
+    rows = [[cell.text_content() for cell in tr.xpath("./th|./td")] for tr in tables[0].xpath(".//tr")]
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    return _blank_to_none(grid), encoding
+
+
+def _read_excel(path: Path, sheet: int | str = 0, engine: str | None = None) -> pd.DataFrame:
+    """One worksheet as a grid of text cells (``sheet``: its place in the workbook or its name)."""
+    engine = engine or ("calamine" if path.suffix.lower() == ".xls" else "openpyxl")
     head = path.read_bytes()[:8]
     if engine == "openpyxl" and head.startswith(b"\xd0\xcf\x11\xe0"):
         raise SurveyError("这个 .xlsx 文件设置了打开密码（加密的 Excel 文件），无法读取。", file=str(path),
                           fix="在 Excel 中打开，“文件 → 信息 → 保护工作簿 → 用密码进行加密”，清空密码后另存为 .xlsx。")
     try:
-        df = pd.read_excel(path, header=None, dtype=object, engine=engine, sheet_name=0)
+        df = pd.read_excel(path, header=None, dtype=object, engine=engine, sheet_name=sheet)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, ImportError, TypeError) as e:
         hint = "（文件已损坏或不是 Excel 格式）" if isinstance(e, (zipfile.BadZipFile, KeyError)) else ""
         raise SurveyError(f"无法读取 Excel 文件{hint}：{type(e).__name__}", file=str(path),
@@ -201,9 +306,15 @@ def _read_excel(path: Path) -> pd.DataFrame:
         raise SurveyError(f"无法读取 Excel 文件（文件已损坏或不是 Excel 格式）：{type(e).__name__}",
                           file=str(path), fix="用 Excel 打开确认能读，再另存为 .xlsx。") from None
     df.columns = range(df.shape[1])
-    grid = pd.DataFrame({c: df[c].map(cell_text) for c in df.columns}, index=df.index, dtype=object)
+    cells = sheetxml.SheetCells()
     if engine == "openpyxl":
-        _fill_merged_headers(path, grid)
+        cells = sheetxml.scan(path, sheet)
+    grid = pd.DataFrame({c: df[c].map(cell_text) for c in df.columns}, index=df.index, dtype=object)
+    grid.attrs["dates_as_numbers"] = sheetxml.dates_to_numbers(df, grid, cells)
+    grid.attrs["uncached"] = cells.uncached
+    if engine == "openpyxl":
+        for r0, c0, r1, c1 in cells.merged:
+            _fill_merged(grid, r0, c0, r1, c1)
     return grid
 
 
@@ -240,51 +351,15 @@ def _column_text(s: pd.Series) -> pd.Series:
     return s.map(cell_text).astype(object)
 
 
-def _fill_merged_headers(path: Path, grid: pd.DataFrame) -> None:
+def _fill_merged(grid: pd.DataFrame, r0: int, c0: int, r1: int, c1: int) -> None:
     """Copy a merged cell's text into every cell it covers: pandas gives it to the top-left cell
     alone. Covers merged header cells and the 区县 cell merged down over a district's rows."""
-    for r0, c0, r1, c1 in _merged_ranges(path):
-        if r0 >= len(grid) or c0 >= grid.shape[1]:
-            continue
-        r1, c1 = min(r1, len(grid) - 1), min(c1, grid.shape[1] - 1)
-        value = grid.iat[r0, c0]
-        block = grid.iloc[r0:r1 + 1, c0:c1 + 1]
-        grid.iloc[r0:r1 + 1, c0:c1 + 1] = block.where(block.notna(), value)
-
-
-_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
-_ATTR = re.compile(r'(\w+(?::\w+)?)="([^"]*)"')
-
-
-def _merged_ranges(path: Path) -> list[tuple[int, int, int, int]]:
-    """Merged ranges of the first worksheet as 0-based (row0, col0, row1, col1), from the xlsx XML."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            book = z.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-            first = re.search(r"<(?:\w+:)?sheet\b([^>]*)>", book)
-            rid = dict(_ATTR.findall(first.group(1))).get("r:id") if first else None
-            targets = {d.get("Id"): d.get("Target") for d in
-                       (dict(_ATTR.findall(t)) for t in re.findall(r"<Relationship\b([^>]*)>", rels))}
-            target = targets.get(rid)
-            if not target:
-                return []
-            name = target.lstrip("/")
-            xml = z.read(name if name.startswith("xl/") else "xl/" + name).decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
-        return []
-    out = []
-    for a, b in re.findall(r"<(?:\w+:)?mergeCell\b[^>]*ref=\"([A-Z]+\d+):([A-Z]+\d+)\"", xml):
-        (ca, ra), (cb_, rb) = _CELL_REF.match(a).groups(), _CELL_REF.match(b).groups()
-        out.append((int(ra) - 1, _col_index(ca), int(rb) - 1, _col_index(cb_)))
-    return out
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+    if r0 >= len(grid) or c0 >= grid.shape[1]:
+        return
+    r1, c1 = min(r1, len(grid) - 1), min(c1, grid.shape[1] - 1)
+    value = grid.iat[r0, c0]
+    block = grid.iloc[r0:r1 + 1, c0:c1 + 1]
+    grid.iloc[r0:r1 + 1, c0:c1 + 1] = block.where(block.notna(), value)
 
 
 def _to_table(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | None) -> RawTable:
@@ -311,6 +386,8 @@ def _to_table(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | N
         notes.insert(0, row[0] or "")
         keep[i] = False
     blank = int((~filled.iloc[h + 1:, :width].any(axis=1)).sum())
+    again = _header_again(body, header_cells[:width]) & keep
+    keep &= ~again
     frame = body[keep]
     frame.columns = headers
     rows = lines[keep]
@@ -320,9 +397,56 @@ def _to_table(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | N
     keys = {header_key(c) for c in frame.columns}
     kind = "wjx" if {"序号", "提交答卷时间"} <= keys else "table"
     above = [str(c).strip() for c in grid.iloc[:h].to_numpy().ravel() if isinstance(c, str) and c.strip()]
+    by_column = dict(enumerate(headers))
     return RawTable(path=path, frame=frame.reset_index(drop=True), rows=rows, header_row=h + 1,
                     kind=kind, encoding=encoding, notes=tuple(notes), blank_rows=blank,
+                    header_rows=tuple(int(x) for x in lines[again]),
+                    uncached={by_column[j]: n for j, n in grid.attrs.get("uncached", {}).items()
+                              if j in by_column and by_column[j] in frame.columns},
+                    dates_as_numbers={by_column[j]: n for j, n in grid.attrs.get("dates_as_numbers", {}).items()
+                                      if j in by_column},
                     title=above[0] if above else None)
+
+
+_MARKER = re.compile(r"^【[^】]{1,10}】$")                  # 问卷星's 【单选题】, 【多选题】, 【矩阵单选题】 …
+_QUESTION_NO = re.compile(r"^(?:q|第)?(\d+)(?:题)?$")
+_HEADER_NO = re.compile(r"^(?:q|第)?(\d+)(?:题|[、.．:：)(]|$)")
+
+
+def _header_again(body: pd.DataFrame, header: list[str | None]) -> np.ndarray:
+    """Rows that are no respondent's answers but a header: the header pasted again where two
+    downloads were joined by hand, or a second header row of question numbers (Q1 … Qn, 1 … n) or
+    问卷星's 【单选题】 markers. A row counts when at least two of its cells and four in five of its
+    filled cells are such header cells (its own column's header, number or a marker)."""
+    n = len(body)
+    hits = np.zeros(n, dtype=int)
+    filled = np.zeros(n, dtype=int)
+    for j, head in enumerate(header):
+        if j >= body.shape[1]:
+            break
+        codes, uniques = pd.factorize(body.iloc[:, j], use_na_sentinel=True)
+        if not len(uniques):
+            continue
+        head_key = header_key(head) if head else None
+        number = _HEADER_NO.match(canon(head).lower()) if head else None
+        no, size = (number.group(1) if number else None), len(head or "")
+        is_head = np.array([_is_header_cell(str(u), head_key, no, size) for u in uniques] + [False])
+        hits += is_head[codes]
+        filled += codes >= 0
+    return (hits >= 2) & (hits * 5 >= filled * 4)
+
+
+def _is_header_cell(cell: str, head_key: str | None, number: str | None, head_len: int) -> bool:
+    if len(cell) > head_len + 8 and not cell.startswith("【"):
+        return False                         # cheap tests first: most cells are answers
+    text = canon(cell)
+    if text.startswith("【") and _MARKER.match(text):
+        return True
+    if number is not None and len(text) <= 6:
+        m = _QUESTION_NO.match(text.lower())
+        if m:
+            return m.group(1) == number
+    return bool(head_key) and not text.isdigit() and header_key(text) == head_key
 
 
 def _header_cells(grid: pd.DataFrame, h: int) -> list[str | None]:

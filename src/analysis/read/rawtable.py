@@ -26,10 +26,16 @@ class RawTable:
     blank_rows: int = 0          # entirely empty lines inside or below the data (not respondents)
     var_names: dict[str, str] = dataclasses.field(default_factory=dict)  # .sav/.dta: header → variable name
     title: str | None = None     # the first text above the header (a title row), if any
+    sheet: str | None = None     # the worksheet, when the workbook has more than one
+    sheet_no: int | None = None  # its place in the workbook (1-based), hidden sheets counted
+    header_rows: tuple[int, ...] = ()    # lines repeating the header, or a 问卷星 second header row
+    uncached: dict[str, int] = dataclasses.field(default_factory=dict)  # header → formula cells without a value
+    dates_as_numbers: dict[str, int] = dataclasses.field(default_factory=dict)  # header → 1900 "dates" read as numbers
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """The file, and the worksheet when the workbook has several: how messages name it."""
+        return self.path.name if self.sheet is None else f"{self.path.name}（工作表“{self.sheet}”）"
 
 
 def cell_text(value: object) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from analysis import config
 from analysis.errors import SurveyError
 from analysis.fileio import read_yaml
-from analysis.textnorm import answer_key, header_key
+from analysis.textnorm import answer_key, canon, header_key
 
 TYPES = ("single", "multi", "text", "number", "age")
 ROLES = ("district", "street", "community", "id")
@@ -80,6 +80,13 @@ class Variable:
     pii: bool = False
     private: bool = False
     asked_if: Condition | None = None
+    # a text question's other spellings of one answer (answer_key() form → the name to use), e.g. a
+    # text unit's aliases: {桥东: 桥东区, 石家庄市桥东区: 桥东区}
+    names: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def name_for(self, text: str) -> str:
+        """A text answer as the codebook names it: the name its alias gives, else the text itself."""
+        return self.names.get(answer_key(text), text) if self.names else text
 
     @property
     def kept(self) -> bool:
@@ -414,6 +421,17 @@ class _Parser:
             self.fail(f"{where}有不认识的键：{', '.join(unknown)}。", variable,
                       fix=f"可用的键：{', '.join(sorted(allowed))}（注意拼写）。")
 
+    def _flag(self, spec: dict, key: str, where: str | None, default: bool = False) -> bool:
+        """A yes/no setting: YAML's true or false. ``yes``, ``no``, ``on``, ``off`` are read as text
+        (see fileio.read_yaml), so ``required: no`` would otherwise count as set."""
+        value = spec.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(f"{key} 应写 true 或 false，写的是“{value}”。", where,
+                      fix=f"写成 {key}: true（是）或 {key}: false（否）；yes/no、on/off 不作为是否。")
+        return value
+
     def _date(self, value: Any) -> dt.date:
         if value is None:
             self.fail("缺少 survey_date（调查日期）。", fix="加上 survey_date: 2026-09-15；出生年份按该日期换算成年龄。")
@@ -441,8 +459,13 @@ class _Parser:
         for code, label in raw.items():
             if isinstance(code, bool) or not isinstance(code, int):
                 self.fail(f"{what} 的代码 {code!r} 不是整数。", variable, fix="代码用整数，例如 1: 男。")
+            if isinstance(label, bool):
+                self.fail(f"代码 {code} 的标签写成了 {str(label).lower()}，YAML 把它读成“是/否”而不是文字。",
+                          variable, fix=f"给标签加引号：{code}: \"{str(label).lower()}\"。")
+            if isinstance(label, (int, float)):   # 1: 1 on a numbered scale: the number is its text
+                label = f"{label:g}"
             if not isinstance(label, str) or not label.strip():
-                self.fail(f"代码 {code} 的标签为空。", variable)
+                self.fail(f"代码 {code} 的标签为空。", variable, fix=f"写成 {code}: 选项文字。")
             out[code] = label.strip()
         labels = [answer_key(v) for v in out.values()]
         dupes = sorted({label for label in labels if labels.count(label) > 1})
@@ -543,8 +566,9 @@ class _Parser:
         elif vtype in ("single", "multi"):
             values = self._codes(spec.get("values"), name)
             aliases = self._aliases(spec.get("aliases"), values, name)
-        elif "values" in spec or "aliases" in spec:
+        elif "values" in spec or ("aliases" in spec and vtype != "text"):
             self.fail(f"{vtype} 类型的题不用 values/aliases。", name, fix="选择题用 type: single 或 multi。")
+        names = self._text_aliases(spec.get("aliases"), name) if vtype == "text" else {}
         rng = spec.get("range")
         if rng is not None:
             if vtype not in ("number", "age"):
@@ -563,10 +587,30 @@ class _Parser:
             name=name, label=str(spec["label"]), type=vtype, question=str(spec["question"]),
             headers=tuple(map(str, headers)), values=values, aliases=aliases, scale=scale,
             top_box=top_box, range=rng, unit=str(spec.get("unit", "")), role=role,
-            required=bool(spec.get("required", False)), pii=bool(spec.get("pii", False)),
-            private=bool(spec.get("private", False)),
-            asked_if=self._condition(spec.get("asked_if"), name),
+            required=self._flag(spec, "required", name), pii=self._flag(spec, "pii", name),
+            private=self._flag(spec, "private", name),
+            asked_if=self._condition(spec.get("asked_if"), name), names=names,
         )
+
+    def _text_aliases(self, raw: Any, variable: str) -> dict[str, str]:
+        """A text question's aliases: ``写法: 名称`` (桥东: 桥东区), each written form to the name the
+        reports use; a name is never itself an alias of another."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict) or not raw:
+            self.fail("文字题的 aliases 应是“写法: 统一的名称”的映射。", variable,
+                      fix="例如 aliases: {桥东: 桥东区, 石家庄市桥东区: 桥东区}")
+        out: dict[str, str] = {}
+        for text, target in raw.items():
+            if not isinstance(target, (str, int, float)) or isinstance(target, bool) or not str(target).strip():
+                self.fail(f"别名 “{text}” 应对应一个名称，写的是 {target!r}。", variable,
+                          fix="例如 aliases: {桥东: 桥东区}")
+            out[answer_key(str(text))] = canon(str(target))
+        chained = sorted(t for t in out.values() if answer_key(t) in out and out[answer_key(t)] != t)
+        if chained:
+            self.fail(f"“{chained[0]}”既是统一的名称，又被写成了别名。", variable,
+                      fix="每个写法直接对应最终的名称，不要一环套一环。")
+        return out
 
     def _condition(self, text: Any, name: str) -> Condition | None:
         if text is None:
@@ -650,7 +694,9 @@ class _Parser:
             if action not in actions:
                 self.fail(f"action “{action}” 不适用于该规则。", where, fix=f"可用：{', '.join(actions)}。")
             spec["action"] = action
-            spec.setdefault("enabled", True)
+            spec["enabled"] = self._flag(spec, "enabled", where, default=True)
+            if "same_ip" in spec:
+                spec["same_ip"] = self._flag(spec, "same_ip", where)
             check = getattr(self, f"_rule_{name}", None)
             if check:
                 check(spec, variables, where)
@@ -914,6 +960,6 @@ class _Parser:
                 unit = (variables[args[0]].unit if kind == "mean" else "%" if kind in ("share", "ratio")
                         else "")
             out.append(Indicator(name=name, label=str(spec.get("label") or name), kind=kind, args=args,
-                                 among=among, of=of, overview=bool(spec.get("overview", False)),
+                                 among=among, of=of, overview=self._flag(spec, "overview", where),
                                  unit=str(unit), decimals=decimals))
         return tuple(out)

@@ -150,6 +150,9 @@ class _MarginsParser:
             instruments[key] = self.instrument(str(key), spec)
         if not instruments and not skipped:
             self.fail("文件中没有任何问卷的总体结构。", fix="至少写一节，例如 worker: {variables: …, districts: …}。")
+        if not isinstance(raw.get("synthetic", False), bool):
+            self.fail(f"synthetic 应写 true 或 false，写的是“{raw['synthetic']}”。", "synthetic",
+                      fix="写成 synthetic: true 或 synthetic: false；yes/no 不作为是否。")
         return Margins(path=self.path, wave=str(raw.get("wave", self.path.stem)),
                        synthetic=bool(raw.get("synthetic", False)), source=str(raw.get("source", "")),
                        instruments=instruments, skipped=skipped)
