@@ -263,15 +263,21 @@ def _derived_tables(S: pd.DataFrame) -> None:
                   & (S["stat"] == "mean"), "suppressed"] = True
             S.loc[(S["table"] == f"{table}_drivers") & (S["group"] == group)
                   & S["variable"].isin(mean_hidden), "suppressed"] = True
+    follow_unweighted(S)
+
+
+def follow_unweighted(S: pd.DataFrame) -> pd.DataFrame:
+    """A weighted table (``<table>_weighted``) shows the same cells as its unweighted table, with
+    weights a reader can nearly undo: a cell hidden there is hidden here (in place; returns ``S``)."""
     plain = S[~S["table"].str.endswith(DERIVED_SUFFIXES)]
     hidden_keys = set(map(tuple, plain.loc[plain["suppressed"].astype(bool),
                                            ["table", "group", "variable", "category", "stat"]].astype(str).to_numpy()))
-    weighted = S.index[S["table"].str.endswith("_weighted")]
-    for i in weighted:
+    for i in S.index[S["table"].str.endswith("_weighted")]:
         key = (str(S.at[i, "table"]).removesuffix("_weighted"), str(S.at[i, "group"]), str(S.at[i, "variable"]),
                str(S.at[i, "category"]), str(S.at[i, "stat"]))
         if key in hidden_keys:
             S.at[i, "suppressed"] = True
+    return S
 
 
 def coordinate(S: pd.DataFrame, books: dict[str, Codebook], unit: str) -> pd.DataFrame:
