@@ -153,3 +153,39 @@ def test_a_sample_does_not_rank_what_its_intervals_cannot_tell_apart():
     assert "最高的是“第0项”（50.0%）、“第1项”（47.5%）（两者相差在抽样误差范围内）" in text
     (census,) = narrative.battery_sentences(_battery(counts, census=True), "t", G, None)
     assert "最高的是“第0项”（50.0%），最低的是“第2项”（12.5%）" in census
+
+
+def test_overview_ranks_overlapping_intervals_as_tied():
+    """The overview ranked 裕华区 (74.0, 66.6–80.3) above 桥东区 (71.2, 67.1–74.9); overlapping, they tie."""
+    from analysis.publish.overview import _ranks
+
+    values = [74.0, 71.2, 55.0, None]
+    spans = [(66.6, 80.3), (67.1, 74.9), (50.1, 59.8), None]
+    assert _ranks(values, spans) == ["1（并列）", "1（并列）", "3", "—"]
+    assert _ranks([80.0, 70.0, 70.0]) == ["1", "2（并列）", "2（并列）"]          # a census: by value
+
+
+def test_overview_ranks_the_bundled_wave_with_ties(tmp_path):
+    """On stats.json as reports write them: a unit is ranked below another only when the other's
+    interval lies wholly above its own."""
+    import json
+
+    from analysis.publish.overview import write_index_html
+
+    rows = []
+    for d, (v, lo, hi) in {"甲区": (74.0, 66.6, 80.3), "乙区": (71.2, 67.1, 74.9), "丙区": (50.0, 45.0, 55.0)}.items():
+        rows.append({"table": "r_sat", "table_title": "", "group": d, "variable": "o", "variable_label": "总体",
+                     "category": "top2", "category_label": "非常满意＋比较满意", "order": 1, "stat": "top2",
+                     "n": 50, "base": 100, "base_label": "有效回答", "value": v, "exact": v, "ci_low": lo,
+                     "ci_high": hi, "suppressed": False})
+        folder = tmp_path / d
+        folder.mkdir()
+        meta = {"district": d, "headlines": [{"header": "总体满意率（95%置信区间）", "table": "r_sat", "variable": "o",
+                                              "stat": "top2", "category": "top2", "percent": True, "rank": True}]}
+        (folder / "stats.json").write_text(json.dumps({"meta": meta, "rows": [rows[-1]]}, ensure_ascii=False),
+                                           encoding="utf-8")
+    write_index_html(tmp_path, "2026")
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert body.count("<td>1（并列）</td>") == 2 and "<td>3</td>" in body
+    assert "区间重叠的名次相同（并列）" in page
