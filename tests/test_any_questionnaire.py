@@ -104,18 +104,11 @@ def prepared(generated, tmp_path_factory):
 
 # -- expected figures from the true answers ----------------------------------------------------------
 
-def largest_remainder(counts: list[int], decimals: int = 1) -> list[float]:
-    """Hamilton's method, written here independently of analysis.stats.base."""
-    total = sum(counts)
-    if not total:
-        return [float("nan")] * len(counts)
-    unit = 10 ** decimals
-    exact = [c * 100 * unit / total for c in counts]
-    floors = [int(np.floor(x)) for x in exact]
-    left = 100 * unit - sum(floors)
-    for i in sorted(range(len(counts)), key=lambda i: exact[i] - floors[i], reverse=True)[:left]:
-        floors[i] += 1
-    return [f / unit for f in floors]
+def half_up(x: float) -> float:
+    """One decimal, half up, with decimal arithmetic (independent of analysis.stats.base)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(x)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def counts(rows: pd.DataFrame, var: str, codes) -> list[int]:
@@ -503,7 +496,7 @@ def _secrets(q: QN.Questionnaire) -> set[str]:
 
 def _pinned(q: QN.Questionnaire) -> list[tuple[str, str, str]]:
     """(unit, percentage text, what it is) the report must print in the largest unit (e.g. "45.8"):
-    the share of the commonest answer of the first profile question (largest remainder), and the
+    the share of the commonest answer of the first profile question (rounded half up), and the
     top-box share of a battery item (rounded as stats.likert rounds it)."""
     unit = max(q.units, key=lambda u: len(q.rows(u)))
     df = q.rows(unit)
@@ -511,11 +504,11 @@ def _pinned(q: QN.Questionnaire) -> list[tuple[str, str, str]]:
     codes = list(q.values(var))
     ns = counts(df, var, codes)
     i = int(np.argmax(ns))
-    out = [(unit, f"{largest_remainder(ns)[i]:.1f}", f"{q.label(var)}={q.values(var)[codes[i]]} in {unit}")]
+    out = [(unit, f"{half_up(ns[i] / sum(ns) * 100):.1f}", f"{q.label(var)}={q.values(var)[codes[i]]} in {unit}")]
     for item in _battery(q)[1]:                    # the first item whose figure differs from the above
         answers = df[item].dropna().astype(int)
         top = q.book["scales"][q.variable(item)["scale"]]["top_box"]
-        pct = f"{round(int(answers.isin(top).sum()) / len(answers) * 100, 1):.1f}"
+        pct = f"{half_up(int(answers.isin(top).sum()) / len(answers) * 100):.1f}"
         if pct != out[0][1]:
             return out + [(unit, pct, f"top box of {q.label(item)} in {unit}")]
     return out

@@ -83,22 +83,25 @@ def test_qiaodong_reproduces_seed_004(built):
 
 @pytest.mark.parametrize("district", DISTRICTS)
 def test_shares_sum_to_100(built, district):
-    """Published shares of a variable sum to 100.0; with suppressed cells (which reach stats.json
-    without their numbers) the published ones sum to less, and at least one cell is hidden besides."""
+    """Published shares of a variable sum to 100.0 within the rounding (each is its exact share
+    rounded half up: at most 0.05 per cell off); with suppressed cells (which reach stats.json
+    without their numbers) at least one cell is hidden besides."""
     _, rows = stats_rows(built, district)
     sums: dict = {}
+    cells: dict = {}
     hidden: dict = {}
     for r in rows:
         if r["stat"] == "share" and r["base"]:
             key = (r["table"], r["group"], r["variable"])
+            cells[key] = cells.get(key, 0) + 1
             if r["suppressed"]:
                 assert r["value"] is None and r["n"] is None, key
                 hidden[key] = hidden.get(key, 0) + 1
             else:
                 sums[key] = round(sums.get(key, 0) + r["value"], 6)
-    assert sums and all(v == 100.0 for k, v in sums.items() if k not in hidden), \
-        {k: v for k, v in sums.items() if v != 100.0 and k not in hidden}
-    assert all(n >= 2 and sums.get(k, 0) < 100.0 for k, n in hidden.items())   # one hidden cell = base − others
+    off = {k: v for k, v in sums.items() if k not in hidden and abs(v - 100.0) > 0.05 * cells[k] + 1e-9}
+    assert sums and not off, off
+    assert all(n >= 2 for n in hidden.values())                     # one hidden cell = base − others
 
 
 def docx_text(path):

@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.publish.plan import RATING_WORDS, measure_name
-from analysis.publish.tables import PERCENT_STATS
+from analysis.publish.tables import PERCENT_STATS, rounding_note
 from analysis.stats import suppression
 
 
@@ -580,9 +580,10 @@ def weighting_sentences(S: pd.DataFrame, district: str, overall_of: dict[str, tu
 def method_sentences(S: pd.DataFrame, district: str, synthetic: bool,
                      overall_of: dict[str, tuple[str, str]] | None = None) -> list[str]:
     method = weighting_sentences(S, district, overall_of)
-    method.append("占比均以有效回答为基数（“百分比”以全部受访者为基数），按最大余数法舍入到0.1%，各项合计为100.0%；"
-                  "括号内为95%置信区间（比例用Wilson法，均值用t分布，比例之差用Newcombe法）。"
-                  + suppression.note() + "多项检验的p值用Holm法校正。")
+    method.append("占比均以有效回答为基数（“百分比”以全部受访者为基数）；" + rounding_note() + "。"
+                  "抽样调查的比例和均值附95%置信区间（比例用Wilson法，均值用t分布，比例之差用Newcombe法），"
+                  "多项检验的p值用Holm法校正；普查（全部对象都填写）的数字是全体的实数，不附置信区间，也不作检验。"
+                  + suppression.note())
     if synthetic:
         method.append(f"本报告使用的是{config.SAMPLE_NOTE}（由项目自带的合成数据生成器生成），"
                       "不代表任何真实地区的情况。")
