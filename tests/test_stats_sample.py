@@ -33,7 +33,11 @@ def test_leaders_match_seed_004(S):
 def test_worker_composition_matches_seed_004(S):
     comp = S[(S["table"] == "worker_composition") & (S["group"] == "桥东区")].set_index(["variable", "category"])
     assert comp.loc[("age_band", "1"), "base"] == 494
-    assert [comp.loc[("age_band", c), "value"] for c in "123"] == [12.8, 62.5, 24.7]
+    # 309/494 = 62.55…%: printed 62.6 as a reader rounds it; seed 004 adjusted it to 62.5 so the
+    # column sums to 100.0 (largest remainder, still available as config.SHARE_ROUNDING)
+    assert [comp.loc[("age_band", c), "value"] for c in "123"] == [12.8, 62.6, 24.7]
+    n = [int(comp.loc[("age_band", c), "n"]) for c in "123"]
+    assert stats.largest_remainder(n).tolist() == [12.8, 62.5, 24.7]
     assert [comp.loc[("employment", c), "n"] for c in "12"] == [109, 385]
 
 
@@ -107,7 +111,7 @@ def test_worker_gender_age_counts_agree_with_a_plain_count(wave, S):
     assert rows["n"].sum() == int(w[["gender", "age_band"]].dropna().shape[0])
     test = S[(S["table"] == "worker_by_gender") & (S["group"] == "桥东区") & (S["stat"] == "chi2")
              & (S["variable"] == "gender×age_band")]
-    assert len(test) == 1 and test["n"].iloc[0] == rows["n"].sum()
+    assert test.empty        # the workers are a census (codebook census: true): counts of the whole, no test
 
 
 def test_resident_and_worker_answers_on_who_should_assess(wave, S):
