@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.publish.plan import RATING_WORDS, measure_name
-from analysis.publish.tables import PERCENT_STATS, rounding_note
+from analysis.publish.tables import ALPHA_CAVEAT, PERCENT_STATS, rounding_note
 from analysis.stats import suppression
 
 
@@ -306,7 +306,7 @@ def item_ranking(S: pd.DataFrame, table: str, group: str, overall: str | None,
 
 
 def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | None,
-                      pooled_label: str = config.POOLED_GROUP) -> list[str]:
+                      pooled_label: str = config.POOLED_GROUP, with_interval: bool = True) -> list[str]:
     """A rating battery: the overall item's top-box share (a sample's with its interval) and the
     pooled group's, then the highest and lowest of the other items — only when every item is
     published and the leaders can be told apart from the rest (:func:`item_ranking`); otherwise the
@@ -320,7 +320,7 @@ def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | No
         o = tops[tops["variable"] == overall]
         if len(o):
             o = o.iloc[0]
-            text += f"{_named(o)}（{o['category_label']}）为{fmt(o)}{_interval(o)}"
+            text += f"{_named(o)}（{o['category_label']}）为{fmt(o)}{_interval(o) if with_interval else ''}"
             pooled = _shown(_rows(S, table, config.POOLED_GROUP, stat="top2", variable=overall))
             if len(pooled) and group != config.POOLED_GROUP:
                 text += f"，{pooled_label}为{fmt(pooled.iloc[0])}"
@@ -346,10 +346,7 @@ def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | No
     return [text] if text else []
 
 
-ALPHA_CAVEAT = 0.6     # Cronbach's α below this: the items do not measure one thing well enough for an index
-
-
-def index_sentences(S: pd.DataFrame, table: str, group: str, label: str) -> list[str]:
+def index_sentences(S: pd.DataFrame, table: str, group: str, label: str, with_interval: bool = True) -> list[str]:
     """The battery's 0–100 index (a sample's with its interval) and Cronbach's α, with a caveat when
     α is below ``ALPHA_CAVEAT``."""
     rows = _shown(_rows(S, table, group))
@@ -357,7 +354,7 @@ def index_sentences(S: pd.DataFrame, table: str, group: str, label: str) -> list
     if mean.empty or alpha.empty:
         return []
     m, a = mean.iloc[0], alpha.iloc[0]
-    span = "" if exact(m) else f"95%置信区间{m['ci_low']:.1f}～{m['ci_high']:.1f}，"
+    span = "" if exact(m) or not with_interval else f"95%置信区间{m['ci_low']:.1f}～{m['ci_high']:.1f}，"
     text = (f"以各分项计算的{label}指数（百分制）为{fmt(m)}（{span}{int(m['n'])}人），"
             f"量表信度克朗巴哈α系数为{fmt(a)}")
     if float(a["value"]) < ALPHA_CAVEAT:
@@ -402,7 +399,7 @@ def vs_rest_sentences(S: pd.DataFrame, table: str, group: str, overall: str | No
 
 
 def shared_sentences(S: pd.DataFrame, table: str, group: str, pair: tuple[str, str], names: tuple[str, str],
-                     skip: set[str]) -> list[str]:
+                     skip: set[str], plain: bool = False) -> list[str]:
     """Two questionnaires asked the same question: the first group's most chosen answer, its share
     in both, and a difference called notable only when the Holm-adjusted two-proportion test is
     below 0.05. ``skip``: background questions (profiles), left to the table."""
@@ -435,11 +432,13 @@ def shared_sentences(S: pd.DataFrame, table: str, group: str, pair: tuple[str, s
         ra, rb = a.loc[code], b.loc[code]
         text = (f"在“{ra['variable_label']}”这一问题上，回答该题的{int(ra['base'])}名{names[0]}和{int(rb['base'])}名"
                 f"{names[1]}中，选择“{ra['category_label']}”的{names[0]}占{fmt(ra)}，{names[1]}占{fmt(rb)}")
+        test = "" if plain else f"（两比例检验，Holm校正后{_p_text(p)}）"
         if pd.notna(p["value"]) and float(p["value"]) < 0.05:
             higher = names[1] if float(mine.loc["diff", "value"]) < 0 else names[0]
-            text += f"，{higher}的这一比例明显更高，差异有统计学意义（两比例检验，Holm校正后{_p_text(p)}）。"
+            text += f"，{higher}的这一比例明显更高" + ("。" if plain else f"，差异有统计学意义{test}。")
         elif pd.notna(p["value"]):
-            text += f"，两者的差异没有统计学意义（两比例检验，Holm校正后{_p_text(p)}），不能据此认为两类人群看法不同。"
+            text += ("，两者的差距在抽样误差范围内" if plain else f"，两者的差异没有统计学意义{test}") \
+                + "，不能据此认为两类人群看法不同。"
         else:
             text += "。"
         out.append(text)
@@ -499,7 +498,8 @@ def low_items_sentences(S: pd.DataFrame, table: str, group: str, overall: str | 
     return [f"{who}{label}中{measure}{word}{items}，是下一步需要重点改进的方面。"]
 
 
-def below_rest_sentences(S: pd.DataFrame, table: str, group: str, who: str, unit_label: str) -> list[str]:
+def below_rest_sentences(S: pd.DataFrame, table: str, group: str, who: str, unit_label: str,
+                         plain: bool = False) -> list[str]:
     """Items where the unit's top-box share is below the other units': a sample's where the
     Holm-adjusted p is under 0.05, a census's every item below (the figures are the whole); says so
     plainly when there is none."""
@@ -515,17 +515,20 @@ def below_rest_sentences(S: pd.DataFrame, table: str, group: str, who: str, unit
         if not {"a", "b", "diff"} <= set(by.index) or float(by.loc["diff", "value"]) >= 0:
             continue
         if tested and "p_adj" in by.index and float(by.loc["p_adj", "value"]) < 0.05:
+            test = "" if plain else f"，Holm校正后{_p_text(by.loc['p_adj'])}"
             below.append(f"{by.loc['a', 'variable_label']}（本{unit_label}{fmt(by.loc['a'])}，其他{unit_label}"
-                         f"{fmt(by.loc['b'])}，Holm校正后{_p_text(by.loc['p_adj'])}）")
+                         f"{fmt(by.loc['b'])}{test}）")
         elif not tested:
             below.append(f"{by.loc['a', 'variable_label']}（本{unit_label}{fmt(by.loc['a'])}，其他{unit_label}"
                          f"{fmt(by.loc['b'])}）")
     if below and tested:
-        return [f"与其他{unit_label}相比，{who}评价明显偏低、差异有统计学意义的有：{'；'.join(below)}。"]
+        verdict = "评价明显偏低的有" if plain else "评价明显偏低、差异有统计学意义的有"
+        return [f"与其他{unit_label}相比，{who}{verdict}：{'；'.join(below)}。"]
     if below:
         return [f"与其他{unit_label}相比，{who}评价低于其他{unit_label}的有：{'；'.join(below)}。"]
     if tested:
-        return [f"与其他{unit_label}相比，{who}各项评价没有统计学意义上明显偏低的方面。"]
+        return [f"与其他{unit_label}相比，{who}各项评价没有明显偏低的方面。" if plain
+                else f"与其他{unit_label}相比，{who}各项评价没有统计学意义上明显偏低的方面。"]
     return [f"与其他{unit_label}相比，{who}公布的各项评价都不低于其他{unit_label}。"]
 
 
@@ -588,3 +591,68 @@ def method_sentences(S: pd.DataFrame, district: str, synthetic: bool,
         method.append(f"本报告使用的是{config.SAMPLE_NOTE}（由项目自带的合成数据生成器生成），"
                       "不代表任何真实地区的情况。")
     return method
+
+
+# -- problems, and the reader's register -------------------------------------------------------------
+
+def concern_sentences(S: pd.DataFrame, table: str, group: str, concerns: dict[str, tuple[str, float, str]],
+                      word: str = "名") -> list[str]:
+    """存在的问题 from declared indicators (``concern: {below|above, says}`` in the codebook): each
+    problem with its figure, said only when the published figure is past the threshold — a census's
+    value as it is, a sample's whole interval (so the claim holds for the population)."""
+    out = []
+    rows = _shown(_rows(S, table, group)).set_index("variable")
+    for name, (op, threshold, says) in concerns.items():
+        if name not in rows.index:
+            continue
+        r = rows.loc[name]
+        r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
+        v = float(r["value"])
+        edge = v if exact(r) else float(r["ci_high"] if op == "below" else r["ci_low"])
+        if not ((edge < threshold) if op == "below" else (edge > threshold)):
+            continue
+        figure = f"{r['variable_label']}为{fmt(r)}"
+        if r["stat"] in ("share", "rate", "ratio") and pd.notna(r["base"]):
+            figure += f"（{int(r['n'])}/{int(r['base'])}）"
+            if op == "below" and threshold == 100 and exact(r):
+                figure += f"，尚有{int(r['base']) - int(r['n'])}{'个' if word == '个' else word}未覆盖"
+        out.append(f"{says}：{figure}。")
+    return out
+
+
+def register_sentences(census: list[str], sample: list[str], weighted: bool) -> list[str]:
+    """The one sentence of the body on what its figures are and where the technical detail is:
+    which questionnaires are a census, that the official figures are unweighted, and the appendix."""
+    parts = []
+    if census:
+        parts.append(f"{'、'.join(census)}为普查（全部对象都填写），文中数字是全体的实数")
+    if sample:
+        parts.append(f"{'、'.join(sample)}为抽样调查，文中比例是样本比例")
+    text = "；".join(parts) + "。" if parts else ""
+    text += ("本报告以未加权的数字为准；" if weighted else "") + \
+        "抽样数字的置信区间、统计检验、加权结果和计算方法见文末技术附录。"
+    return [text]
+
+
+def plain_vs_rest_sentences(S: pd.DataFrame, table: str, group: str, overall: str | None,
+                            unit_label: str) -> list[str]:
+    """The unit against the other units in the body's words: the two figures, the gap, and for a
+    sample whether the gap is clear (its test is in the technical appendix)."""
+    if not overall:
+        return []
+    rows = _shown(_rows(S, table, group, variable=overall)).set_index("category")
+    if not {"a", "b", "diff"} <= set(rows.index):
+        return []
+    gap = float(rows.loc["diff", "value"])
+    top = _rows(S, table.removesuffix("_vs_rest"), group, variable=overall, stat="top2")
+    name = _named(top.iloc[0]) if len(top) else f"{rows.loc['diff', 'variable_label']}的比例"
+    text = (f"与其他{unit_label}相比，本{unit_label}{name}为{fmt(rows.loc['a'])}，"
+            f"其他{unit_label}为{fmt(rows.loc['b'])}")
+    if gap == 0:
+        return [text + "，两者相同。"]
+    text += f"，{'高' if gap > 0 else '低'}{abs(gap):.1f}个百分点"
+    if "p_adj" in rows.index:
+        text += "，差距明显" if float(rows.loc["p_adj", "value"]) < 0.05 else "，差距在抽样误差范围内，不能认为两者不同"
+    elif not exact(rows.loc["diff"]):
+        return [text + "。"]
+    return [text + "。"]

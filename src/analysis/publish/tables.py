@@ -549,9 +549,16 @@ def _table_note(S: pd.DataFrame, table: str, group: str) -> str:
         parts.append("响应百分比为各选项被选次数占全部选择次数的百分比，合计为100；个案百分比为选择该选项的人数占"
                      "回答本题人数的百分比，因可多选，合计超过100")
     parts += _totals_note(rows)
+    alpha = rows[(rows["stat"] == "alpha") & ~rows["suppressed"].astype(bool) & rows["value"].notna()]
+    if len(alpha) and float(alpha["value"].iloc[0]) < ALPHA_CAVEAT:
+        parts.append(f"克朗巴哈α系数为{float(alpha['value'].iloc[0]):.3f}，低于{ALPHA_CAVEAT}，"
+                     "各分项测量的不是同一方面，指数仅供参考，应以各分项为准")
     if rows["suppressed"].astype(bool).any():
         parts.append(hidden_note())
     return "注：" + "；".join(parts) + "。" if parts else ""
+
+
+ALPHA_CAVEAT = 0.6     # Cronbach's α below this: the items do not measure one thing well enough for an index
 
 
 def hidden_note() -> str:

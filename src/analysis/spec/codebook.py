@@ -40,7 +40,7 @@ _VAR_KEYS = {"name", "question", "headers", "label", "type", "values", "aliases"
 _REPORT_KEYS = {"profile", "composition", "order", "skip", "satisfaction", "batteries", "overall",
                 "breakdowns", "subgroups", "indicators", "public"}
 INDICATOR_KINDS = ("mean", "share", "ratio", "count")
-_INDICATOR_KEYS = {"name", "label", *INDICATOR_KINDS, "among", "of", "overview", "unit", "decimals"}
+_INDICATOR_KEYS = {"name", "label", *INDICATOR_KINDS, "among", "of", "overview", "unit", "decimals", "concern"}
 # A single-choice question whose name or label is one of these is a respondent characteristic: it is
 # shown in 样本基本情况 when the codebook's report: section lists no profile.
 DEMOGRAPHIC_LABELS = ("性别", "年龄", "年龄段", "文化程度", "学历", "政治面貌", "职务", "岗位", "民族", "户籍",
@@ -228,6 +228,9 @@ class Indicator:
     overview: bool = False
     unit: str = ""
     decimals: int = 1
+    # a problem the 存在的问题 chapter names when the figure is past a threshold:
+    # ("below" | "above", threshold, what it says), e.g. ("below", 30, "35岁以下的年轻社区工作者偏少")
+    concern: tuple[str, float, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -878,6 +881,20 @@ class _Parser:
             out[str(name)] = Subgroup(label=str(spec.get("label") or name), when=str(spec["when"]))
         return out
 
+    def _concern(self, raw: Any, where: str) -> tuple[str, float, str] | None:
+        """``concern: {below: 30, says: …}`` (or ``above:``) of an indicator."""
+        if raw is None:
+            return None
+        fix = "例如 concern: {below: 30, says: 35岁以下的年轻社区工作者偏少}（或 above: 50）"
+        if not isinstance(raw, dict) or set(raw) - {"below", "above", "says"} or "says" not in raw \
+                or len({"below", "above"} & set(raw)) != 1:
+            self.fail(f"{where} 的 concern 应写 below 或 above 之一（阈值）和 says（问题的说法）。", where, fix=fix)
+        op = "below" if "below" in raw else "above"
+        value = raw[op]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(f"{where} 的 concern.{op} 应是数，现在是 {value!r}。", where, fix=fix)
+        return op, float(value), str(raw["says"])
+
     def _indicators(self, raw: Any, variables: dict[str, Variable], names: dict[str, str],
                     subgroups: dict[str, Subgroup]) -> tuple[Indicator, ...]:
         if not isinstance(raw, list):
@@ -931,5 +948,5 @@ class _Parser:
                         else "")
             out.append(Indicator(name=name, label=str(spec.get("label") or name), kind=kind, args=args,
                                  among=among, of=of, overview=bool(spec.get("overview", False)),
-                                 unit=str(unit), decimals=decimals))
+                                 unit=str(unit), decimals=decimals, concern=self._concern(spec.get("concern"), where)))
         return tuple(out)
