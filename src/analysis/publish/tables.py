@@ -94,10 +94,10 @@ def _fmt(value: float, stat: str, scale_item: bool = False) -> str:
 
 
 def _fmt_ci(row: pd.Series, scale_item: bool) -> str:
+    if pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
+        return ""                      # no interval (a census; a statistic that has none), hidden or not
     if row["suppressed"]:
         return DASH
-    if pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
-        return ""
     if row["stat"] in PERCENT_STATS:
         return f"{row['ci_low']:.1f}～{row['ci_high']:.1f}"
     printed = _fmt(row["value"], row["stat"], scale_item)
@@ -457,7 +457,10 @@ def _likert_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
             record["平均分"] = _cell(row, True)
             record["有效回答"] = DASH if row["suppressed"] else str(int(row["base"]))
         records.append(record)
-    return pd.DataFrame(records).fillna("")
+    frame = pd.DataFrame(records).fillna("")
+    if "95%置信区间" in frame and (frame["95%置信区间"] == "").all():     # a census: no intervals
+        frame = frame.drop(columns="95%置信区间")
+    return frame
 
 
 def _long_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
