@@ -114,8 +114,8 @@ def docx_text(path):
 
 def test_qiaodong_word_report_states_seed_figures(built):
     text = docx_text(built["reports"] / "桥东区" / "report.docx")
-    for needle in ("一、调查概况", "二、样本基本情况", "三、调查结果", "五、主要发现与问题", "示例数据",
-                   "35岁以下的占12.8%", "35-55岁的占62.5%", "55岁以上的占24.7%", "专职109名", "兼职385名"):
+    for needle in ("一、基本情况", "（一）调查概况", "（二）样本基本情况", "（三）调查结果", "三、存在的问题", "示例数据",
+                   "35岁以下的占12.8%", "35-55岁的占62.6%", "55岁以上的占24.7%", "专职109名", "兼职385名"):
         assert needle in text, needle
 
 
@@ -144,7 +144,7 @@ def test_every_number_in_the_narrative_is_in_stats_json(built, district):
 
 def test_html_report_is_for_readers(built):
     html = (built["reports"] / "桥东区" / "report.html").read_text(encoding="utf-8")
-    for needle in ("桥东区", "示例数据", "12.8", "62.5", "24.7", "二、样本基本情况", "data:image/png;base64"):
+    for needle in ("桥东区", "示例数据", "12.8", "62.6", "24.7", "（二）样本基本情况", "data:image/png;base64"):
         assert needle in html, needle
     for absent in ("papermill", "Traceback", "import ", "<script src=\"http"):
         assert absent not in html, absent

@@ -108,7 +108,7 @@ def test_the_problems_come_from_every_questionnaire_each_with_its_figure(report)
         gap = [p for p in problems if f"{r['variable_label']}为{r['value']:.1f}%" in p]
         assert bool(gap) == (float(r["value"]) < 100), name
         if gap:
-            assert f"尚有{int(r['base']) - int(r['n'])}个未覆盖" in gap[0]
+            assert f"（{int(r['n'])}/{int(r['base'])}）" in gap[0] and "尚未实现全覆盖" in gap[0]
 
 
 def test_a_low_alpha_index_carries_a_caveat(report):

@@ -35,7 +35,7 @@ def test_25_of_45_reads_55_6(books):
     assert rows.loc["1", "value"] == 55.6 and rows.loc["5", "value"] == 37.8 and rows.loc["2", "value"] == 6.7
     assert rows["value"].sum() == pytest.approx(100.1)
     note = tables.table_note(rows.reset_index().assign(suppressed=False), "worker_composition", "裕华区")
-    assert "四舍五入" in note and "可能不等于100.0" in note
+    assert "四舍五入" in note and "与100.0略有出入" in note
 
 
 def test_largest_remainder_only_when_chosen_and_then_the_note_says_so(books, monkeypatch):

@@ -358,7 +358,7 @@ def index_sentences(S: pd.DataFrame, table: str, group: str, label: str, with_in
     text = (f"以各分项计算的{label}指数（百分制）为{fmt(m)}（{span}{int(m['n'])}人），"
             f"量表信度克朗巴哈α系数为{fmt(a)}")
     if float(a["value"]) < ALPHA_CAVEAT:
-        text += f"（低于{ALPHA_CAVEAT}），各分项测量的不是同一方面，指数仅供参考，应以各分项为准"
+        text += "，信度偏低，各分项测量的不是同一方面，指数仅供参考，应以各分项为准"
     return [text + "。"]
 
 
@@ -614,8 +614,6 @@ def concern_sentences(S: pd.DataFrame, table: str, group: str, concerns: dict[st
         figure = f"{r['variable_label']}为{fmt(r)}"
         if r["stat"] in ("share", "rate", "ratio") and pd.notna(r["base"]):
             figure += f"（{int(r['n'])}/{int(r['base'])}）"
-            if op == "below" and threshold == 100 and exact(r):
-                figure += f"，尚有{int(r['base']) - int(r['n'])}{'个' if word == '个' else word}未覆盖"
         out.append(f"{says}：{figure}。")
     return out
 

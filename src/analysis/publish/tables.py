@@ -572,8 +572,8 @@ def hidden_note() -> str:
 def rounding_note() -> str:
     """The rounding rule a reader can check (``config.SHARE_ROUNDING``)."""
     if config.SHARE_ROUNDING == "largest_remainder":
-        return "百分比已按最大余数法调整到一位小数，使各项合计为100.0，个别数字与直接计算的结果相差0.1"
-    return "百分比由精确比例四舍五入保留一位小数，各项相加可能不等于100.0（如99.9或100.1）"
+        return "百分比已按最大余数法调整到一位小数，使各项合计为100.0，个别数字与直接计算的四舍五入结果略有出入"
+    return "百分比由精确比例四舍五入保留一位小数，各项相加可能与100.0略有出入"
 
 
 def _totals_note(rows: pd.DataFrame) -> list[str]:
