@@ -165,3 +165,23 @@ def test_decide_hides_the_pooled_cell_when_no_other_unit_can_cover():
     hidden, pooled = coordinated.decide(counts, exempt_base=None)
     assert hidden.loc["A", "1"] and pooled["1"]
     assert suppression.complementary(counts.sum().to_numpy(), pooled.to_numpy()).sum() == pooled.sum()
+
+
+def test_a_chart_draws_a_published_top_box_whose_answers_are_hidden(S):
+    """图5 drew 薪酬待遇 with no satisfied segment while the table said 20.5%: both top answers were
+    hidden. The diverging chart now draws their published sum as one hatched segment."""
+    import matplotlib
+
+    from analysis.publish import charts
+
+    rows = _rows(S, "worker_satisfaction", variable="sat_pay")
+    cells = rows[rows["stat"] == "share"].set_index("category")
+    top = rows[rows["stat"] == "top2"].iloc[0]
+    assert cells.loc[["5", "4"], "suppressed"].all() and not top["suppressed"]
+    fig = charts.likert_diverging(S, "worker_satisfaction", UNIT)
+    ax = fig.axes[0]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    widths = sorted(round(p.get_width(), 1) for p in hatched)
+    assert float(top["value"]) in widths
+    assert "斜线段为不公布的几档之和" in fig.get_supxlabel()
+    matplotlib.pyplot.close(fig)
