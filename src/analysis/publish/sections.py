@@ -361,7 +361,7 @@ class DistrictReport:
     def advice(self) -> None:
         """四、对策建议: the office writes it; the report marks the place."""
         self.heading("对策建议")
-        self.office("请针对上文“存在的问题”逐条提出对策建议：做什么、由谁负责、何时完成。")
+        self.office("请针对上文第三部分列出的问题逐条提出对策建议：做什么、由谁负责、何时完成。")
 
     def method(self) -> None:
         """附录　技术附录: what the body leaves out — intervals, tests, the index's reliability, key
