@@ -118,3 +118,8 @@ def test_a_low_alpha_index_carries_a_caveat(report):
     assert ("指数仅供参考" in note) == (float(alpha["value"].iloc[0]) < 0.6)
     if unit == "裕华区":
         assert "0.435" in note                       # the α
+
+
+def test_a_census_breakdown_note_mentions_no_test(report):
+    note = tables.table_note(report.S, "worker_by_gender", report.unit)
+    assert "列百分比" in note and "卡方" not in note

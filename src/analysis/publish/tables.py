@@ -500,8 +500,9 @@ def table_note(S: pd.DataFrame, table: str, group: str) -> str:
 def _table_note(S: pd.DataFrame, table: str, group: str) -> str:
     if is_breakdown(S, table, group):
         cells = S[(S["table"] == table) & S["group"].str.startswith(group + BREAKDOWN_SEP)]
-        parts = ["各列为该类别受访者中选择各选项的百分比（%，列百分比），基数为各列的有效回答",
-                 "卡方检验p值小于0.05表示各类别之间的差异有统计学意义"]
+        parts = ["各列为该类别受访者中选择各选项的百分比（%，列百分比），基数为各列的有效回答"]
+        if (S[(S["table"] == table) & (S["group"] == group)]["stat"] == "chi2").any():     # a census has no test
+            parts.append("卡方检验p值小于0.05表示各类别之间的差异有统计学意义")
         if cells["suppressed"].astype(bool).any():
             parts.append(hidden_note())
         return "注：" + "；".join(parts) + "。"
