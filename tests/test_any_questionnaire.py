@@ -104,18 +104,11 @@ def prepared(generated, tmp_path_factory):
 
 # -- expected figures from the true answers ----------------------------------------------------------
 
-def largest_remainder(counts: list[int], decimals: int = 1) -> list[float]:
-    """Hamilton's method, written here independently of analysis.stats.base."""
-    total = sum(counts)
-    if not total:
-        return [float("nan")] * len(counts)
-    unit = 10 ** decimals
-    exact = [c * 100 * unit / total for c in counts]
-    floors = [int(np.floor(x)) for x in exact]
-    left = 100 * unit - sum(floors)
-    for i in sorted(range(len(counts)), key=lambda i: exact[i] - floors[i], reverse=True)[:left]:
-        floors[i] += 1
-    return [f / unit for f in floors]
+def half_up(x: float) -> float:
+    """One decimal, half up, with decimal arithmetic (independent of analysis.stats.base)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(x)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def counts(rows: pd.DataFrame, var: str, codes) -> list[int]:
@@ -490,7 +483,9 @@ def test_stats_json_holds_the_true_figures(build, name):
     for unit in b.q.units:
         got = _stats_checks(b.q, unit, stats_rows(b.folder(unit)))
         verified, hidden = verified + got.verified, hidden + got.hidden
-    assert verified >= 20, verified
+    # the wave's units are decided together (stats.coordinated): a small unit's lone hidden cell in a
+    # category hides another unit's too, so fewer cells are published than under per-unit rules
+    assert verified >= 15 and verified + hidden >= 20, (verified, hidden)
     if name == "school":
         assert hidden >= 2            # 实验中学's 3 fathers and, complementary, its 11 mothers
 
@@ -501,9 +496,9 @@ def _secrets(q: QN.Questionnaire) -> set[str]:
     return out | {t for v in q.book["variables"] if v.get("private") for t in q.truth[v["name"]].dropna()}
 
 
-def _pinned(q: QN.Questionnaire) -> list[tuple[str, str, str]]:
+def _pinned(q: QN.Questionnaire, rows: list[dict] | None = None) -> list[tuple[str, str, str]]:
     """(unit, percentage text, what it is) the report must print in the largest unit (e.g. "45.8"):
-    the share of the commonest answer of the first profile question (largest remainder), and the
+    the share of the commonest answer of the first profile question (rounded half up), and the
     top-box share of a battery item (rounded as stats.likert rounds it)."""
     unit = max(q.units, key=lambda u: len(q.rows(u)))
     df = q.rows(unit)
@@ -511,11 +506,16 @@ def _pinned(q: QN.Questionnaire) -> list[tuple[str, str, str]]:
     codes = list(q.values(var))
     ns = counts(df, var, codes)
     i = int(np.argmax(ns))
-    out = [(unit, f"{largest_remainder(ns)[i]:.1f}", f"{q.label(var)}={q.values(var)[codes[i]]} in {unit}")]
+    out = [(unit, f"{half_up(ns[i] / sum(ns) * 100):.1f}", f"{q.label(var)}={q.values(var)[codes[i]]} in {unit}")]
+    table = _battery(q)[0]
     for item in _battery(q)[1]:                    # the first item whose figure differs from the above
+        top_row = [r for r in rows or [] if r["table"] == table and r["group"] == unit and r["variable"] == item
+                   and r["stat"] == "top2"]
+        if top_row and top_row[0]["suppressed"]:    # hidden by the wave's one decision: not printed
+            continue
         answers = df[item].dropna().astype(int)
         top = q.book["scales"][q.variable(item)["scale"]]["top_box"]
-        pct = f"{round(int(answers.isin(top).sum()) / len(answers) * 100, 1):.1f}"
+        pct = f"{half_up(int(answers.isin(top).sum()) / len(answers) * 100):.1f}"
         if pct != out[0][1]:
             return out + [(unit, pct, f"top box of {q.label(item)} in {unit}")]
     return out
@@ -533,7 +533,8 @@ def test_word_report_shows_every_question_and_the_true_percentage(build, name):
         assert not [s for s in _secrets(b.q) if s in text], unit
         assert b.q.title in text and unit in text                   # the title is the codebook's, not a template's
         assert "社区调研" not in text and f"{QN.WAVE}年{QN.WAVE}" not in text
-    for unit, pct, what in _pinned(b.q):
+    largest = max(b.q.units, key=lambda u: len(b.q.rows(u)))
+    for unit, pct, what in _pinned(b.q, stats_rows(b.folder(largest))):
         _, table_cells = docx_texts(b.folder(unit) / "report.docx")
         assert any(re.search(rf"(?<![\d.]){re.escape(pct)}(?![\d])", c) for c in table_cells), (pct, what)
 
@@ -550,7 +551,8 @@ def test_html_report_is_for_readers(build, name):
         for absent in ("findfont", "Traceback", "Error", "papermill"):
             assert absent not in text, (unit, absent)
         assert not [s for s in _secrets(b.q) if s in text], unit
-    for unit, pct, what in _pinned(b.q):
+    largest = max(b.q.units, key=lambda u: len(b.q.rows(u)))
+    for unit, pct, what in _pinned(b.q, stats_rows(b.folder(largest))):
         assert pct in html_text(b.folder(unit) / "report.html"), (pct, what)
 
 

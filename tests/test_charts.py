@@ -273,9 +273,9 @@ def test_suppressed_cells_are_marked_not_drawn(stats):
     ax = fig.axes[0]
     assert _bar_widths(ax) == [48.6, 7.3, 36.4, 7.1]          # 选举产生 (3 people) has no bar
     texts = [t.get_text() for t in ax.texts]
-    assert "—（样本过少）" in texts
+    assert "—（不公布）" in texts
     assert "48.6%" in texts and "0.6%" not in texts
-    assert "样本过少" in fig.get_supxlabel()
+    assert "不公布的数" in fig.get_supxlabel()
 
 
 def test_share_labels_are_published_values(stats):
@@ -317,7 +317,7 @@ def test_district_comparison_sorted_pooled_as_line_suppressed_marked(stats_all):
             .set_index("group")["value"])
     assert [top2[g] for g in labels[:-1]] == sorted(top2[labels[:-1]], reverse=True)
     assert any(t.get_text().startswith(POOLED_GROUP) for t in ax.texts)
-    assert "—（样本过少）" in [t.get_text() for t in ax.texts]
+    assert "—（不公布）" in [t.get_text() for t in ax.texts]
 
 
 def test_unknown_table_is_an_error_and_a_missing_questionnaire_a_placeholder(stats):
@@ -382,7 +382,7 @@ def test_diverging_bars_leave_a_suppressed_answer_undrawn_and_marked(stats):
     assert len(ax.patches) == (~shares["suppressed"]).sum()           # 4 很不满意 (twice) undrawn
     assert not any(b.get_width() == 0 for b in ax.patches)
     assert _texts(fig).count("—") >= 2 + 2                           # the bar's side and its net
-    assert "样本过少" in fig.get_supxlabel()
+    assert "不公布的数" in fig.get_supxlabel()
     hidden_net = stats[(stats["table"] == "worker_satisfaction") & (stats["stat"] == "net")
                        & stats["suppressed"]]
     labels = [t.get_text() for t in ax.get_yticklabels()]
@@ -414,7 +414,7 @@ def test_age_pyramid_marks_a_suppressed_cell_hatched_never_as_zero(stats):
     hatched = [b for b in ax.patches if b.get_hatch()]
     assert len(hatched) == 1 and hatched[0].get_y() + hatched[0].get_height() / 2 == pytest.approx(0)
     assert "1.5%" not in _texts(fig) and "—" in _texts(fig)
-    assert "样本过少" in fig.get_supxlabel()
+    assert "不公布的数" in fig.get_supxlabel()
 
 
 def test_wave_chart_marks_only_what_the_tables_test_says_is_significant(stats):
@@ -429,7 +429,7 @@ def test_wave_chart_marks_only_what_the_tables_test_says_is_significant(stats):
     assert len(marked) == (p.dropna() < 0.05).sum() == 1
     assert round(marked[0].get_position()[1]) == labels.index("社区服务")
     assert "73.1＊" in _texts(fig)                                     # 51.9 → 73.1, the table's values
-    assert "—（样本过少）" in _texts(fig) and "样本过少" in fig.get_supxlabel()
+    assert "—（不公布）" in _texts(fig) and "不公布的数" in fig.get_supxlabel()
     assert "53.8（无变化）" in _texts(fig)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2023", "2026"]
 

@@ -139,3 +139,40 @@ def test_missing_file_and_empty_folder(tmp_path):
         codebook.load(tmp_path / "nope.yaml")
     with pytest.raises(SurveyError, match="没有编码手册"):
         codebook.load_all(tmp_path)
+
+
+POST = "  - name: post\n    question: 职务\n    label: 职务\n    type: single\n    values: {1: 书记, 2: 主任}\n"
+
+
+def test_census_public_and_concern_keys(tmp_path):
+    """Issue 17: ``census:`` (no intervals or tests), ``report.public`` (census facts never hidden)
+    and an indicator's ``concern`` (the 存在的问题 chapter)."""
+    text = ("census: true\n" + BASE + POST
+            + "report:\n  public: [post]\n  indicators:\n"
+              "    - {name: heads, label: 书记占比, share: \"post == 1\", of: post, concern: {below: 30, says: 书记偏少}}\n")
+    book = load_text(tmp_path, text)
+    assert book.census is True and book.report.public == ("post",)
+    assert book.report.indicators[0].concern == ("below", 30.0, "书记偏少")
+    assert load_text(tmp_path, BASE).census is False
+
+
+@pytest.mark.parametrize("head,report,expect", [
+    ("census: yes please\n", "", "census"),
+    ("", "report:\n  public: [nothing]\n", "nothing"),
+    ("", "report:\n  indicators:\n    - {name: h, share: \"post == 1\", concern: {below: 30}}\n", "says"),
+    ("", "report:\n  indicators:\n    - {name: h, share: \"post == 1\", concern: {over: 3, says: x}}\n", "below 或 above"),
+    ("", "report:\n  indicators:\n    - {name: h, share: \"post == 1\", concern: {below: lots, says: x}}\n", "应是数"),
+])
+def test_census_public_and_concern_mistakes(tmp_path, head, report, expect):
+    with pytest.raises(SurveyError, match=expect) as e:
+        load_text(tmp_path, head + BASE + POST + report)
+    assert "demo.yaml" in str(e.value)
+
+
+def test_a_rating_cannot_be_declared_public(tmp_path):
+    text = BASE + ("scales:\n  sat:\n    label: 满意度\n    values: {5: 非常满意, 4: 满意, 3: 一般, 2: 不满意, 1: 很不满意}\n"
+                   "    top_box: [5, 4]\n")
+    text = text.replace("variables:\n", "variables:\n  - name: s\n    question: 满意\n    label: 满意\n"
+                                        "    type: single\n    scale: sat\n", 1)
+    with pytest.raises(SurveyError, match="量表题"):
+        load_text(tmp_path, text + "report:\n  public: [s]\n")

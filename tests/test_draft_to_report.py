@@ -126,7 +126,7 @@ def test_figures_are_the_exports_own_counts(built):
 
 
 def test_a_researchers_notebook_edit_reaches_every_units_web_and_word_report(built):
-    """Delete the 主要发现 cell and add one of your own (a heading, a sentence, a crosstab): on the
+    """Delete the 存在的问题 cell and add one of your own (a heading, a sentence, a crosstab): on the
     next run every unit's web page and Word report lose the one and gain the other."""
     import nbformat
 
@@ -146,10 +146,10 @@ def test_a_researchers_notebook_edit_reaches_every_units_web_and_word_report(bui
         folder = built["reports"] / unit
         document = docx.Document(folder / "report.docx")
         headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-        assert not any("主要发现" in h for h in headings), (unit, headings)
+        assert not any("存在的问题" in h for h in headings), (unit, headings)
         assert any(h.endswith("补充分析：性别差异") for h in headings), (unit, headings)
         texts = [p.text for p in document.paragraphs]
         assert "下表为按性别分组的结果。" in texts
         assert any(re.match(r"表\d+　.*按性别", t) for t in texts), unit
         page = (folder / "report.html").read_text(encoding="utf-8")
-        assert "补充分析：性别差异" in page and "主要发现与问题" not in page
+        assert "补充分析：性别差异" in page and "存在的问题" not in page

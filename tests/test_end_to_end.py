@@ -76,29 +76,32 @@ def test_qiaodong_reproduces_seed_004(built):
     g = dict(table="worker_composition", group="桥东区", stat="share")
     ages = [pick(rows, variable="age_band", category=c, **g) for c in ("1", "2", "3")]
     assert [r["n"] for r in ages] == [63, 309, 122]
-    assert [r["value"] for r in ages] == [12.8, 62.5, 24.7]
+    assert [r["value"] for r in ages] == [12.8, 62.6, 24.7]     # the seed's 62.5 was adjusted to sum to 100.0
     emp = [pick(rows, variable="employment", category=c, **g) for c in ("1", "2")]
     assert [r["n"] for r in emp] == [109, 385] and emp[0]["base"] == 494
 
 
 @pytest.mark.parametrize("district", DISTRICTS)
 def test_shares_sum_to_100(built, district):
-    """Published shares of a variable sum to 100.0; with suppressed cells (which reach stats.json
-    without their numbers) the published ones sum to less, and at least one cell is hidden besides."""
+    """Published shares of a variable sum to 100.0 within the rounding (each is its exact share
+    rounded half up: at most 0.05 per cell off); with suppressed cells (which reach stats.json
+    without their numbers) at least one cell is hidden besides."""
     _, rows = stats_rows(built, district)
     sums: dict = {}
+    cells: dict = {}
     hidden: dict = {}
     for r in rows:
         if r["stat"] == "share" and r["base"]:
             key = (r["table"], r["group"], r["variable"])
+            cells[key] = cells.get(key, 0) + 1
             if r["suppressed"]:
                 assert r["value"] is None and r["n"] is None, key
                 hidden[key] = hidden.get(key, 0) + 1
             else:
                 sums[key] = round(sums.get(key, 0) + r["value"], 6)
-    assert sums and all(v == 100.0 for k, v in sums.items() if k not in hidden), \
-        {k: v for k, v in sums.items() if v != 100.0 and k not in hidden}
-    assert all(n >= 2 and sums.get(k, 0) < 100.0 for k, n in hidden.items())   # one hidden cell = base − others
+    off = {k: v for k, v in sums.items() if k not in hidden and abs(v - 100.0) > 0.05 * cells[k] + 1e-9}
+    assert sums and not off, off
+    assert all(n >= 2 for n in hidden.values())                     # one hidden cell = base − others
 
 
 def docx_text(path):
@@ -111,8 +114,8 @@ def docx_text(path):
 
 def test_qiaodong_word_report_states_seed_figures(built):
     text = docx_text(built["reports"] / "桥东区" / "report.docx")
-    for needle in ("一、调查概况", "二、样本基本情况", "三、调查结果", "五、主要发现与问题", "示例数据",
-                   "35岁以下的占12.8%", "35-55岁的占62.5%", "55岁以上的占24.7%", "专职109名", "兼职385名"):
+    for needle in ("一、基本情况", "（一）调查概况", "（二）样本基本情况", "（三）调查结果", "三、存在的问题", "示例数据",
+                   "35岁以下的占12.8%", "35-55岁的占62.6%", "55岁以上的占24.7%", "专职109名", "兼职385名"):
         assert needle in text, needle
 
 
@@ -141,7 +144,7 @@ def test_every_number_in_the_narrative_is_in_stats_json(built, district):
 
 def test_html_report_is_for_readers(built):
     html = (built["reports"] / "桥东区" / "report.html").read_text(encoding="utf-8")
-    for needle in ("桥东区", "示例数据", "12.8", "62.5", "24.7", "二、样本基本情况", "data:image/png;base64"):
+    for needle in ("桥东区", "示例数据", "12.8", "62.6", "24.7", "（二）样本基本情况", "data:image/png;base64"):
         assert needle in html, needle
     for absent in ("papermill", "Traceback", "import ", "<script src=\"http"):
         assert absent not in html, absent

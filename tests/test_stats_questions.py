@@ -117,11 +117,12 @@ def test_frequency_share_of_valid_and_pct_of_all(tmp_path):
     rows = questions.frequency(df, "color", book, "甲").set_index(["stat", "category"])
     assert rows["table"].iloc[0] == "demo_q_color" and rows["table_title"].iloc[0] == "颜色"
     share = rows.loc["share"]
-    assert share["value"].tolist() == [42.9, 42.8, 14.3] and share["base"].tolist() == [7] * 3
-    assert share["value"].sum() == pytest.approx(100.0) and "missing" not in share.index
+    # 3/7 = 42.857…% rounds half up to 42.9 for both 3s, as a reader checks them: the column adds to 100.1
+    assert share["value"].tolist() == [42.9, 42.9, 14.3] and share["base"].tolist() == [7] * 3
+    assert share["value"].sum() == pytest.approx(100.1) and "missing" not in share.index
     pct = rows.loc["pct"]
     assert pct.loc["missing", "n"] == 2 and pct.loc["missing", "category_label"] == "未回答"
-    assert pct["base"].tolist() == [9] * 4 and round(pct["value"].sum(), 6) == 100.0
+    assert pct["base"].tolist() == [9] * 4 and pct["value"].tolist() == [33.3, 33.3, 11.1, 22.2]
     assert pct.loc["1", "exact"] == pytest.approx(3 / 9 * 100)
 
 
@@ -134,7 +135,7 @@ def test_multi_select_response_and_case_shares(tmp_path):
     resp, case = rows.loc["response_share"], rows.loc["case_share"]
     # 4 answered (the fifth did not), 3 + 2 + 2 = 7 mentions
     assert resp["n"].tolist() == [3, 2, 2] and resp["base"].tolist() == [7] * 3
-    assert resp["value"].tolist() == [42.8, 28.6, 28.6]   # floors 42.8 28.5 28.5; remainders .057 .071 .071 and round(resp["value"].sum(), 6) == 100.0
+    assert resp["value"].tolist() == [42.9, 28.6, 28.6]   # 3/7, 2/7 of the mentions, each rounded half up
     assert case["base"].tolist() == [4] * 3 and case["value"].tolist() == [75.0, 50.0, 50.0]
     assert case["value"].sum() > 100
     lo, hi = case.loc["1", ["ci_low", "ci_high"]]

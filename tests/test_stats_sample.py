@@ -3,6 +3,7 @@ community-sheet rates agree with a plain pandas count of the cleaned frame."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -32,7 +33,11 @@ def test_leaders_match_seed_004(S):
 def test_worker_composition_matches_seed_004(S):
     comp = S[(S["table"] == "worker_composition") & (S["group"] == "桥东区")].set_index(["variable", "category"])
     assert comp.loc[("age_band", "1"), "base"] == 494
-    assert [comp.loc[("age_band", c), "value"] for c in "123"] == [12.8, 62.5, 24.7]
+    # 309/494 = 62.55…%: printed 62.6 as a reader rounds it; seed 004 adjusted it to 62.5 so the
+    # column sums to 100.0 (largest remainder, still available as config.SHARE_ROUNDING)
+    assert [comp.loc[("age_band", c), "value"] for c in "123"] == [12.8, 62.6, 24.7]
+    n = [int(comp.loc[("age_band", c), "n"]) for c in "123"]
+    assert stats.largest_remainder(n).tolist() == [12.8, 62.5, 24.7]
     assert [comp.loc[("employment", c), "n"] for c in "12"] == [109, 385]
 
 
@@ -62,8 +67,10 @@ def test_every_new_table_is_there_for_the_district_and_shares_sum_to_100(S):
         assert (mine["table"] == table).any(), table
     shares = mine[mine["stat"].isin(["share", "pct", "response_share"]) & (mine["base"] > 0)
                   & (mine["table"] != "community_indicators") & (mine["table"] != "worker_indicators")]
-    sums = shares.groupby(["table", "variable", "stat"])["value"].sum().round(6)
-    assert (sums == 100.0).all(), sums[sums != 100.0]
+    # each share is its exact share rounded half up, so a column adds to 100.0 within the rounding
+    assert (shares["value"] == (shares["exact"] * 10 + 0.5 + 1e-9).apply(np.floor) / 10).all()
+    sums = shares.groupby(["table", "variable", "stat"]).agg(total=("value", "sum"), k=("value", "size"))
+    assert ((sums["total"] - 100).abs() <= 0.05 * sums["k"] + 1e-9).all(), sums
     assert pd.api.types.is_bool_dtype(S["suppressed"])
 
 
@@ -100,11 +107,11 @@ def test_worker_gender_age_counts_agree_with_a_plain_count(wave, S):
         assert int(mine["base"].iloc[0]) == int(people["age_band"].notna().sum())
         for band in ("1", "2", "3"):
             assert mine.loc[band, "n"] == int((people["age_band"] == int(band)).sum())
-        assert round(mine["value"].sum(), 1) == 100.0
+        assert abs(mine["value"].sum() - 100.0) <= 0.05 * len(mine) + 1e-9
     assert rows["n"].sum() == int(w[["gender", "age_band"]].dropna().shape[0])
     test = S[(S["table"] == "worker_by_gender") & (S["group"] == "桥东区") & (S["stat"] == "chi2")
              & (S["variable"] == "gender×age_band")]
-    assert len(test) == 1 and test["n"].iloc[0] == rows["n"].sum()
+    assert test.empty        # the workers are a census (codebook census: true): counts of the whole, no test
 
 
 def test_resident_and_worker_answers_on_who_should_assess(wave, S):

@@ -75,8 +75,8 @@ def _published_numbers(rows: list[dict]) -> set[str]:
     for r in rows:
         for k in ("value", "ci_low", "ci_high", "n", "base"):
             v = r.get(k)
-            if isinstance(v, (int, float)):
-                out |= {f"{v:.1f}", f"{v:.2f}", f"{v:g}"}
+            if isinstance(v, (int, float)):      # a published −4.8 prints the digits of a hidden 4.8
+                out |= {f"{x:.1f}" for x in (v, abs(v))} | {f"{x:.2f}" for x in (v, abs(v))} | {f"{v:g}"}
     return out
 
 
@@ -112,7 +112,8 @@ def test_stats_json_publishes_suppressed_cells_without_numbers(secrets, district
     s = secrets[district]
     key = ["table", "group", "variable", "category", "stat"]
     published = {tuple(str(r[k]) for k in key): r for r in s["rows"]}
-    assert len(s["hidden"])
+    if not len(s["hidden"]):                  # 桥东区: 494 workers, its census facts public — nothing hidden
+        pytest.skip(f"{district} has no suppressed cell")
     for _, cell in s["hidden"].iterrows():
         r = published[tuple(str(cell[k]) for k in key)]
         assert r["suppressed"] is True

@@ -25,6 +25,11 @@ NO_DISTRICT = "（未填区县）"     # the unit recorded for a row whose unit 
 UNIT_LABEL = "区县"              # the word for the reporting unit when no codebook labels a role: district variable
 WHOLE_SAMPLE = "全部样本"       # the one reporting unit of a wave whose questionnaires have no unit question
 SAMPLE_NOTE = "示例数据"         # printed on every output built from the bundled synthetic sample
+# Shares are printed to 0.1 by rounding the exact share half up (25/45 = 55.555…% → 55.6), so a reader
+# checking a cell with a calculator gets the printed figure; a table's shares may then add up to
+# 99.9 or 100.1, and its note says so. "largest_remainder" adjusts them to sum to 100.0 instead
+# (Hamilton's method, as seed 004 did), and the notes say they were adjusted.
+SHARE_ROUNDING = "half_up"
 MIN_CELL = 5                     # published cells with fewer respondents are suppressed (policy: analysis.stats.suppression)
 
 # -- statistics (analysis.stats and its modules) ----------------------------------------------------

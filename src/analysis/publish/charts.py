@@ -46,7 +46,7 @@ POOLED_COLOR = "#B03A2E"
 HIGHLIGHT_COLOR = "#D9822B"           # the report's own district among the others
 HATCH = "////"                         # a suppressed cell's place, where a chart has one
 CAPTION_COLOR = "0.35"
-SUPPRESSED_TEXT = "—（样本过少）"
+SUPPRESSED_TEXT = "—（不公布）"          # small, or hidden so that a small cell cannot be worked out
 STAT_LABELS = {"top2": "满意率", "share": "占比", "mean": "平均分", "median": "中位数", "net": "净满意度"}
 
 
@@ -196,7 +196,8 @@ def _base_text(rows: pd.DataFrame) -> str:
 def _caption(fig: Figure, base: str, source: str, suppressed: bool) -> None:
     if _PAPER["on"]:                 # the paper's caption says it
         return
-    lines = [base + ("；“—”表示样本过少（少于%d人），不予显示" % MIN_CELL if suppressed else "")]
+    lines = [base + ("；“—”表示不公布的数（人数少于%d人，或由其他数字可推算出这样的人数）；斜线段为不公布的几档之和"
+                     % MIN_CELL if suppressed else "")]
     if source:
         lines.append(source)
     fig.supxlabel("\n".join(lines), x=0.01, ha="left", fontsize=7.5, color=CAPTION_COLOR)
@@ -265,7 +266,7 @@ def composition_bars(S: pd.DataFrame, table: str, variables: list[str], group: s
     the ``stat`` rows (``share``; a multi-select's ``case_share``), in option order or, with
     ``sort``, largest first.
 
-    Suppressed cells get no bar (never a bar of 0) and the mark “—（样本过少）”. A district
+    Suppressed cells get no bar (never a bar of 0) and the mark “—（不公布）”. A district
     without rows in ``table`` (no valid questionnaire of that kind) gets ``no_data_figure``.
     """
     if _no_rows_for_district(S, table, group):
@@ -583,7 +584,8 @@ def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
     any_suppressed, reach = False, [10.0, 10.0]
     for yi, (_, item) in enumerate(items.iterrows()):
         cells = shares[shares["variable"] == item["variable"]].set_index("category")
-        to_left, to_right, hidden = _draw_diverging_row(ax, yi, cells, colors, sides)
+        to_left, to_right, hidden = _draw_diverging_row(ax, yi, cells, colors, sides,
+                                                        _side_totals(rows, item["variable"], sides))
         reach = [max(reach[0], to_left), max(reach[1], to_right)]
         any_suppressed |= hidden
     left_end = float(np.ceil(reach[0] / 10 + 0.3) * 10)       # each side as far as it reaches,
@@ -621,8 +623,27 @@ def _symmetric_ticks(ax, left: float, right: float) -> None:
     ax.set_xticks(ticks, [f"{abs(t):.0f}" for t in ticks])
 
 
-def _draw_diverging_row(ax, yi: int, cells: pd.DataFrame, colors, sides) -> tuple[float, float, bool]:
-    """One item's segments; return how far it reaches left and right and whether any is hidden."""
+def _side_totals(rows: pd.DataFrame, variable: str, sides) -> tuple[float | None, float | None]:
+    """The published share of each side of an item, where the stats table gives it: the right side
+    is the top box when it holds as many answers (``top2``), the left side the as many lowest
+    answers (``top2`` − ``net``). None where it is hidden or not a side's sum."""
+    mine = rows[(rows["variable"] == variable) & ~rows["suppressed"].astype(bool)].set_index("stat")
+    left_codes, _, right_codes = sides
+    top = mine.loc["top2"] if "top2" in mine.index else None
+    if top is None or len(str(top["category_label"]).split("＋")) != len(right_codes):
+        return None, None
+    right = float(top["value"])
+    left = round(right - float(mine.loc["net", "value"]), 1) \
+        if "net" in mine.index and len(left_codes) == len(right_codes) else None
+    return left, right
+
+
+def _draw_diverging_row(ax, yi: int, cells: pd.DataFrame, colors, sides,
+                        totals: tuple[float | None, float | None] = (None, None)) -> tuple[float, float, bool]:
+    """One item's segments; return how far it reaches left and right and whether any is hidden.
+    Hidden answers of a side whose total is published (``totals``: the top box, the bottom box) are
+    drawn together as one hatched segment of their sum, so a chart never shows a hidden part of a
+    published figure as nothing; otherwise the side ends with “—”."""
     left_codes, neutral_code, right_codes = sides
     def known(code):
         if code not in cells.index or bool(cells.loc[code, "suppressed"]):
@@ -639,8 +660,8 @@ def _draw_diverging_row(ax, yi: int, cells: pd.DataFrame, colors, sides) -> tupl
         ax.text(0, yi, "—", ha="center", va="center", color=CAPTION_COLOR)
     ends = []
     outer = {left_codes[-1], right_codes[-1]} if left_codes else set()
-    for codes, sign in ((left_codes, -1), (right_codes, 1)):
-        edge, side_hidden = half, False
+    for codes, sign, total in ((left_codes, -1, totals[0]), (right_codes, 1, totals[1])):
+        edge, side_hidden, shown = half, False, 0.0
         for code in codes:                         # from zero outward
             value = known(code)
             if value is None:
@@ -649,7 +670,14 @@ def _draw_diverging_row(ax, yi: int, cells: pd.DataFrame, colors, sides) -> tupl
             start = edge if sign > 0 else -edge - value
             _segment(ax, yi, start, value, colors[code], dark=code in outer)
             edge += value
-        if side_hidden:
+            shown += value
+        rest = None if total is None else round(total - shown, 1)
+        if side_hidden and rest is not None and rest > 0:
+            start = edge if sign > 0 else -edge - rest
+            ax.barh(yi, rest, left=start, color=colors[codes[-1]], height=0.7, edgecolor="white",
+                    linewidth=0.6, hatch=HATCH, alpha=0.55)
+            edge += rest
+        elif side_hidden:
             ax.text(sign * (edge + 1.0), yi, "—", va="center", ha="left" if sign > 0 else "right",
                     color=CAPTION_COLOR)
             edge += 5.0

@@ -35,6 +35,8 @@ h1 { font-size: 1.6em; text-align: center; font-weight: normal; margin: .6em 0 .
 h2 { font-size: 1.3em; font-weight: normal; margin: 1.8em 0 .6em; }
 h3 { font-size: 1.15em; font-weight: normal; margin: 1.4em 0 .5em; }
 h4 { font-size: 1.05em; font-weight: normal; margin: 1.2em 0 .4em; }
+h5 { font-size: 1em; font-weight: normal; margin: 1em 0 .4em; }
+.office { background: #fff2cc; border: 1px dashed #bf9000; color: #7f6000; padding: .6em .8em; margin: .8em 0; }
 p { text-indent: 2em; margin: .4em 0; text-align: justify; }
 p.synthetic { text-indent: 0; text-align: center; color: #8a4b00; }
 p.note, p.closing { text-indent: 0; font-size: .85em; color: #444; }
@@ -74,7 +76,7 @@ def write_report_html(path: str | Path, *, S: pd.DataFrame, group: str, blocks: 
 
 def _part(p: Part) -> str:
     if p.kind == "heading":
-        level = min(max(p.level, 1), 3) + 1
+        level = min(max(p.level, 1), 4) + 1
         return f"<h{level}>{escape(p.text)}</h{level}>"
     if p.kind == "table":
         note = f'\n<p class="note">{escape(p.note)}</p>' if p.note else ""
@@ -85,6 +87,10 @@ def _part(p: Part) -> str:
         return (f'<figure class="chart" id="figure-{p.number}">\n'
                 f'<img src="data:image/png;base64,{data}" alt="{escape(p.text)}">\n'
                 f"<figcaption>{escape(p.caption)}</figcaption>\n</figure>")
+    if p.kind == "office":             # a marked place for the office to write, never content
+        from analysis.publish.plan import OFFICE_MARK
+
+        return f'<aside class="office"><strong>{escape(OFFICE_MARK)}</strong>{escape(p.text)}</aside>'
     return f"<p>{escape(p.text)}</p>"
 
 

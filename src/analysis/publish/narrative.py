@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.publish.plan import RATING_WORDS, measure_name
-from analysis.publish.tables import PERCENT_STATS
+from analysis.publish.tables import ALPHA_CAVEAT, PERCENT_STATS, rounding_note
 from analysis.stats import suppression
 
 
@@ -72,6 +72,62 @@ def _ranked(rows: pd.DataFrame, ascending: bool = False) -> pd.DataFrame:
 
 def _ties(rows: pd.DataFrame, value: float) -> list[str]:
     return [str(r.category_label or r.variable_label) for _, r in rows.iterrows() if float(r.value) == value]
+
+
+def exact(row: pd.Series) -> bool:
+    """A figure without an interval is a count of the whole (a census): its value is the fact."""
+    return pd.isna(row.get("ci_low")) or pd.isna(row.get("ci_high"))
+
+
+def apart(a: pd.Series, b: pd.Series) -> bool:
+    """Can a reader say ``a`` and ``b`` differ? A census's figures when their printed values differ; a
+    sample's when their 95% intervals do not overlap."""
+    if float(a["value"]) == float(b["value"]):
+        return False
+    if exact(a) and exact(b):
+        return True
+    lo_a, hi_a = (float(a["value"]),) * 2 if exact(a) else (float(a["ci_low"]), float(a["ci_high"]))
+    lo_b, hi_b = (float(b["value"]),) * 2 if exact(b) else (float(b["ci_low"]), float(b["ci_high"]))
+    return hi_a < lo_b or hi_b < lo_a
+
+
+def leaders(rows: pd.DataFrame, ascending: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the leading rows, the rest): the highest (``ascending``: lowest) published rows, up to the last
+    one a reader cannot tell apart from the first (:func:`apart`). The leaders are a head of the
+    ranking, so each is above (below) every row of the rest, and every row of the rest is apart
+    from the first."""
+    ranked = _ranked(rows, ascending)
+    if ranked.empty:
+        return ranked, ranked
+    first = ranked.iloc[0]
+    close = [k for k, (_, r) in enumerate(ranked.iterrows()) if not apart(first, r)]
+    head = max(close) + 1
+    return ranked.iloc[:head], ranked.iloc[head:]
+
+
+def _unknown_rest(rows: pd.DataFrame, all_rows: pd.DataFrame) -> float:
+    """Respondents in the hidden cells of one distribution, as a reader can work it out: the base
+    minus the published counts (nothing hidden: 0)."""
+    hidden = all_rows["suppressed"].astype(bool)
+    if not hidden.any():
+        return 0.0
+    base = all_rows["base"].dropna()
+    if base.empty:
+        return float("inf")
+    return float(base.iloc[0]) - float(rows["n"].sum())
+
+
+def _names(rows: pd.DataFrame, column: str = "category_label") -> list[str]:
+    return [str(r[column]) for _, r in rows.iterrows()]
+
+
+def _ranked_text(rows: pd.DataFrame, column: str = "category_label") -> str:
+    """“甲”（50.0%）、“乙”（48.0%）; with “两者/几项差别不明显” when several lead together."""
+    text = "、".join(f"“{r[column]}”（{fmt(r)}）" for _, r in rows.iterrows())
+    if len(rows) > 1:
+        text += "（" + ("两者" if len(rows) == 2 else "几项") + ("相差在抽样误差范围内" if not all(
+            exact(r) for _, r in rows.iterrows()) else "相同") + "）"
+    return text
 
 
 PERSON_ENDINGS = ("者", "员", "民", "人", "生", "师", "长", "记", "任", "工", "众", "属", "友", "户")
@@ -169,33 +225,47 @@ def indicator_sentences(S: pd.DataFrame, table: str, group: str, units: dict[str
 # -- questions -------------------------------------------------------------------------------------
 
 def single_sentences(S: pd.DataFrame, table: str, group: str) -> list[str]:
-    """A single-choice question: the most chosen answer and the next (ties named together), of the
-    valid answers."""
-    rows = _ranked(_shown(_rows(S, table, group, stat="share")))
-    if len(rows) < 2 or rows["category_label"].nunique() < 2:
+    """A single-choice question: the most chosen answer and the next, of the valid answers. Said only
+    where it holds for a reader of the published cells: no hidden cell can be as large (the base
+    minus the published counts is smaller), and answers a sample cannot tell apart are named together."""
+    every = _rows(S, table, group, stat="share")
+    rows = _ranked(_shown(every))
+    hidden = every["suppressed"].astype(bool).any()
+    if rows.empty or (len(rows) < 2 and not hidden):
         return []
     label = rows["variable_label"].iloc[0]
-    top = float(rows["value"].iloc[0])
-    first = _ties(rows, top)
-    text = f"{label}（{int(rows['base'].iloc[0])}人回答）：选择最多的是{_quoted(first)}（{fmt(rows.iloc[0])}）"
-    rest = rows[rows["value"] < top]
-    if len(rest) and len(first) == 1:
-        second = _ties(rest, float(rest["value"].iloc[0]))
-        text += f"，其次是{_quoted(second)}（{fmt(rest.iloc[0])}）"
-    hidden = _rows(S, table, group, stat="share")["suppressed"].astype(bool).any()
+    rest_hidden = _unknown_rest(rows, every)
+    first, rest = leaders(rows)
+    if rest_hidden >= float(first["n"].min()) or (rest.empty and not hidden):
+        return []
+    text = f"{label}（{int(rows['base'].iloc[0])}人回答）：选择最多的是{_ranked_text(first)}"
+    if len(rest):
+        second = leaders(rest)[0]
+        if len(first) == 1 and rest_hidden < float(second["n"].min()) and len(second) <= 2:
+            text += f"，其次是{_ranked_text(second)}"
     return [text + ("；人数过少的选项未公布" if hidden else "") + "。"]
 
 
 def multi_sentences(S: pd.DataFrame, table: str, group: str) -> list[str]:
-    """A multi-select: the (up to three) options chosen by the largest shares of respondents."""
-    rows = _ranked(_shown(_rows(S, table, group, stat="case_share")))
+    """A multi-select: the options chosen by the largest shares of respondents (up to three, with
+    any a sample cannot tell apart from the third). Options hidden as small are not ranked against:
+    the sentence then speaks of the published options and says how many are left out."""
+    every = _rows(S, table, group, stat="case_share")
+    rows = _ranked(_shown(every))
     if rows.empty:
         return []
     label = rows["variable_label"].iloc[0]
-    cut = float(rows["value"].iloc[min(2, len(rows) - 1)])
-    top = rows[rows["value"] >= cut]
-    listing = "、".join(f"“{r.category_label}”（{fmt(r)}）" for _, r in top.iterrows())
-    return [f"{label}（多选题，{int(rows['base'].iloc[0])}人回答）：选择比例最高的是{listing}。"]
+    picked = rows.iloc[:0]
+    rest = rows
+    while len(picked) < 3 and len(rest):
+        lead, rest = leaders(rest)
+        picked = pd.concat([picked, lead])
+    if len(picked) > 5:
+        return []
+    listing = "、".join(f"“{r.category_label}”（{fmt(r)}）" for _, r in picked.iterrows())
+    hidden = int(every["suppressed"].astype(bool).sum())
+    where = f"在公布的选项中（另有{hidden}个选项人数过少未公布），" if hidden else ""
+    return [f"{label}（多选题，{int(rows['base'].iloc[0])}人回答）：{where}选择比例最高的是{listing}。"]
 
 
 def _measure(row: pd.Series) -> str:
@@ -212,10 +282,35 @@ def _named(row: pd.Series) -> str:
     return measure_name(str(row["variable_label"]), str(row["category_label"]).split("＋"))
 
 
+def _interval(row: pd.Series, percent: bool = True) -> str:
+    """“（95%置信区间a%～b%）” for a sample's figure; nothing for a census's (no interval)."""
+    if exact(row):
+        return ""
+    unit = "%" if percent else ""
+    return f"（95%置信区间{row['ci_low']:.1f}{unit}～{row['ci_high']:.1f}{unit}）"
+
+
+def item_ranking(S: pd.DataFrame, table: str, group: str, overall: str | None,
+                 ascending: bool = False) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """A battery's items (the overall item aside) ranked by their published top-box shares: (the
+    leading items, the rest), or None when no ranking can be said — an item's share is hidden
+    (it could be anywhere), fewer than two items, or every item ties with the first."""
+    every = _rows(S, table, group, stat="top2")
+    every = every[every["variable"] != overall]
+    if len(every) < 2 or every["suppressed"].astype(bool).any() or every["value"].isna().any():
+        return None
+    lead, rest = leaders(every, ascending)
+    if rest.empty:
+        return None
+    return lead, rest
+
+
 def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | None,
-                      pooled_label: str = config.POOLED_GROUP) -> list[str]:
-    """A rating battery: the overall item's top-box share with its interval (and the pooled
-    group's), then the highest and lowest of the other items — only from published cells."""
+                      pooled_label: str = config.POOLED_GROUP, with_interval: bool = True) -> list[str]:
+    """A rating battery: the overall item's top-box share (a sample's with its interval) and the
+    pooled group's, then the highest and lowest of the other items — only when every item is
+    published and the leaders can be told apart from the rest (:func:`item_ranking`); otherwise the
+    published items in questionnaire order, saying why they are not ranked."""
     tops = _shown(_rows(S, table, group, stat="top2"))
     if tops.empty:
         return []
@@ -225,38 +320,45 @@ def battery_sentences(S: pd.DataFrame, table: str, group: str, overall: str | No
         o = tops[tops["variable"] == overall]
         if len(o):
             o = o.iloc[0]
-            text += (f"{_named(o)}（{o['category_label']}）为{fmt(o)}"
-                     f"（95%置信区间{o['ci_low']:.1f}%～{o['ci_high']:.1f}%）")
+            text += f"{_named(o)}（{o['category_label']}）为{fmt(o)}{_interval(o) if with_interval else ''}"
             pooled = _shown(_rows(S, table, config.POOLED_GROUP, stat="top2", variable=overall))
             if len(pooled) and group != config.POOLED_GROUP:
                 text += f"，{pooled_label}为{fmt(pooled.iloc[0])}"
             text += "。"
-    items = _ranked(tops[tops["variable"] != overall])
-    if len(items) >= 2 and items["value"].nunique() >= 2:
-        hi, lo = float(items["value"].iloc[0]), float(items["value"].iloc[-1])
-        text += (f"分项看，{measure}最高的是{_quoted(_ties(items.assign(category_label=items['variable_label']), hi))}"
-                 f"（{fmt(items.iloc[0])}），最低的是"
-                 f"{_quoted(_ties(items.assign(category_label=items['variable_label']), lo))}（{fmt(items.iloc[-1])}）")
-        hidden = _rows(S, table, group, stat="top2")
-        hidden = hidden[(hidden["variable"] != overall) & hidden["suppressed"].astype(bool)]
-        text += (f"（另有{len(hidden)}项人数过少未公布，不参与比较）" if len(hidden) else "") + "。"
+    items = tops[tops["variable"] != overall].sort_values("order", kind="stable")
+    every = _rows(S, table, group, stat="top2")
+    every = every[every["variable"] != overall]
+    high, low = item_ranking(S, table, group, overall), item_ranking(S, table, group, overall, ascending=True)
+    if high is not None and low is not None:
+        top, bottom = high[0], low[0]
+        text += (f"分项看，{measure}最高的是{_ranked_text(top, 'variable_label')}，"
+                 f"最低的是{_ranked_text(bottom, 'variable_label')}。")
+    elif len(items) >= 2:
+        hidden = int(every["suppressed"].astype(bool).sum())
+        why = (f"另有{hidden}项人数过少未公布，无法排出高低" if hidden
+               else "各项相差在抽样误差范围内，不排高低" if not all(exact(r) for _, r in items.iterrows())
+               else "各项相同")
+        listing = "、".join(f"{r['variable_label']}{fmt(r)}" for _, r in items.iterrows())
+        text += f"分项{measure}依次为{listing}（{why}）。"
     elif len(items) == 1 and not overall:
         r = items.iloc[0]
         text += f"{r['variable_label']}的{measure}为{fmt(r)}。"
     return [text] if text else []
 
 
-def index_sentences(S: pd.DataFrame, table: str, group: str, label: str) -> list[str]:
-    """The battery's 0–100 index with its interval and Cronbach's α (a caveat when α is low)."""
+def index_sentences(S: pd.DataFrame, table: str, group: str, label: str, with_interval: bool = True) -> list[str]:
+    """The battery's 0–100 index (a sample's with its interval) and Cronbach's α, with a caveat when
+    α is below ``ALPHA_CAVEAT``."""
     rows = _shown(_rows(S, table, group))
     mean, alpha = rows[rows["stat"] == "mean"], rows[(rows["stat"] == "alpha")]
     if mean.empty or alpha.empty:
         return []
     m, a = mean.iloc[0], alpha.iloc[0]
-    text = (f"以各分项计算的{label}指数（百分制）为{fmt(m)}（95%置信区间{m['ci_low']:.1f}～{m['ci_high']:.1f}，"
-            f"{int(m['n'])}人），量表信度克朗巴哈α系数为{fmt(a)}")
-    if float(a["value"]) < 0.6:
-        text += "，信度偏低，指数仅供参考"
+    span = "" if exact(m) or not with_interval else f"95%置信区间{m['ci_low']:.1f}～{m['ci_high']:.1f}，"
+    text = (f"以各分项计算的{label}指数（百分制）为{fmt(m)}（{span}{int(m['n'])}人），"
+            f"量表信度克朗巴哈α系数为{fmt(a)}")
+    if float(a["value"]) < ALPHA_CAVEAT:
+        text += "，信度偏低，各分项测量的不是同一方面，指数仅供参考，应以各分项为准"
     return [text + "。"]
 
 
@@ -274,24 +376,30 @@ def _p_text(row: pd.Series) -> str:
 
 
 def vs_rest_sentences(S: pd.DataFrame, table: str, group: str, overall: str | None, unit_label: str) -> list[str]:
-    """The unit against the other units on the battery's overall item."""
+    """The unit against the other units on the battery's overall item: a census's difference as it
+    is, a sample's with the verdict of its test."""
     if not overall:
         return []
     rows = _shown(_rows(S, table, group, variable=overall)).set_index("category")
-    if not {"a", "b", "diff", "p_adj"} <= set(rows.index):
+    if not {"a", "b", "diff"} <= set(rows.index):
         return []
     d = rows.loc["diff"]
-    verdict = "差异有统计学意义" if float(rows.loc["p_adj", "value"]) < 0.05 else "差异没有统计学意义"
     top = _rows(S, table.removesuffix("_vs_rest"), group, variable=overall, stat="top2")
     name = _named(top.iloc[0]) if len(top) else f"{d['variable_label']}的比例"
-    return [f"与其他{unit_label}相比，本{unit_label}{name}为{fmt(rows.loc['a'])}，"
-            f"其他{unit_label}为{fmt(rows.loc['b'])}，相差{float(d['value']):.1f}个百分点"
-            f"（95%置信区间{d['ci_low']:.1f}～{d['ci_high']:.1f}），{verdict}"
+    text = (f"与其他{unit_label}相比，本{unit_label}{name}为{fmt(rows.loc['a'])}，"
+            f"其他{unit_label}为{fmt(rows.loc['b'])}，")
+    gap = float(d["value"])
+    if "p_adj" not in rows.index:              # a census: the difference is the fact
+        if gap == 0:
+            return [text + "两者相同。"]
+        return [text + f"{'高' if gap > 0 else '低'}{abs(gap):.1f}个百分点。"]
+    verdict = "差异有统计学意义" if float(rows.loc["p_adj", "value"]) < 0.05 else "差异没有统计学意义"
+    return [text + f"相差{gap:.1f}个百分点（95%置信区间{d['ci_low']:.1f}～{d['ci_high']:.1f}），{verdict}"
             f"（Holm校正后{_p_text(rows.loc['p_adj'])}）。"]
 
 
 def shared_sentences(S: pd.DataFrame, table: str, group: str, pair: tuple[str, str], names: tuple[str, str],
-                     skip: set[str]) -> list[str]:
+                     skip: set[str], plain: bool = False) -> list[str]:
     """Two questionnaires asked the same question: the first group's most chosen answer, its share
     in both, and a difference called notable only when the Holm-adjusted two-proportion test is
     below 0.05. ``skip``: background questions (profiles), left to the table."""
@@ -324,11 +432,13 @@ def shared_sentences(S: pd.DataFrame, table: str, group: str, pair: tuple[str, s
         ra, rb = a.loc[code], b.loc[code]
         text = (f"在“{ra['variable_label']}”这一问题上，回答该题的{int(ra['base'])}名{names[0]}和{int(rb['base'])}名"
                 f"{names[1]}中，选择“{ra['category_label']}”的{names[0]}占{fmt(ra)}，{names[1]}占{fmt(rb)}")
+        test = "" if plain else f"（两比例检验，Holm校正后{_p_text(p)}）"
         if pd.notna(p["value"]) and float(p["value"]) < 0.05:
             higher = names[1] if float(mine.loc["diff", "value"]) < 0 else names[0]
-            text += f"，{higher}的这一比例明显更高，差异有统计学意义（两比例检验，Holm校正后{_p_text(p)}）。"
+            text += f"，{higher}的这一比例明显更高" + ("。" if plain else f"，差异有统计学意义{test}。")
         elif pd.notna(p["value"]):
-            text += f"，两者的差异没有统计学意义（两比例检验，Holm校正后{_p_text(p)}），不能据此认为两类人群看法不同。"
+            text += ("，两者的差距在抽样误差范围内" if plain else f"，两者的差异没有统计学意义{test}") \
+                + "，不能据此认为两类人群看法不同。"
         else:
             text += "。"
         out.append(text)
@@ -376,43 +486,60 @@ def wave_sentences(S: pd.DataFrame, district: str, overall: set[tuple[str, str]]
 
 def low_items_sentences(S: pd.DataFrame, table: str, group: str, overall: str | None, who: str,
                         label: str) -> list[str]:
-    """The two lowest-rated published items of a battery (the overall item aside)."""
-    tops = _shown(_rows(S, table, group, stat="top2"))
-    tops = tops[tops["variable"] != overall].sort_values(["value", "order"], kind="stable")
-    if len(tops) < 2 or tops["value"].nunique() < 2:
+    """The lowest-rated items of a battery (the overall item aside): the lowest and any item a reader
+    cannot tell apart from it — said only when every item is published (:func:`item_ranking`)."""
+    ranking = item_ranking(S, table, group, overall, ascending=True)
+    if ranking is None:
         return []
-    measure = _measure(tops.iloc[0])
-    low = tops.iloc[:2]
-    items = "和".join(f"{r.variable_label}（{measure}{fmt(r)}）" for _, r in low.iterrows())
-    return [f"{who}{label}中{measure}较低的是{items}，是下一步需要重点改进的方面。"]
+    low = ranking[0]
+    measure = _measure(low.iloc[0])
+    items = "、".join(f"{r.variable_label}（{measure}{fmt(r)}）" for _, r in low.iterrows())
+    word = "最低的是" if len(low) == 1 else "最低的几项是"
+    return [f"{who}{label}中{measure}{word}{items}，是下一步需要重点改进的方面。"]
 
 
-def below_rest_sentences(S: pd.DataFrame, table: str, group: str, who: str, unit_label: str) -> list[str]:
-    """Items where the unit's top-box share is below the other units' and the Holm-adjusted p is
-    under 0.05; says so plainly when there is none."""
+def below_rest_sentences(S: pd.DataFrame, table: str, group: str, who: str, unit_label: str,
+                         plain: bool = False) -> list[str]:
+    """Items where the unit's top-box share is below the other units': a sample's where the
+    Holm-adjusted p is under 0.05, a census's every item below (the figures are the whole); says so
+    plainly when there is none."""
     rows = _shown(_rows(S, table, group))
     if rows.empty:
         return []
-    below = []
+    diffs = rows[rows["category"] == "diff"]
+    if diffs.empty:
+        return []
+    below, tested = [], not exact(diffs.iloc[0])          # a census's differences carry no interval
     for _, r in rows.groupby("variable", sort=False):
         by = r.set_index("category")
-        if not {"a", "b", "diff", "p_adj"} <= set(by.index):
+        if not {"a", "b", "diff"} <= set(by.index) or float(by.loc["diff", "value"]) >= 0:
             continue
-        if float(by.loc["diff", "value"]) < 0 and float(by.loc["p_adj", "value"]) < 0.05:
+        if tested and "p_adj" in by.index and float(by.loc["p_adj", "value"]) < 0.05:
+            test = "" if plain else f"，Holm校正后{_p_text(by.loc['p_adj'])}"
             below.append(f"{by.loc['a', 'variable_label']}（本{unit_label}{fmt(by.loc['a'])}，其他{unit_label}"
-                         f"{fmt(by.loc['b'])}，Holm校正后{_p_text(by.loc['p_adj'])}）")
+                         f"{fmt(by.loc['b'])}{test}）")
+        elif not tested:
+            below.append(f"{by.loc['a', 'variable_label']}（本{unit_label}{fmt(by.loc['a'])}，其他{unit_label}"
+                         f"{fmt(by.loc['b'])}）")
+    if below and tested:
+        verdict = "评价明显偏低的有" if plain else "评价明显偏低、差异有统计学意义的有"
+        return [f"与其他{unit_label}相比，{who}{verdict}：{'；'.join(below)}。"]
     if below:
-        return [f"与其他{unit_label}相比，{who}评价明显偏低、差异有统计学意义的有：{'；'.join(below)}。"]
-    return [f"与其他{unit_label}相比，{who}各项评价没有统计学意义上明显偏低的方面。"]
+        return [f"与其他{unit_label}相比，{who}评价低于其他{unit_label}的有：{'；'.join(below)}。"]
+    if tested:
+        return [f"与其他{unit_label}相比，{who}各项评价没有明显偏低的方面。" if plain
+                else f"与其他{unit_label}相比，{who}各项评价没有统计学意义上明显偏低的方面。"]
+    return [f"与其他{unit_label}相比，{who}公布的各项评价都不低于其他{unit_label}。"]
 
 
 def priority_sentences(S: pd.DataFrame, battery: str, drivers: str, group: str, overall: str | None) -> list[str]:
     """Of the two items most closely tied to the overall item, those rated below the middle of the
     items: improving them should move the overall figure most."""
     ranks = _shown(_rows(S, drivers, group, stat="rank")).sort_values("value")
-    tops = _shown(_rows(S, battery, group, stat="top2"))
-    tops = tops[tops["variable"] != overall]
-    if ranks.empty or len(tops) < 3:
+    every = _rows(S, battery, group, stat="top2")
+    every = every[every["variable"] != overall]
+    tops = _shown(every)
+    if ranks.empty or len(tops) < 3 or len(tops) < len(every):     # the middle of all items, or nothing
         return []
     middle = tops["value"].median()
     picks = []
@@ -459,10 +586,74 @@ def method_sentences(S: pd.DataFrame, district: str, synthetic: bool,
                      overall_of: dict[str, tuple[str, str]] | None = None,
                      unweighted: list[str] | tuple[str, ...] = ()) -> list[str]:
     method = weighting_sentences(S, district, overall_of, unweighted)
-    method.append("占比均以有效回答为基数（“百分比”以全部受访者为基数），按最大余数法舍入到0.1%，各项合计为100.0%；"
-                  "括号内为95%置信区间（比例用Wilson法，均值用t分布，比例之差用Newcombe法）。"
-                  + suppression.note() + "多项检验的p值用Holm法校正。")
+    method.append("占比均以有效回答为基数（“百分比”以全部受访者为基数）；" + rounding_note() + "。"
+                  "抽样调查的比例和均值附95%置信区间（比例用Wilson法，均值用t分布，比例之差用Newcombe法），"
+                  "多项检验的p值用Holm法校正；普查（全部对象都填写）的数字是全体的实数，不附置信区间，也不作检验。"
+                  + suppression.note())
     if synthetic:
         method.append(f"本报告使用的是{config.SAMPLE_NOTE}（由项目自带的合成数据生成器生成），"
                       "不代表任何真实地区的情况。")
     return method
+
+
+# -- problems, and the reader's register -------------------------------------------------------------
+
+def concern_sentences(S: pd.DataFrame, table: str, group: str, concerns: dict[str, tuple[str, float, str]],
+                      word: str = "名") -> list[str]:
+    """存在的问题 from declared indicators (``concern: {below|above, says}`` in the codebook): each
+    problem with its figure, said only when the published figure is past the threshold — a census's
+    value as it is, a sample's whole interval (so the claim holds for the population)."""
+    out = []
+    rows = _shown(_rows(S, table, group)).set_index("variable")
+    for name, (op, threshold, says) in concerns.items():
+        if name not in rows.index:
+            continue
+        r = rows.loc[name]
+        r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
+        v = float(r["value"])
+        edge = v if exact(r) else float(r["ci_high"] if op == "below" else r["ci_low"])
+        if not ((edge < threshold) if op == "below" else (edge > threshold)):
+            continue
+        figure = f"{r['variable_label']}为{fmt(r)}"
+        if r["stat"] in ("share", "rate", "ratio") and pd.notna(r["base"]):
+            figure += f"（{int(r['n'])}/{int(r['base'])}）"
+        out.append(f"{says}：{figure}。")
+    return out
+
+
+def register_sentences(census: list[str], sample: list[str], weighted: bool) -> list[str]:
+    """The one sentence of the body on what its figures are and where the technical detail is:
+    which questionnaires are a census, that the official figures are unweighted, and the appendix."""
+    parts = []
+    if census:
+        parts.append(f"{'、'.join(census)}为普查（全部对象都填写），文中数字是全体的实数")
+    if sample:
+        parts.append(f"{'、'.join(sample)}为抽样调查，文中比例是样本比例")
+    text = "；".join(parts) + "。" if parts else ""
+    text += ("本报告以未加权的数字为准；" if weighted else "") + \
+        "抽样数字的置信区间、统计检验、加权结果和计算方法见文末技术附录。"
+    return [text]
+
+
+def plain_vs_rest_sentences(S: pd.DataFrame, table: str, group: str, overall: str | None,
+                            unit_label: str) -> list[str]:
+    """The unit against the other units in the body's words: the two figures, the gap, and for a
+    sample whether the gap is clear (its test is in the technical appendix)."""
+    if not overall:
+        return []
+    rows = _shown(_rows(S, table, group, variable=overall)).set_index("category")
+    if not {"a", "b", "diff"} <= set(rows.index):
+        return []
+    gap = float(rows.loc["diff", "value"])
+    top = _rows(S, table.removesuffix("_vs_rest"), group, variable=overall, stat="top2")
+    name = _named(top.iloc[0]) if len(top) else f"{rows.loc['diff', 'variable_label']}的比例"
+    text = (f"与其他{unit_label}相比，本{unit_label}{name}为{fmt(rows.loc['a'])}，"
+            f"其他{unit_label}为{fmt(rows.loc['b'])}")
+    if gap == 0:
+        return [text + "，两者相同。"]
+    text += f"，{'高' if gap > 0 else '低'}{abs(gap):.1f}个百分点"
+    if "p_adj" in rows.index:
+        text += "，差距明显" if float(rows.loc["p_adj", "value"]) < 0.05 else "，差距在抽样误差范围内，不能认为两者不同"
+    elif not exact(rows.loc["diff"]):
+        return [text + "。"]
+    return [text + "。"]

@@ -35,7 +35,7 @@ def _summary(S: pd.DataFrame, group: str, headlines: list[dict]) -> dict:
     """The overview's figures for one group, as the report plan's headlines name them
     (``publish.plan.headlines``, carried in ``stats.json``): sample sizes from the flow table,
     declared indicators, and the ranking figure with its interval."""
-    cells, sort, top_label = [], None, None
+    cells, sort, top_label, span = [], None, None, None
     for h in headlines:
         row = published_row(S, group, h["table"], h["variable"], h["stat"] or _first_stat(S, group, h),
                             h.get("category"))
@@ -47,7 +47,9 @@ def _summary(S: pd.DataFrame, group: str, headlines: list[dict]) -> dict:
             cells.append(DASH if row is None else f"{row['value']:g}")
         if h["rank"] and row is not None:
             sort, top_label = float(row["value"]), str(row["category_label"])
-    return {"cells": cells, "sort": sort, "top_label": top_label}
+            lo, hi = row.get("ci_low"), row.get("ci_high")
+            span = (float(lo), float(hi)) if pd.notna(lo) and pd.notna(hi) else (sort, sort)
+    return {"cells": cells, "sort": sort, "top_label": top_label, "span": span}
 
 
 def _first_stat(S: pd.DataFrame, group: str, h: dict) -> str:
@@ -99,10 +101,20 @@ def _read_stats(path: Path) -> tuple[dict, pd.DataFrame]:
                           fix="重新运行该区县的报告，生成完整的 stats.json。") from err
 
 
-def _ranks(values: list[float | None]) -> list[str]:
-    """Competition ranking (1, 2, 2, 4) from the highest value; missing values get “—”."""
-    return [DASH if v is None else str(1 + sum(o is not None and o > v for o in values))
-            for v in values]
+def _ranks(values: list[float | None], spans: list[tuple[float, float] | None] | None = None) -> list[str]:
+    """Competition ranking from the highest value, counting only the units a reader can tell are
+    higher: a unit's rank is 1 + the units whose interval lies wholly above its interval (without
+    intervals, a census: whose value is higher). Units sharing a rank are marked 并列 (tied): 裕华区
+    74.0 (66.6–80.3) and 桥东区 71.2 (67.1–74.9) overlap, so neither is ranked above the other.
+    Missing values get “—”."""
+    spans = spans or [None if v is None else (v, v) for v in values]
+    ranks = []
+    for v, sv in zip(values, spans):
+        if v is None or sv is None:
+            ranks.append(None)
+            continue
+        ranks.append(1 + sum(o is not None and so is not None and so[0] > sv[1] for o, so in zip(values, spans)))
+    return [DASH if r is None else (f"{r}（并列）" if ranks.count(r) > 1 else str(r)) for r in ranks]
 
 
 def _row_html(cells: list[str], links: str) -> str:
@@ -131,7 +143,7 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
             unassigned = _unassigned_line(S, unit_label)
             charted.append(S[S["group"] == POOLED_GROUP])
     headlines = headlines or []
-    ranks = _ranks([summary["sort"] for _, _, summary in entries])
+    ranks = _ranks([summary["sort"] for _, _, summary in entries], [summary["span"] for _, _, summary in entries])
     ranked = sorted(zip(ranks, entries), key=lambda item: (
         item[1][2]["sort"] is None, -(item[1][2]["sort"] or 0), item[1][0]))
     body = [_row_html([rank, district] + summary["cells"], _links(folder))
@@ -157,7 +169,8 @@ def write_index_html(wave_dir: Path, wave: str) -> None:
              *_overview_figures(wave_dir, charted, wave, synthetic, headlines, unit_label),
              '<p class="note">'
              + (html.escape(f"排名依据为“{boxes}”的占比之和（%），") if boxes else "")
-             + f"括号内为95%置信区间；“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
+             + f"括号内为95%置信区间；只有置信区间完全在上方的{unit_label}才排在前面，区间重叠的名次相同（并列）；"
+             + f"“{DASH}”表示无数据或人数少于{MIN_CELL}人不予公布。</p>",
              "</body>", "</html>", ""]
     text = "\n".join(page)            # the project's CJK font, as the reports embed it (no tofu on Linux)
     write_text(wave_dir / "index.html", text.replace("<style>", f"<style>{font_face_css(text)}", 1))

@@ -126,6 +126,8 @@ def headlines(books: dict[str, Codebook]) -> list[dict]:
     return out
 
 
+OFFICE_MARK = "【待本单位填写】"     # an office block's mark (publish.sections.DistrictReport.office)
+
 RATING_WORDS = ("满意", "同意", "认同", "赞成", "支持", "信任", "了解")
 
 

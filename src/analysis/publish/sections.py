@@ -22,7 +22,7 @@ from analysis import config
 from analysis.errors import SurveyError
 from analysis.publish import charts, narrative
 from analysis.publish.page import markdown_text, show_table
-from analysis.publish.plan import Item, Questionnaire, headlines, wave_plan
+from analysis.publish.plan import OFFICE_MARK, Item, Questionnaire, headlines, wave_plan
 from analysis.publish.tables import is_breakdown, shared_pair
 from analysis.spec.codebook import DEMOGRAPHIC_LABELS, Codebook
 
@@ -30,12 +30,18 @@ if TYPE_CHECKING:                       # the loaded wave's shape only; publish 
     from analysis.clean.wave import Wave
 
 CHAPTERS = "一二三四五六七八九十"
+DATA_CHAPTER = "基本情况"                 # 一、基本情况: every section made from the data
+
+
+def _numeral(i: int) -> str:
+    return CHAPTERS[i] if i < len(CHAPTERS) else str(i + 1)
 
 
 @dataclasses.dataclass
 class Block:
-    """One piece of the document: a heading (``level`` 1–3), a paragraph, a table of ``S`` (by id)
-    or a figure (a PNG file with its caption)."""
+    """One piece of the document: a heading (``level`` 1–4), a paragraph, a table of ``S`` (by id),
+    a figure (a PNG file with its caption), or ``office``: a marked place for the office to write
+    (``text``: what belongs there), shown as a prompt and never as content."""
 
     kind: str
     text: str = ""
@@ -72,14 +78,22 @@ class DistrictReport:
         self.blocks: list[Block] = []
         self.figures: dict[str, Path] = {}           # name → PNG of every chart shown, for lifting into a paper
         self._chapter = 0
+        self._part_no = 0
+        self._open = ""                              # the chapter the sections are writing into
+        self._appendix: list[tuple[str, list[str], list[str]]] = []   # (heading, paragraphs, tables)
         self._show = show
 
     # -- the pieces a section is made of (also for a researcher's own cells) ----------------------
     def heading(self, text: str, level: int = 1) -> None:
-        """A heading; level 1 is a numbered chapter (一、…)."""
+        """A heading; level 1 is a numbered chapter (一、…), level 2 a numbered part of it ((一)…)."""
         if level == 1:
-            text = f"{CHAPTERS[self._chapter] if self._chapter < len(CHAPTERS) else self._chapter + 1}、{text}"
+            text = f"{_numeral(self._chapter)}、{text}"
             self._chapter += 1
+            self._part_no = 0
+            self._open = text
+        elif level == 2:
+            text = f"（{_numeral(self._part_no)}）{text}"
+            self._part_no += 1
         self.blocks.append(Block("heading", text, level=level))
         if self._show:
             _display(_markdown("#" * (level + 1) + " " + markdown_text(text)))
@@ -142,7 +156,27 @@ class DistrictReport:
 
     def _subheading(self, q: Questionnaire, many: bool) -> None:
         if many:
-            self.heading(q.title, level=2)
+            self.heading(q.title, level=3)
+
+    def _part(self, text: str) -> None:
+        """A part of chapter 一、基本情况 (the data), opening the chapter first when needed."""
+        if not self._open.endswith(DATA_CHAPTER):
+            self.heading(DATA_CHAPTER)
+        self.heading(text, level=2)
+
+    def office(self, prompt: str) -> None:
+        """A marked place for the office to write: what belongs there, visible in Word and on the
+        page, never mistaken for content."""
+        self.blocks.append(Block("office", prompt))
+        if self._show:
+            _display(_markdown(f"> **{OFFICE_MARK}** {markdown_text(prompt)}"))
+
+    def _technical(self, heading: str, paragraphs: list[str], tables: list[str]) -> None:
+        """Intervals, tests, weights and method names for the 技术附录 (shown by :meth:`method`)."""
+        tables = [t for t in tables if self.has(t)]
+        paragraphs = [p for p in paragraphs if p]
+        if tables or paragraphs:
+            self._appendix.append((heading, paragraphs, tables))
 
     # -- sections ---------------------------------------------------------------------------------
     def title(self) -> None:
@@ -156,17 +190,27 @@ class DistrictReport:
             _display(_markdown(heading(self.meta)))
 
     def sample(self) -> None:
-        """调查概况: how many questionnaires came in, were set aside and were used."""
-        self.heading("调查概况")
-        self.paragraphs(narrative.no_valid_sentences(self.S, self.unit) + narrative.flow_sentences(self.S, self.unit))
+        """调查概况: how many questionnaires came in, were set aside and were used, and the one
+        sentence on what the figures are (census or sample, the official figures) and where the
+        technical detail is."""
+        self._part("调查概况")
+        self.paragraphs(narrative.no_valid_sentences(self.S, self.unit) + narrative.flow_sentences(self.S, self.unit)
+                        + self._register())
         self._table("flow")
+
+    def _register(self) -> list[str]:
+        present = self._with_data()
+        census = [q.title for q in present if self.books[q.instrument].census]
+        sample = [q.title for q in present if not self.books[q.instrument].census]
+        weighted = bool(self.S["table"].astype(str).str.endswith("_weighted").any())
+        return narrative.register_sentences(census, sample, weighted)
 
     def profiles(self) -> None:
         """样本基本情况: each questionnaire's respondent profile, its chart and its indicators."""
         present = [q for q in self._with_data() if self.has(q.profile_table) or self.has(q.indicators_table)]
         if not present:
             return
-        self.heading("样本基本情况")
+        self._part("样本基本情况")
         for q in present:
             self._subheading(q, len(present) > 1)
             means = self._band_means(q)
@@ -219,7 +263,7 @@ class DistrictReport:
         present = self._with_data()
         if not any(self.has(i.table) for q in present for i in q.items):
             return
-        self.heading("调查结果")
+        self._part("调查结果")
         for q in present:
             items = [i for i in q.items if self.has(i.table)]
             if not items:
@@ -230,7 +274,7 @@ class DistrictReport:
 
     def _item(self, q: Questionnaire, item: Item) -> None:
         S, unit = self.S, self.unit
-        self.heading(item.label, level=3)
+        self.heading(item.label, level=4)
         name = item.table.removeprefix(q.instrument + "_")
         if not self._answered(item.table):
             self.paragraphs([f"{unit}的{q.who}没有人回答{item.label}{'的各题' if item.kind == 'battery' else ''}，"
@@ -247,15 +291,19 @@ class DistrictReport:
             self.figure(charts.composition_bars(S, item.table, list(item.variables), unit, stat="case_share",
                                                 sort=True, source=self._source(q)), f"{q.instrument}_{name}")
         elif item.kind == "battery":
-            self.paragraphs(narrative.battery_sentences(S, item.table, unit, item.overall, f"全部{self.unit_label}")
-                            + narrative.index_sentences(S, item.index_table, unit, item.label)
-                            + narrative.driver_sentences(S, item.drivers_table, unit))
+            self.paragraphs(narrative.battery_sentences(S, item.table, unit, item.overall, f"全部{self.unit_label}",
+                                                        with_interval=False)
+                            + narrative.index_sentences(S, item.index_table, unit, item.label, with_interval=False))
             self._table(item.table)
             self.figure(charts.likert_diverging(S, item.table, unit, source=self._source(q)),
                         f"{q.instrument}_{name}")
-            self._table(f"{item.table}_weighted")
-            self._table(item.index_table)
-            self._table(item.drivers_table)
+            shown = {b.text for b in self.blocks if b.kind == "paragraph"}     # a census's say the same
+            technical = [t for t in narrative.battery_sentences(S, item.table, unit, item.overall,
+                                                                f"全部{self.unit_label}")
+                         + narrative.index_sentences(S, item.index_table, unit, item.label)
+                         + narrative.driver_sentences(S, item.drivers_table, unit) if t not in shown]
+            self._technical(f"{q.who}{item.label}：置信区间、指数信度与关键因素", technical,
+                            [f"{item.table}_weighted", item.index_table, item.drivers_table])
         else:
             self._table(item.table)
 
@@ -271,14 +319,20 @@ class DistrictReport:
         change = self.has("wave_change")
         if not (rest or breakdowns or shared or change):
             return
-        self.heading("比较分析")
+        self._part("比较分析")
         for q, b in rest:
-            self.heading(f"{q.who}{b.label}：本{self.unit_label}与其他{self.unit_label}比较", level=3)
-            if self._answered(b.vs_rest_table, category="a"):
-                self.paragraphs(narrative.vs_rest_sentences(S, b.vs_rest_table, unit, b.overall, self.unit_label))
-                self._table(b.vs_rest_table)
-            else:
+            title = f"{q.who}{b.label}：本{self.unit_label}与其他{self.unit_label}比较"
+            if not self._answered(b.vs_rest_table, category="a"):
+                self.heading(title, level=4)
                 self.paragraphs([f"{unit}的{q.who}没有人回答{b.label}的各题，无法与其他{self.unit_label}比较。"])
+            else:
+                self._technical(title, narrative.vs_rest_sentences(S, b.vs_rest_table, unit, b.overall,
+                                                                   self.unit_label), [b.vs_rest_table])
+                plain = narrative.plain_vs_rest_sentences(S, b.vs_rest_table, unit, b.overall, self.unit_label)
+                if not plain and not (b.overall and self.data is not None):
+                    continue                            # nothing for the body: the table is in the appendix
+                self.heading(title, level=4)
+                self.paragraphs(plain)
             if b.overall and self.data is not None:
                 from analysis.stats.district import by_district
 
@@ -289,42 +343,71 @@ class DistrictReport:
                                 f"{q.instrument}_{b.table.removeprefix(q.instrument + '_')}_units")
         for q, by in breakdowns:
             label = self.books[q.instrument].label(by)
-            self.heading(f"{q.who}按{label}分组", level=3)
+            self.heading(f"{q.who}按{label}分组", level=4)
             self._table(q.breakdown_table(by))
         for table in shared:
             a, b = shared_pair(S, table)
             names = (self._who(a), self._who(b))
-            self.heading(f"{names[0]}与{names[1]}的看法比较", level=3)
+            title = f"{names[0]}与{names[1]}的看法比较"
+            self.heading(title, level=4)
             skip = {n for inst in (a, b) for n, v in self.books[inst].variables.items()   # who answered,
                     if any(w in v.label for w in DEMOGRAPHIC_LABELS)}                       # not what they think
-            self.paragraphs(narrative.shared_sentences(S, table, unit, (a, b), names, skip))
-            self._table(table)
+            self.paragraphs(narrative.shared_sentences(S, table, unit, (a, b), names, skip, plain=True))
+            self._technical(title, narrative.shared_sentences(S, table, unit, (a, b), names, skip), [table])
         if change:
-            self.heading("与上一轮调查比较", level=3)
+            self.heading("与上一轮调查比较", level=4)
             overall = {(b.table, b.overall) for q in self.plan for b in q.batteries if b.overall}
             units = {name: v.unit for book in self.books.values() for name, v in book.variables.items() if v.unit}
             self.paragraphs(narrative.wave_sentences(S, unit, overall, units))
             self._table("wave_change")
 
+    def practice(self) -> None:
+        """二、主要做法与成效: the office writes it; the report marks the place and says what belongs there."""
+        self.heading("主要做法与成效")
+        self.office("请写明本单位在社区党建和社区工作者队伍建设方面的主要做法、工作举措和取得的成效，"
+                    "可引用上文“基本情况”中的数字（如覆盖率、满意率）作为成效的依据。")
+
     def findings(self) -> None:
-        """主要发现与问题: each battery's lowest items, where the unit is below the others, and the
-        items that matter most for the overall judgement yet are rated low."""
+        """三、存在的问题: from the data of every questionnaire — the figures its codebook declares a
+        concern (workforce age and employment, coverage), each battery's lowest items, where the
+        unit is below the others, and the items that matter most yet are rated low; each problem
+        with its figure."""
         S, unit = self.S, self.unit
         texts = []
         for q in self._with_data():
+            book = self.books[q.instrument]
+            concerns = {i.name: i.concern for i in book.report.indicators if i.concern}
+            texts += narrative.concern_sentences(S, q.indicators_table, unit, concerns, narrative.counter(q.who))
             for b in q.batteries:
                 texts += narrative.low_items_sentences(S, b.table, unit, b.overall, q.who, b.label)
-                texts += narrative.below_rest_sentences(S, b.vs_rest_table, unit, q.who, self.unit_label)
+                below = narrative.below_rest_sentences(S, b.vs_rest_table, unit, q.who, self.unit_label, plain=True)
+                texts += [t for t in below if "没有" not in t and "都不低于" not in t]     # problems only
                 texts += narrative.priority_sentences(S, b.table, b.drivers_table, unit, b.overall)
-        if texts:
-            self.heading("主要发现与问题")
-            self.paragraphs(texts)
+        self.heading("存在的问题")
+        self.paragraphs([f"{_numeral(i)}是{t}" if len(texts) > 1 else t for i, t in enumerate(texts)]
+                        or ["从本次调查的数据看，没有数字上需要特别指出的问题。"])
+
+    def advice(self) -> None:
+        """四、对策建议: the office writes it; the report marks the place."""
+        self.heading("对策建议")
+        self.office("请针对上文第三部分列出的问题逐条提出对策建议：做什么、由谁负责、何时完成。")
 
     def method(self) -> None:
-        """附录：样本与方法 — the flow, the weighting and how every figure was computed."""
-        self.blocks.append(Block("heading", "附录　样本与方法", level=1))
+        """附录　技术附录: what the body leaves out — intervals, tests, the index's reliability, key
+        drivers, weighted figures and how every figure was computed."""
+        self.blocks.append(Block("heading", "附录　技术附录", level=1))
         if self._show:
-            _display(_markdown("## 附录　样本与方法"))
+            _display(_markdown("## 附录　技术附录"))
+        for i, (heading, paragraphs, tables) in enumerate(self._appendix):
+            self.blocks.append(Block("heading", f"（{_numeral(i)}）{heading}", level=2))
+            if self._show:
+                _display(_markdown("### " + markdown_text(f"（{_numeral(i)}）{heading}")))
+            self.paragraphs(paragraphs)
+            for t in tables:
+                self._table(t)
+        self.blocks.append(Block("heading", f"（{_numeral(len(self._appendix))}）样本与方法", level=2))
+        if self._show:
+            _display(_markdown("### " + markdown_text(f"（{_numeral(len(self._appendix))}）样本与方法")))
         unweighted = []
         if self.data is not None:                      # margins this unit's answers cannot meet
             from analysis.weighting.weights import unweighted_notes

@@ -12,6 +12,7 @@ import hashlib
 
 import pandas as pd
 
+from analysis import config
 from analysis.config import MIN_CELL
 from analysis.errors import SurveyError
 from analysis.stats.suppression import DASH  # how a suppressed cell is printed, everywhere
@@ -93,10 +94,10 @@ def _fmt(value: float, stat: str, scale_item: bool = False) -> str:
 
 
 def _fmt_ci(row: pd.Series, scale_item: bool) -> str:
+    if pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
+        return ""                      # no interval (a census; a statistic that has none), hidden or not
     if row["suppressed"]:
         return DASH
-    if pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
-        return ""
     if row["stat"] in PERCENT_STATS:
         return f"{row['ci_low']:.1f}～{row['ci_high']:.1f}"
     printed = _fmt(row["value"], row["stat"], scale_item)
@@ -456,7 +457,10 @@ def _likert_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
             record["平均分"] = _cell(row, True)
             record["有效回答"] = DASH if row["suppressed"] else str(int(row["base"]))
         records.append(record)
-    return pd.DataFrame(records).fillna("")
+    frame = pd.DataFrame(records).fillna("")
+    if "95%置信区间" in frame and (frame["95%置信区间"] == "").all():     # a census: no intervals
+        frame = frame.drop(columns="95%置信区间")
+    return frame
 
 
 def _long_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
@@ -496,10 +500,11 @@ def table_note(S: pd.DataFrame, table: str, group: str) -> str:
 def _table_note(S: pd.DataFrame, table: str, group: str) -> str:
     if is_breakdown(S, table, group):
         cells = S[(S["table"] == table) & S["group"].str.startswith(group + BREAKDOWN_SEP)]
-        parts = ["各列为该类别受访者中选择各选项的百分比（%，列百分比），基数为各列的有效回答",
-                 "卡方检验p值小于0.05表示各类别之间的差异有统计学意义"]
+        parts = ["各列为该类别受访者中选择各选项的百分比（%，列百分比），基数为各列的有效回答"]
+        if (S[(S["table"] == table) & (S["group"] == group)]["stat"] == "chi2").any():     # a census has no test
+            parts.append("卡方检验p值小于0.05表示各类别之间的差异有统计学意义")
         if cells["suppressed"].astype(bool).any():
-            parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
+            parts.append(hidden_note())
         return "注：" + "；".join(parts) + "。"
     rows = _select(S, table, group)
     based = rows[rows["stat"].isin(["share", "top2", "mean", "median", "rate", "member_share"])]
@@ -547,9 +552,59 @@ def _table_note(S: pd.DataFrame, table: str, group: str) -> str:
     if rows["stat"].isin(["response_share"]).any():
         parts.append("响应百分比为各选项被选次数占全部选择次数的百分比，合计为100；个案百分比为选择该选项的人数占"
                      "回答本题人数的百分比，因可多选，合计超过100")
+    parts += _totals_note(rows)
+    alpha = rows[(rows["stat"] == "alpha") & ~rows["suppressed"].astype(bool) & rows["value"].notna()]
+    if len(alpha) and float(alpha["value"].iloc[0]) < ALPHA_CAVEAT:
+        parts.append(f"克朗巴哈α系数为{float(alpha['value'].iloc[0]):.3f}，低于{ALPHA_CAVEAT}，"
+                     "各分项测量的不是同一方面，指数仅供参考，应以各分项为准")
     if rows["suppressed"].astype(bool).any():
-        parts.append(f"“{DASH}”表示人数少于{MIN_CELL}人，不予公布")
+        parts.append(hidden_note())
     return "注：" + "；".join(parts) + "。" if parts else ""
+
+
+ALPHA_CAVEAT = 0.6     # Cronbach's α below this: the items do not measure one thing well enough for an index
+
+
+def hidden_note() -> str:
+    """What “—” means: a small cell, or one that would give a small cell away."""
+    return f"“{DASH}”表示不公布的数：人数少于{MIN_CELL}人，或由其他数字可推算出这样的人数"
+
+
+def rounding_note() -> str:
+    """The rounding rule a reader can check (``config.SHARE_ROUNDING``)."""
+    if config.SHARE_ROUNDING == "largest_remainder":
+        return "百分比已按最大余数法调整到一位小数，使各项合计为100.0，个别数字与直接计算的四舍五入结果略有出入"
+    return "百分比由精确比例四舍五入保留一位小数，各项相加可能与100.0略有出入"
+
+
+def _totals_note(rows: pd.DataFrame) -> list[str]:
+    """Shares that do not add up to 100.0 as printed say why; parts of a whole (``<den>_parts``, see
+    ``stats.indicators.parts_totals``) say what they leave out."""
+    out = []
+    shares = rows[rows["stat"].isin(["share", "pct", "response_share"])]
+    for _, v in shares.groupby(["group", "variable", "stat"], sort=False):
+        if not v["suppressed"].astype(bool).any() and round(float(v["value"].sum()), 6) != 100.0:
+            out.append(rounding_note())              # a reader adding the column finds 99.9 or 100.1
+            break
+    for _, r in rows[rows["variable"].astype(str).str.endswith("_parts") & (rows["stat"] == "ratio")].iterrows():
+        if r["suppressed"] or pd.isna(r["n"]) or pd.isna(r["base"]):
+            continue
+        total, whole = int(r["n"]), int(r["base"])
+        short = rows[rows["variable"] == f"{r['variable']}_missing"]
+        name = str(r["variable_label"]).split("合计")[0]
+        if total < whole:
+            why = ""
+            if len(short) and not short["suppressed"].iloc[0] and int(short["n"].iloc[0]):
+                why = f"，有{int(short['n'].iloc[0])}{_measure_word(short.iloc[0])}只填写了部分分项"
+            out.append(f"{name}合计{total}，比{r['base_label']}{whole}少{whole - total}{why}")
+        elif total > whole:
+            out.append(f"{name}合计{total}，比{r['base_label']}{whole}多{total - whole}（各分项的填报与总数不一致）")
+    return out
+
+
+def _measure_word(row: pd.Series) -> str:
+    label = str(row["variable_label"])
+    return "个" + label.removeprefix("有分项未填写的") if label.startswith("有分项未填写的") else "个"
 
 
 def _tables_in_order(S: pd.DataFrame, group: str) -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ from analysis.errors import SurveyError
 from analysis.publish import wordtable
 from analysis.publish.document import numbered
 from analysis.publish.ooxml import FIXED_TIME, write_zip
+from analysis.publish.plan import OFFICE_MARK
 from analysis.publish.tables import TEXT_COLUMNS, text_width
 
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
@@ -122,7 +123,7 @@ def _setup_document(title: str, reference: Path | None = None):
             ppr.remove(border)
         heading = _style(document, "Heading 1", HEAD_FONT, 14, before=12, after=6, indent=Pt(0))
         heading.paragraph_format.keep_with_next = True
-        for level, size in ((2, 13), (3, 12)):          # 一级 14 pt 黑体, 二级 13 pt, 三级 12 pt
+        for level, size in ((2, 13), (3, 12), (4, 12)):  # 一级 14 pt 黑体, 二级 13 pt, 三级、四级 12 pt
             sub = _style(document, f"Heading {level}", HEAD_FONT, size, before=9, after=3, indent=Pt(0))
             sub.paragraph_format.keep_with_next = True
         _style(document, "Caption", HEAD_FONT, TABLE_PT, align=center, before=6, after=3,
@@ -132,6 +133,7 @@ def _setup_document(title: str, reference: Path | None = None):
                               ("Heading 1", 14, {"before": 12, "after": 6}),
                               ("Heading 2", 13, {"before": 9, "after": 3}),
                               ("Heading 3", 12, {"before": 9, "after": 3}),
+                              ("Heading 4", 12, {"before": 9, "after": 3}),
                               ("Caption", TABLE_PT, {"align": center, "before": 6, "after": 3})):
         if name not in names:                 # a template without it: the house style's
             _style(document, name, HEAD_FONT, size, indent=Pt(0), **extra)
@@ -140,6 +142,9 @@ def _setup_document(title: str, reference: Path | None = None):
                               ("示例说明", TABLE_PT, {"align": center, "after": 12})):
         if reference is None or name not in names:
             _style(document, name, BODY_FONT, size, indent=Pt(0), **extra)
+    if reference is None or "待填写" not in names:     # a place for the office to write: never content
+        office = _style(document, "待填写", BODY_FONT, BODY_PT, line=1.5, before=6, after=6, indent=Pt(0))
+        _shade(office.element.get_or_add_pPr(), "FFF2CC")
     props = document.core_properties
     props.author = props.last_modified_by = props.comments = props.keywords = ""
     props.created = props.modified = FIXED_TIME
@@ -313,7 +318,9 @@ def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: 
             _turn(document, WD_ORIENT.LANDSCAPE if across else WD_ORIENT.PORTRAIT)
             turned = across
         if part.kind == "heading":
-            document.add_heading(part.text, level=min(max(part.level, 1), 3))
+            document.add_heading(part.text, level=min(max(part.level, 1), 4))
+        elif part.kind == "office":
+            _add_office(document, part.text)
         elif part.kind == "table":
             _add_numbered_table(document, part.caption, part.frame, part.note,
                                 _text_width_cm(document.sections[-1]))
@@ -384,6 +391,35 @@ def _turn(document, orientation) -> None:
     if section.orientation != orientation:
         section.orientation = orientation
         section.page_width, section.page_height = section.page_height, section.page_width
+
+
+def _shade(ppr, fill: str) -> None:
+    """A paragraph style's background and border, so the office's place stands out on the page."""
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        edge = OxmlElement(f"w:{side}")
+        for k, v in (("val", "dashed"), ("sz", "6"), ("space", "4"), ("color", "BF9000")):
+            edge.set(qn(f"w:{k}"), v)
+        borders.append(edge)
+    later = ("w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+             "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+             "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
+             "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr",
+             "w:sectPr", "w:pPrChange")
+    ppr.insert_element_before(borders, *later)           # the schema's order: pBdr, shd, then the rest
+    ppr.insert_element_before(shd, *later)
+
+
+def _add_office(document, prompt: str) -> None:
+    """An ``office`` block: 【待本单位填写】 in bold, then what belongs there, in a shaded box."""
+    paragraph = document.add_paragraph(style="待填写")
+    paragraph.add_run(OFFICE_MARK).bold = True
+    run = paragraph.add_run(prompt)
+    run.font.color.rgb = RGBColor(0x7F, 0x60, 0x00)
 
 
 def _add_numbered_table(document, caption: str, frame: pd.DataFrame, note: str,

@@ -34,13 +34,13 @@ QUALITY_RULES = {
     "out_of_range": ({"enabled", "action"}, ("blank", "exclude")),
 }
 _TOP_KEYS = {"instrument", "title", "respondent", "survey_date", "min_header_match", "missing",
-             "scales", "quality", "variables", "derived", "report"}
+             "scales", "quality", "variables", "derived", "report", "census"}
 _VAR_KEYS = {"name", "question", "headers", "label", "type", "values", "aliases", "scale", "range",
              "unit", "role", "required", "pii", "private", "asked_if"}
 _REPORT_KEYS = {"profile", "composition", "order", "skip", "satisfaction", "batteries", "overall",
-                "breakdowns", "subgroups", "indicators"}
+                "breakdowns", "subgroups", "indicators", "public"}
 INDICATOR_KINDS = ("mean", "share", "ratio", "count")
-_INDICATOR_KEYS = {"name", "label", *INDICATOR_KINDS, "among", "of", "overview", "unit", "decimals"}
+_INDICATOR_KEYS = {"name", "label", *INDICATOR_KINDS, "among", "of", "overview", "unit", "decimals", "concern"}
 # A single-choice question whose name or label is one of these is a respondent characteristic: it is
 # shown in 样本基本情况 when the codebook's report: section lists no profile.
 DEMOGRAPHIC_LABELS = ("性别", "年龄", "年龄段", "文化程度", "学历", "政治面貌", "职务", "岗位", "民族", "户籍",
@@ -235,6 +235,9 @@ class Indicator:
     overview: bool = False
     unit: str = ""
     decimals: int = 1
+    # a problem the 存在的问题 chapter names when the figure is past a threshold:
+    # ("below" | "above", threshold, what it says), e.g. ("below", 30, "35岁以下的年轻社区工作者偏少")
+    concern: tuple[str, float, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,6 +252,9 @@ class ReportSpec:
     breakdowns: tuple[str, ...] = ()
     subgroups: dict[str, Subgroup] = dataclasses.field(default_factory=dict)
     indicators: tuple[Indicator, ...] = ()
+    # profile facts of a census that are public (a district's number of secretaries): never
+    # suppressed; what a respondent answered about themselves or their work stays protected
+    public: tuple[str, ...] = ()
 
     def battery_of(self, item: str) -> Battery | None:
         return next((b for b in self.batteries if item in b.items), None)
@@ -271,6 +277,9 @@ class Codebook:
     derived: dict[str, Derived]
     quality: dict[str, dict[str, Any]]
     report: ReportSpec
+    # True: every member of the unit was asked (all community workers, every community's sheet):
+    # figures are counts of the whole, printed without intervals or tests; False: a sample
+    census: bool = False
 
     # -- lookups -------------------------------------------------------------------------------
     def labels(self, name: str) -> dict[int, str]:
@@ -408,11 +417,15 @@ class _Parser:
         share = raw.get("min_header_match", 0.6)
         if not isinstance(share, (int, float)) or not 0 < share <= 1:
             self.fail(f"min_header_match 应是 0 到 1 之间的数，现在是 {share!r}。")
+        census = raw.get("census", False)
+        if not isinstance(census, bool):
+            self.fail(f"census 应是 true（普查：单位内全部对象都填写）或 false（抽样），现在是 {census!r}。",
+                      "census", fix="写成 census: true 或 census: false。")
         return Codebook(
             path=self.path, instrument=instrument, title=str(raw["title"]),
             respondent=str(raw.get("respondent", "")), survey_date=self._date(raw.get("survey_date")),
             min_header_match=float(share), missing=missing, variables=variables, derived=derived,
-            quality=quality, report=report,
+            quality=quality, report=report, census=census,
         )
 
     def _no_unknown(self, d: dict, allowed: set[str], variable: str | None, where: str) -> None:
@@ -861,13 +874,19 @@ class _Parser:
             reportable("breakdowns", n)
         subgroups = self._subgroups(raw.get("subgroups") or {}, names)
         indicators = self._indicators(raw.get("indicators") or [], variables, names, subgroups)
+        public = name_list("public")
+        for n in public:
+            reportable("public", n)
+            if n in rating:
+                self.fail(f"report.public 不能列量表题 {n}：评价是受访者本人的回答，人数少时必须隐去。", n,
+                          fix="public 只列普查中本来公开的身份信息（如职务、是否“一肩挑”）。")
         order = name_list("order")
         suffixes = {b.table_suffix for b in batteries}
         for n in order:
             if n not in names and n not in suffixes:
                 self.fail(f"report.order 引用了不存在的变量或题组 {n}。", n)
         return ReportSpec(profile=profile, order=order, skip=skip, batteries=tuple(batteries), overall=overall,
-                          breakdowns=breakdowns, subgroups=subgroups, indicators=indicators)
+                          breakdowns=breakdowns, subgroups=subgroups, indicators=indicators, public=public)
 
     def _default_profile(self, variables: dict[str, Variable], derived: dict[str, Derived]) -> tuple[str, ...]:
         out: list[str] = []
@@ -907,6 +926,20 @@ class _Parser:
             self._expression(spec["when"], where, names)
             out[str(name)] = Subgroup(label=str(spec.get("label") or name), when=str(spec["when"]))
         return out
+
+    def _concern(self, raw: Any, where: str) -> tuple[str, float, str] | None:
+        """``concern: {below: 30, says: …}`` (or ``above:``) of an indicator."""
+        if raw is None:
+            return None
+        fix = "例如 concern: {below: 30, says: 35岁以下的年轻社区工作者偏少}（或 above: 50）"
+        if not isinstance(raw, dict) or set(raw) - {"below", "above", "says"} or "says" not in raw \
+                or len({"below", "above"} & set(raw)) != 1:
+            self.fail(f"{where} 的 concern 应写 below 或 above 之一（阈值）和 says（问题的说法）。", where, fix=fix)
+        op = "below" if "below" in raw else "above"
+        value = raw[op]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(f"{where} 的 concern.{op} 应是数，现在是 {value!r}。", where, fix=fix)
+        return op, float(value), str(raw["says"])
 
     def _indicators(self, raw: Any, variables: dict[str, Variable], names: dict[str, str],
                     subgroups: dict[str, Subgroup]) -> tuple[Indicator, ...]:
@@ -961,5 +994,5 @@ class _Parser:
                         else "")
             out.append(Indicator(name=name, label=str(spec.get("label") or name), kind=kind, args=args,
                                  among=among, of=of, overview=self._flag(spec, "overview", where),
-                                 unit=str(unit), decimals=decimals))
+                                 unit=str(unit), decimals=decimals, concern=self._concern(spec.get("concern"), where)))
         return tuple(out)

@@ -8,8 +8,8 @@ Functions take cleaned frames and codebooks and return rows of one long DataFram
 - ``stat``: ``share`` (percent of ``base``), ``count``, ``mean``, ``median``, ``top2``, ``total``,
   and ``received`` / ``excluded`` / ``valid`` in the sample-flow table
 - ``n`` (respondents in the cell), ``base`` and ``base_label`` (the denominator and its name)
-- ``value``: the published value, already rounded (shares to 0.1 by largest remainder, so a
-  variable's shares sum to exactly 100.0); ``exact``: unrounded; ``ci_low`` / ``ci_high``: 95%
+- ``value``: the published value, already rounded (shares to 0.1, the exact share rounded half up,
+  :func:`shares`; a variable's shares may then sum to 99.9 or 100.1); ``exact``: unrounded; ``ci_low`` / ``ci_high``: 95%
   interval, rounded like ``value`` (Wilson for shares, t for means)
 - ``suppressed``: a cell of fewer than ``MIN_CELL`` respondents, published as "—"
 
@@ -65,6 +65,28 @@ def largest_remainder(counts: Iterable[int], decimals: int = SHARE_DECIMALS) -> 
     order = np.argsort(-(raw - floors), kind="stable")
     floors[order[:short]] += 1
     return floors / scale
+
+
+def half_up(x, decimals: int = SHARE_DECIMALS) -> np.ndarray:
+    """Round half up, as a reader rounds by hand: 55.555… → 55.6, 6.25 → 6.3 (``np.round`` rounds
+    half to even, 6.25 → 6.2). A tiny tolerance keeps 6.25 stored as 6.2499999 rounding up."""
+    scale = 10 ** decimals
+    x = np.asarray(x, dtype=float)
+    return np.floor(x * scale + 0.5 + 1e-9) / scale
+
+
+def shares(counts: Iterable[int], decimals: int = SHARE_DECIMALS, rounding: str | None = None) -> np.ndarray:
+    """Published percentages of ``counts``: each exact share rounded half up (``config.SHARE_ROUNDING``
+    = ``half_up``, the default), or adjusted by :func:`largest_remainder` to sum to 100.0."""
+    from analysis import config
+
+    counts = np.asarray(list(counts), dtype=float)
+    if (rounding or config.SHARE_ROUNDING) == "largest_remainder":
+        return largest_remainder(counts, decimals)
+    total = counts.sum()
+    if total <= 0:
+        return np.full(len(counts), np.nan)
+    return half_up(counts / total * 100, decimals)
 
 
 def wilson_ci(n: np.ndarray, base: int, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:

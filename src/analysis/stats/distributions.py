@@ -1,4 +1,4 @@
-"""Distributions as tidy rows: a choice question's composition (counts, largest-remainder shares,
+"""Distributions as tidy rows: a choice question's composition (counts, shares rounded half up,
 Wilson intervals), a number's mean and median, subgroup means, a rating item (shares, mean,
 top-two box, net share) and a statistics sheet's column totals.
 """
@@ -17,19 +17,20 @@ from analysis.stats.base import (
     SHARE_DECIMALS,
     VALID_BASE,
     check_codes,
-    largest_remainder,
+    half_up,
     make_rows,
     mean_ci,
     split_by,
     wilson_ci,
 )
+from analysis.stats.base import shares as share_values
 
 
 def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = "", table: str = "",
                 table_title: str = "", min_cell: int = config.MIN_CELL, *, base: str = "valid",
                 by: str | None = None,
                 exempt_base: int | None = config.SUPPRESSION_EXEMPT_BASE) -> pd.DataFrame:
-    """Counts, shares (largest remainder, sum 100.0) and Wilson intervals of every category of a
+    """Counts, shares (rounded half up, :func:`analysis.stats.base.shares`) and Wilson intervals of every category of a
     variable, for the whole frame or for each level of ``by`` (any single-choice or derived variable).
 
     ``base="valid"`` takes the valid answers as the denominator (有效回答); ``base="all"`` takes
@@ -56,7 +57,7 @@ def composition(df: pd.DataFrame, variable: str, book: Codebook, group: str = ""
         counts = pd.concat([counts, pd.Series({"missing": int(df[variable].isna().sum())})])
     total = int(counts.sum())
     n = counts.to_numpy()
-    pct = largest_remainder(n)
+    pct = share_values(n)
     exact = n / total * 100 if total else np.full(len(n), np.nan)
     lo, hi = wilson_ci(n, total)
     hidden = suppression.distribution(n, total, min_cell, exempt_base)
@@ -146,8 +147,8 @@ def likert(df: pd.DataFrame, item: str, book: Codebook, group: str = "", table: 
                         category_label=["平均分", top_label, "净满意度（满意率－不满意率）"],
                         order=[len(order) + 1, len(order) + 2, len(order) + 3], stat=["mean", "top2", "net"],
                         n=[base, top_n, base], base=base, base_label=VALID_BASE,
-                        value=[round(m, 2), round(top_n / base * 100, SHARE_DECIMALS) if base else np.nan,
-                           round(net, SHARE_DECIMALS)],
+                        value=[round(m, 2), float(half_up(top_n / base * 100)) if base else np.nan,
+                               float(half_up(net)) if base else np.nan],
                         exact=[m, top_n / base * 100 if base else np.nan, net],
                         ci_low=[round(lo, 2), round(float(tlo[0]), SHARE_DECIMALS), np.nan],
                         ci_high=[round(hi, 2), round(float(thi[0]), SHARE_DECIMALS), np.nan],

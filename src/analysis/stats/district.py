@@ -17,6 +17,7 @@ from analysis import config
 from analysis.clean.wave import Wave
 from analysis.errors import SurveyError
 from analysis.spec.codebook import Codebook
+from analysis.stats import census, coordinated
 from analysis.stats.base import make_rows
 from analysis.stats.distributions import composition, likert
 from analysis.stats.flow import flow_table
@@ -130,7 +131,9 @@ def district_stats(wave: Wave, district: str) -> pd.DataFrame:
     S = pd.concat([p for p in parts if len(p)], ignore_index=True)
     S["n"] = S["n"].astype("Int64")
     S["base"] = S["base"].astype("Int64")
-    return S
+    S = coordinated.wave_decision(S, wave.frames, wave.codebooks)       # one decision across the wave
+    S = coordinated.coordinate(S, wave.codebooks, district)             # … and across this report's tables
+    return census.without_inference(S, wave.codebooks)                  # a census is counted, not estimated
 
 
 def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
@@ -161,6 +164,10 @@ def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
     groups = [(str(d), g) for d, g in df[df[dvar].notna()].groupby(dvar, sort=True)]  # one pass, not one per district
     groups.append((config.POOLED_GROUP, df))
     out = pd.concat([make(g, variable, book, name, table, title) for name, g in groups], ignore_index=True)
+    if variable not in book.report.public:            # the same cells as every unit's own report
+        out = coordinated.apply_wave(out, coordinated.wave_masks(df, book, dvar, [variable]), {table})
+        coordinated.summaries(out, {book.instrument: book})
+    out = census.without_inference(out, {book.instrument: book})
     if len(_POOLED) >= 8:
         _POOLED.pop(next(iter(_POOLED)))
     _POOLED[key] = (book, [out])

@@ -24,7 +24,7 @@ from analysis import config
 from analysis.errors import SurveyError
 from analysis.spec.codebook import Codebook, Expression, Indicator, parse_condition
 from analysis.stats import suppression
-from analysis.stats.base import ALL_BASE, VALID_BASE, make_rows, mean_ci, wilson_ci
+from analysis.stats.base import ALL_BASE, VALID_BASE, half_up, make_rows, mean_ci, wilson_ci
 
 _OPS = {"==": np.equal, "!=": np.not_equal, ">=": np.greater_equal, "<=": np.less_equal,
         ">": np.greater, "<": np.less}
@@ -101,7 +101,7 @@ def indicator(df: pd.DataFrame, ind: Indicator, book: Codebook, group: str = "",
         den = float(pd.to_numeric(filled[b], errors="coerce").sum())
         exact = num / den * 100 if den else np.nan
         return make_rows(**common, category_label="比例", order=[order], stat="ratio", n=int(num),
-                         base=int(den), base_label=f"{book.label(b)}合计", value=round(exact, d), exact=exact,
+                         base=int(den), base_label=f"{book.label(b)}合计", value=float(half_up(exact, d)), exact=exact,
                          suppressed=len(filled) < config.MIN_CELL)
     if ind.kind == "share" and ind.of is not None:
         rows = rows[rows[ind.of].notna().to_numpy()] if ind.of in rows else rows.iloc[:0]
@@ -115,7 +115,7 @@ def indicator(df: pd.DataFrame, ind: Indicator, book: Codebook, group: str = "",
     lo, hi = wilson_ci(np.array([k]), base)
     hidden = bool(suppression.distribution([k, base - k], base).any())
     return make_rows(**common, category_label="比例", order=[order], stat="rate", n=k, base=base,
-                     base_label=_base_label(book, ind), value=round(exact, d) if base else np.nan, exact=exact,
+                     base_label=_base_label(book, ind), value=float(half_up(exact, d)) if base else np.nan, exact=exact,
                      ci_low=round(float(lo[0]), d), ci_high=round(float(hi[0]), d), suppressed=hidden)
 
 
@@ -143,4 +143,45 @@ def indicator_table(df: pd.DataFrame, book: Codebook, group: str = "", table: st
     start = len(spec.subgroups) + 1
     parts += [indicator(df, ind, book, group, table, table_title, order)
               for order, ind in enumerate(spec.indicators, start=start)]
+    parts += parts_totals(df, book, group, table, table_title, start + len(spec.indicators))
     return pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])
+
+
+def parts_totals(df: pd.DataFrame, book: Codebook, group: str, table: str, table_title: str,
+                 order: int) -> list[pd.DataFrame]:
+    """Ratios declared over one denominator (离退休、下岗失业、在职、流动党员 of 党员总数) are parts of a
+    whole: their sum, as a 合计 row (``<denominator>_parts``, stat ``ratio``: the parts' sum over the
+    denominator, 10914 of 10936 = 99.8%), and how many rows that gave the denominator left a part
+    empty (``<denominator>_parts_missing``, stat ``count``), so a table says what its parts do not
+    cover instead of letting a reader find the sum short (or over: parts reported inconsistently)."""
+    groups: dict[tuple, list] = {}
+    for ind in book.report.indicators:
+        if ind.kind == "ratio":
+            groups.setdefault((ind.among, ind.args[1]), []).append(ind)
+    out = []
+    for (among, den), inds in groups.items():
+        if len(inds) < 2 or den not in df:
+            continue
+        rows = subgroup_rows(df, book, among)
+        filled = rows[pd.to_numeric(rows[den], errors="coerce").notna().to_numpy()]
+        nums = [i.args[0] for i in inds if i.args[0] in filled]
+        X = filled[nums].apply(pd.to_numeric, errors="coerce")
+        total, whole = float(X.sum().sum()), float(pd.to_numeric(filled[den], errors="coerce").sum())
+        exact = total / whole * 100 if whole else np.nan
+        short = int(X.isna().any(axis=1).sum())
+        label = book.label(den)
+        small = len(filled) < config.MIN_CELL
+        out.append(make_rows(table=table, table_title=table_title, group=group, variable=[f"{den}_parts", f"{den}_parts_missing"],
+                             variable_label=[f"以上{len(inds)}项合计占{label}", f"有分项未填写的{_unit_word(book)}"],
+                             category="", category_label=["比例", "个数"], order=[order, order + 1],
+                             stat=["ratio", "count"], n=[int(total), short], base=[int(whole), len(filled)],
+                             base_label=[f"{label}合计", f"填报{label}的{_unit_word(book)}"],
+                             value=[float(half_up(exact, 1)) if whole else np.nan, short],
+                             exact=[exact, short], suppressed=small))
+        order += 2
+    return out
+
+
+def _unit_word(book: Codebook) -> str:
+    who = str(book.respondent or book.title)
+    return who.split("（")[0]

@@ -30,12 +30,13 @@ from analysis.stats.base import (
     ALL_BASE,
     SHARE_DECIMALS,
     VALID_BASE,
-    largest_remainder,
+    half_up,
     make_rows,
     mean_ci,
     split_by,
     wilson_ci,
 )
+from analysis.stats.base import shares as share_values
 from analysis.stats.compare import adjust, chi_square, crosstab
 from analysis.stats.distributions import composition
 
@@ -95,14 +96,14 @@ def multi_select(df: pd.DataFrame, variable: str, book: Codebook, group: str = "
     response = make_rows(table=table, table_title=table_title, group=group, variable=variable,
                          variable_label=book.label(variable), category=codes,
                          category_label=list(labels.values()), order=np.arange(1, k + 1), stat="response_share",
-                         n=n, base=mentions, base_label="选择次数合计", value=largest_remainder(n),
+                         n=n, base=mentions, base_label="选择次数合计", value=share_values(n),
                          exact=n / mentions * 100 if mentions else np.nan, suppressed=hidden)
     exact = n / answered * 100 if answered else np.full(k, np.nan)
     lo, hi = wilson_ci(n, answered)
     case = make_rows(table=table, table_title=table_title, group=group, variable=variable,
                      variable_label=book.label(variable), category=codes, category_label=list(labels.values()),
                      order=np.arange(1, k + 1), stat="case_share", n=n, base=answered,
-                     base_label="回答本题的受访者", value=np.round(exact, SHARE_DECIMALS), exact=exact,
+                     base_label="回答本题的受访者", value=half_up(exact), exact=exact,
                      ci_low=np.round(lo, SHARE_DECIMALS), ci_high=np.round(hi, SHARE_DECIMALS), suppressed=hidden)
     parts = [response, case]
     other = _other_count(df, variable, book, group, table, table_title, answered, k + 1)

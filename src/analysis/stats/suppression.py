@@ -25,9 +25,9 @@ over one base):
    it would recover a single suppressed cell (exactly one suppressed cell inside the top box, or
    exactly one outside it).
 
-Left alone, and said so in the method note: the pooled group (全部区县) minus the other districts'
-published tables can recover a district's suppressed cell across reports; protecting that needs
-suppression coordinated across all districts' tables, which a per-district report cannot do alone.
+Across tables and across the wave's units the cells are decided together by
+:mod:`analysis.stats.coordinated` (the pooled group minus the other units, breakdowns, the unit
+against the rest, indicators), so a cell hidden in one place is hidden everywhere.
 
 Internal tables keep every number: the stats table carries ``n`` and ``value`` with the
 ``suppressed`` flag; :func:`published` blanks them for anything that leaves the project.
@@ -99,4 +99,6 @@ def note(k: int = config.MIN_CELL, exempt_base: int = config.SUPPRESSION_EXEMPT_
     """The method paragraph's sentence on suppression."""
     return (f"基数少于{exempt_base}人的分布中，人数少于{k}人的单元格不公布，以“{DASH}”表示；"
             f"若一项中只有一个单元格不公布，则同时隐去次小的单元格，以免由合计反推；"
-            f"含不公布单元格的满意度题目，其平均分一并不公布。")
+            f"各报告单位的同一单元格统一决定，若只有一个单位不公布，则另隐去一个单位的该单元格，以免由合计反推；"
+            f"同一数字在各表、图和文字中要么都公布、要么都不公布；含不公布单元格的满意度题目，其平均分一并不公布。"
+            f"编码手册声明为公开信息的身份类数字（如职务）照常公布。")

@@ -512,5 +512,10 @@ def unweighted_notes(wave, district: str, path: Path | None = None) -> list[str]
 def with_weighted(S: pd.DataFrame, wave, district: str, path: Path | None = None) -> pd.DataFrame:
     """``S`` with the district's weighted rows (:func:`district_weighted`) appended; ``S`` itself
     when nothing could be weighted. One call for the report notebook."""
+    from analysis.stats.census import without_inference
+    from analysis.stats.coordinated import follow_unweighted
+
     extra = district_weighted(wave, district, path)
-    return pd.concat([S, extra], ignore_index=True) if len(extra) else S
+    if not len(extra):
+        return S
+    return without_inference(follow_unweighted(pd.concat([S, extra], ignore_index=True)), wave.codebooks)
