@@ -123,3 +123,31 @@ def test_a_low_alpha_index_carries_a_caveat(report):
 def test_a_census_breakdown_note_mentions_no_test(report):
     note = tables.table_note(report.S, "worker_by_gender", report.unit)
     assert "列百分比" in note and "卡方" not in note
+
+
+def test_body_tables_print_no_intervals_and_the_appendix_prints_them_whole(report):
+    """A sample's tables in the body carry the figures alone; the 技术附录 prints the same tables
+    with their 95% intervals, and the estimates in both are the same cells."""
+    from analysis.publish.document import numbered
+
+    parts = numbered(report.blocks, report.S, report.unit)
+    at = next(i for i, p in enumerate(parts) if p.kind == "heading" and p.text == "附录　技术附录")
+    body = [p for p in parts[:at] if p.kind == "table"]
+    appendix = {p.text: p for p in parts[at:] if p.kind == "table"}
+    assert body and not [p.caption for p in body if tables.has_intervals(p.frame)]
+    assert not [p.caption for p in body if "置信区间" in p.note]
+    plain = [b.table for b in report.blocks if b.kind == "table" and b.plain]
+    assert plain, "the resident questionnaire is a sample: some body table had intervals"
+    for table in plain:
+        title, full, _ = tables.published_tables(report.S, report.unit)[table]
+        assert tables.has_intervals(full) and title in appendix
+        shown = next(p for p in body if p.table == table).frame
+        whole = appendix[title].frame
+        assert list(shown.columns) == [c for c in whole.columns if "置信区间" not in c]
+        for c in shown.columns:       # each body cell is the appendix cell without its bracket
+            assert [str(v).split("（")[0] for v in whole[c]] == list(shown[c]), (table, c)
+    d = docx.Document(report.out / "report.docx")
+    cells = []
+    for t in d.tables:
+        cells += [c.text for row in t.rows for c in row.cells]
+    assert any("～" in c for c in cells)                # the appendix's intervals reach Word

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import SurveyError
-from analysis.publish.tables import published_tables
+from analysis.publish.tables import published_tables, without_intervals
 
 KNOWN_KINDS = {"title", "heading", "paragraph", "table", "figure"}
 
@@ -52,6 +52,8 @@ def numbered(blocks: list, S: pd.DataFrame, group: str) -> list[Part]:
             title, frame, note = present[block.table]
             if frame.empty:
                 continue
+            if getattr(block, "plain", False):       # the body's version: intervals in the appendix
+                frame, note = without_intervals(frame, note)
             counts["表"] += 1
             parts.append(Part("table", title, number=counts["表"], caption=f"表{counts['表']}　{title}",
                               frame=frame, note=note, table=block.table))

@@ -23,7 +23,7 @@ from analysis.errors import SurveyError
 from analysis.publish import charts, narrative
 from analysis.publish.page import markdown_text, show_table
 from analysis.publish.plan import OFFICE_MARK, Item, Questionnaire, headlines, wave_plan
-from analysis.publish.tables import is_breakdown, shared_pair
+from analysis.publish.tables import has_intervals, is_breakdown, published_tables, shared_pair
 from analysis.spec.codebook import DEMOGRAPHIC_LABELS, Codebook
 
 if TYPE_CHECKING:                       # the loaded wave's shape only; publish reads no raw data
@@ -48,6 +48,7 @@ class Block:
     level: int = 0
     table: str = ""
     path: Path | None = None
+    plain: bool = False       # a table printed without its intervals (the 技术附录 prints it whole)
 
 
 def _display(obj) -> None:
@@ -81,6 +82,8 @@ class DistrictReport:
         self._part_no = 0
         self._open = ""                              # the chapter the sections are writing into
         self._appendix: list[tuple[str, list[str], list[str]]] = []   # (heading, paragraphs, tables)
+        self._with_intervals: list[str] = []        # body tables whose intervals the appendix prints
+        self._in_appendix = False
         self._show = show
 
     # -- the pieces a section is made of (also for a researcher's own cells) ----------------------
@@ -121,7 +124,11 @@ class DistrictReport:
         """``table`` for the sections: a table the codebooks may or may not call for is skipped quietly."""
         if not self.has(table):
             return False
-        self.blocks.append(Block("table", table=table))
+        # the body speaks the readers' register: a sample's intervals go to the 技术附录
+        plain = not self._in_appendix and has_intervals(published_tables(self.S, self.unit)[table][1])
+        if plain and table not in self._with_intervals:
+            self._with_intervals.append(table)
+        self.blocks.append(Block("table", table=table, plain=plain))
         if self._show:
             _display(show_table(self.S, table, self.unit))
         return True
@@ -398,6 +405,11 @@ class DistrictReport:
         self.blocks.append(Block("heading", "附录　技术附录", level=1))
         if self._show:
             _display(_markdown("## 附录　技术附录"))
+        self._in_appendix = True
+        if self._with_intervals:
+            self._appendix.insert(0, ("正文表格的95%置信区间",
+                                      ["正文中抽样调查的表格只列比例和均值；以下各表是这些表格附上95%置信区间的完整版本，"
+                                       "表题与正文相同。"], list(self._with_intervals)))
         for i, (heading, paragraphs, tables) in enumerate(self._appendix):
             self.blocks.append(Block("heading", f"（{_numeral(i)}）{heading}", level=2))
             if self._show:
