@@ -84,6 +84,9 @@ def test_stats_json_names_inputs_without_their_file_names(prepared):
     ("35岁", "35岁"), ("1978-05-03", "1978-05-03"), ("2026/09/03 12:00:00", "2026/09/03 12:00:00"),
     ("桥东区", "桥东区"), ("满意", "满意"), ("3", "3"), ("20260903", "20260903"), ("1200000", "1200000"),
     ("电话 86688888", "电话 〔电话〕"), ("(0311)86688888", "〔电话〕"),
+    # ordinary words after 找 / 联系 / 书记 / 主任 are no names (the terminal's own messages pass through it)
+    ("找不到数据文件夹 data/raw/2026", "找不到数据文件夹 data/raw/2026"), ("联系群众不够", "联系群众不够"),
+    ("主任兼书记", "主任兼书记"), ("社区党组织书记平均年龄", "社区党组织书记平均年龄"), ("请找李明", "请找〔姓名〕"),
 ])
 def test_mask(text, shown):
     assert mask(text) == shown

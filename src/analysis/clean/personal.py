@@ -26,8 +26,11 @@ _FIXED = re.compile(r"(?<!\d)\(?0\d{2,3}\)?[-\s]?[2-9]\d{6,7}(?!\d)")
 _LOCAL = re.compile(r"(电话|座机|手机|联系方式|办公室|tel|Tel|TEL)([:：.\s]*)[2-9]\d{6,7}(?!\d)")
 _LONG = re.compile(r"\d{11,}")
 _MARKERS = "〔手机号〕|〔电话〕|〔身份证号〕|〔号码〕"
-_NOT_NAMES = "电话|手机|手机号|号码|联系方式|方式|座机|身份证|证号|编号"
-_INTRO = re.compile(rf"(联系人|负责人|经办人|联系|姓名|名字|书记|主任|网格员|请找|找)([:：\s]*)"
+# what follows such a word without being a name: a kind of number, a post, ordinary words (主任兼书记,
+# 找不到数据文件夹: a bare 找 or 联系 introduces no person, 请找 and 请联系 do)
+_NOT_NAMES = ("电话|手机|手机号|号码|联系方式|方式|座机|身份证|证号|编号|书记|主任|委员|助理|兼|一肩|职务|"
+              "不到|不着|平均|年龄|人数|比例|占比")
+_INTRO = re.compile(rf"(联系人|负责人|经办人|请联系|姓名|名字|书记|主任|网格员|请找)([:：\s]*)"
                     rf"(?!{_NOT_NAMES})({_CJK}{{2,3}})")
 # what ends a word that is no name: a kind of number, or a place (和平社区 13812345678)
 _NOT_NAME_END = "".join(f"(?<!{w})" for w in ("电话", "手机", "方式", "座机", "号", "码", "证", "卡", "区", "街道", "村", "镇",
