@@ -236,7 +236,7 @@ def run_district(district: str, wave: str, *, notebook: Path, processed_dir: Pat
                 copy_file(executed, wave_dir / "_failed" / f"{final.name}.ipynb")
             except OSError:
                 pass
-        disk = disk_error(e) or disk_error(message)
+        disk = disk_error(e, final) or disk_error(message, final)   # an error without a path: the unit's folder
         if disk is not None:
             message = str(disk).replace("\n  ", "；")
         if died:
