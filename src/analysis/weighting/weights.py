@@ -469,7 +469,7 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
         parts += [weighted_likert(sub, item, book, district, f"{instrument}_{b.table_suffix}{WEIGHTED_SUFFIX}",
                                   f"{who}{b.label}（加权）") for b in book.report.batteries for item in b.items]
         s = weight_summary(d, by=dvar).set_index("group").loc[district]
-        stats_ = [("n", "参与加权的样本量", s["n_weighted"], 0), ("deff", "设计效应（Kish）", s["deff"], 2),
+        stats_ = [("n", "加权样本量", s["n_weighted"], 0), ("deff", "设计效应（Kish）", s["deff"], 2),
                   ("n_eff", "有效样本量", s["n_eff"], 0), ("w_ratio", "最大权数/中位数", s["w_max"] / s["w_median"], 2)]
         parts.append(_frame(table="weighting", table_title="加权情况", group=district, variable=instrument,
                             variable_label=book.title, category=[k for k, *_ in stats_],
