@@ -173,3 +173,38 @@ def test_stacked_chart_draws_every_point_of_a_seven_point_scale():
     fig = charts.likert_stacked(pd.concat([shares, top], ignore_index=True), "t", G)
     assert len(fig.axes[0].patches) == 7
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()][0] == "第7档"    # best answer first
+
+
+def test_a_single_choice_with_typed_other_text_is_one_frequency_table_and_hides_the_typed_count():
+    """A single choice whose 其他 carries typed text (其他〖住养老院〗) adds a count row of typed texts:
+    the table stays SPSS's frequency table (each option once, not a row per statistic), and with a
+    hidden cell the count is hidden too — 5 typed texts under a hidden 其他 (and a hidden neighbour)
+    would give both cells back: 24 − 7 − 8 = 9 = 4 + 5."""
+    from analysis.stats.coordinated import coordinate
+
+    counts = {"1": 4, "2": 7, "3": 5, "4": 8}            # 与配偶同住, 独居, 其他, 与子女同住; 24 answered
+    labels = {"1": "与配偶同住", "2": "独居", "3": "其他", "4": "与子女同住"}
+    rows = []
+    for stat in ("pct", "share"):
+        rows.append(make_rows(table="t_q_live", table_title="居住状况", group="建设街道", variable="live",
+                              variable_label="居住状况", category=list(counts), category_label=list(labels.values()),
+                              order=np.arange(1, 5), stat=stat, n=list(counts.values()), base=24,
+                              value=[round(v / 24 * 100, 1) for v in counts.values()],
+                              exact=[v / 24 * 100 for v in counts.values()],
+                              suppressed=[v < 5 for v in counts.values()]))
+    rows.append(make_rows(table="t_q_live", table_title="居住状况", group="建设街道", variable="live",
+                          variable_label="居住状况", category=["other"], category_label=["其他（注明）文字"],
+                          order=[5], stat="count", n=[5], base=24, value=[5], exact=[5], suppressed=[False]))
+    S = coordinate(pd.concat(rows, ignore_index=True), {}, "建设街道")
+    frame = tables.display_table(S, "t_q_live", "建设街道")
+    assert list(frame.columns) == ["选项", "频数", "百分比（%）", "有效百分比（%）"]
+    assert frame["选项"].tolist() == ["与配偶同住", "独居", "其他", "与子女同住", "合计"]
+    shown = dict(zip(frame["选项"], frame["频数"]))
+    assert shown["独居"] == "7" and shown["与子女同住"] == "8"
+    assert shown["与配偶同住"] == DASH and shown["其他"] == DASH             # the second closes the first
+    assert S.loc[S["category"] == "other", "suppressed"].all()
+    assert "填写了“其他”" not in tables.published_tables(S, "建设街道")["t_q_live"][2]
+    # with nothing hidden the typed count is said in the note, once
+    visible = pd.concat(rows, ignore_index=True).assign(suppressed=False)
+    note = tables.published_tables(visible, "建设街道")["t_q_live"][2]
+    assert "另有5人填写了“其他”的具体内容" in note

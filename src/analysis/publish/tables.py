@@ -180,8 +180,9 @@ def _display_table(S: pd.DataFrame, table: str, group: str, variables: list[str]
     if all(_is_scale_item(v) for v in by_variable):
         return _likert_layout(by_variable)
     stats = set(rows["stat"])
-    if "pct" in stats and stats <= FREQUENCY_STATS:
-        return _frequency_layout(by_variable)
+    typed = (rows["stat"] == "count") & (rows["category"] == "other")    # how many typed their “其他”
+    if "pct" in stats and set(rows.loc[~typed, "stat"]) <= FREQUENCY_STATS:      # counted in the note
+        return _frequency_layout([v[~((v["stat"] == "count") & (v["category"] == "other"))] for v in by_variable])
     if stats & {"response_share", "case_share"} and stats <= MULTI_STATS:
         return _multi_layout(by_variable)
     if stats & {"sd", "min", "max"} and stats <= NUMBER_STATS:
@@ -547,8 +548,8 @@ def _table_note(S: pd.DataFrame, table: str, group: str) -> str:
                      + ("；校正后p值按Holm法对多项检验校正" if (rows["stat"] == "p_adj").any() else ""))
     if table.startswith("shared_"):
         parts += _chi_square_note(rows)
-    other = rows[(rows["stat"] == "count") & (rows["category"] == "other")]
-    if len(other) and rows["stat"].isin(["response_share", "case_share"]).any():
+    other = rows[(rows["stat"] == "count") & (rows["category"] == "other") & ~rows["suppressed"].astype(bool)]
+    if len(other) and rows["stat"].isin(["response_share", "case_share", "share"]).any():
         parts.append(f"另有{int(other['n'].iloc[0])}人填写了“其他”的具体内容（文字不予公布）")
     if rows["stat"].isin(["response_share"]).any():
         parts.append("响应百分比为各选项被选次数占全部选择次数的百分比，合计为100；个案百分比为选择该选项的人数占"

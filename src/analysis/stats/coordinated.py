@@ -296,8 +296,21 @@ def coordinate(S: pd.DataFrame, books: dict[str, Codebook], unit: str) -> pd.Dat
         if not changed:
             break
     summaries(S, books)
+    _typed_other(S)
     _derived_tables(S)
     return S
+
+
+def _typed_other(S: pd.DataFrame) -> None:
+    """How many typed the text of their “其他” follows the question's cells: with any cell hidden it
+    is hidden too (it bounds the 其他 cell from below: 5 typed texts under a hidden 其他 and a hidden
+    neighbour give both back). In place."""
+    typed = (S["stat"] == "count") & (S["category"] == "other")
+    cells = S["stat"].isin(("share", "pct", "response_share", "case_share")) & S["suppressed"].astype(bool)
+    hidden = set(map(tuple, S.loc[cells, ["table", "group", "variable"]].astype(str).to_numpy()))
+    for i in S.index[typed]:
+        if (str(S.at[i, "table"]), str(S.at[i, "group"]), str(S.at[i, "variable"])) in hidden:
+            S.at[i, "suppressed"] = True
 
 
 def wave_decision(S: pd.DataFrame, frames: dict[str, pd.DataFrame], books: dict[str, Codebook]) -> pd.DataFrame:
