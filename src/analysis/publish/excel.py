@@ -26,11 +26,18 @@ from openpyxl.writer.excel import ExcelWriter
 
 from analysis.config import MIN_CELL, SAMPLE_NOTE
 from analysis.publish.ooxml import FIXED_TIME, write_zip
-from analysis.publish.tables import DASH, P_STATS, STAT_NAMES, TEXT_COLUMNS, published_tables, text_width
+from analysis.publish.tables import (
+    DASH,
+    P_STATS,
+    STAT_NAMES,
+    TEXT_COLUMNS,
+    WITH_INTERVAL,
+    published_tables,
+    text_width,
+)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
-WITH_INTERVAL = re.compile(r"^(-?\d+(?:\.\d+)?)（(-?\d+(?:\.\d+)?)～(-?\d+(?:\.\d+)?)）$")
 INTERVAL = re.compile(r"^(-?\d+(?:\.\d+)?)～(-?\d+(?:\.\d+)?)$")
 P_TEXT = re.compile(r"^(p)?([=<])?(\d+(?:\.\d+)?)$")          # 0.140, <0.001, p=0.005, p<0.001
 SUFFIXED = re.compile(r"^(-?\d+(?:\.\d+)?)(%|[\u4e00-\u9fff]{1,3})$")     # 37.8% / 45.3岁

@@ -619,7 +619,8 @@ def text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
 
 
-_WITH_INTERVAL = re.compile(r"^(-?\d+(?:\.\d+)?)\s*（-?\d+(?:\.\d+)?～-?\d+(?:\.\d+)?）$")
+# “62.5（50.1～73.6）”: the estimate and its interval in one cell (groups: estimate, lower, upper)
+WITH_INTERVAL = re.compile(r"^(-?\d+(?:\.\d+)?)（(-?\d+(?:\.\d+)?)～(-?\d+(?:\.\d+)?)）$")
 _INTERVAL_NOTE = "括号内为95%置信区间"
 
 
@@ -627,7 +628,7 @@ def has_intervals(frame: pd.DataFrame) -> bool:
     """Whether a display table prints confidence intervals: a 置信区间 column or “62.5（50.1～73.6）” cells."""
     if any("置信区间" in str(c) for c in frame.columns):
         return True
-    return any(_WITH_INTERVAL.match(str(v)) for c in frame.columns for v in frame[c])
+    return any(WITH_INTERVAL.match(str(v)) for c in frame.columns for v in frame[c])
 
 
 def without_intervals(frame: pd.DataFrame, note: str) -> tuple[pd.DataFrame, str]:
@@ -635,6 +636,6 @@ def without_intervals(frame: pd.DataFrame, note: str) -> tuple[pd.DataFrame, str
     (the 技术附录 prints the table whole). Interval columns go, “62.5（50.1～73.6）” reads 62.5, and
     the note no longer explains brackets that are not there."""
     frame = frame.drop(columns=[c for c in frame.columns if "置信区间" in str(c)])
-    frame = frame.apply(lambda col: col.map(lambda v: m.group(1) if (m := _WITH_INTERVAL.match(str(v))) else v))
+    frame = frame.apply(lambda col: col.map(lambda v: m.group(1) if (m := WITH_INTERVAL.match(str(v))) else v))
     note = note.replace(f"；{_INTERVAL_NOTE}", "").replace(f"{_INTERVAL_NOTE}；", "").replace(_INTERVAL_NOTE, "")
     return frame, ("" if note in ("注：。", "注：") else note)
