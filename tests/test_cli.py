@@ -129,3 +129,23 @@ def test_a_codebook_changed_after_prepare_asks_for_prepare_again(tmp_path, capsy
     err = capsys.readouterr().err
     assert "resident.yaml" in err and "survey prepare" in err and "Traceback" not in err
     assert not (tmp_path / "reports" / config.DEFAULT_WAVE / "桥东区").exists()
+
+
+def test_the_flow_table_keeps_its_columns_apart_whatever_the_titles_length():
+    """A 问卷星 title of 13 characters ran into the unit's name (乡镇党组织书记队伍建设调查东关街道): each
+    column is as wide as its longest entry, counted in terminal columns (a Chinese character is two)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from analysis.textnorm import display_width
+
+    flow = pd.DataFrame({"instrument": ["a", "a", "b"], "district": ["东关街道", "北山乡", "东关街道"],
+                         "received": [30, 4, 1200], "excluded": [0, 1, 13], "valid": [30, 3, 1187]})
+    books = {"a": SimpleNamespace(title="乡镇党组织书记队伍建设调查"), "b": SimpleNamespace(title="居民问卷")}
+    lines = cli._flow_lines(SimpleNamespace(flow=flow, codebooks=books, unit_label="乡镇（街道）"))[1:]
+    assert lines[1].startswith("乡镇党组织书记队伍建设调查  东关街道")
+    unit_at = {display_width(line[:line.index(u)]) for line, u in zip(lines, ["乡镇（街道）", "东关街道", "北山乡", "东关街道"])}
+    assert unit_at == {display_width("乡镇党组织书记队伍建设调查  ")}          # one column for every row
+    assert len({display_width(line) for line in lines}) == 1                  # right-aligned counts end together
+    assert lines[3].endswith("东关街道      1200    13  1187")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analysis import config, fileio
 from analysis.errors import SurveyError
-from analysis.textnorm import pad
+from analysis.textnorm import display_width, pad
 
 EPILOG = """常用流程：
   survey build                  清洗 data/raw/2026/ 的全部问卷，并为每个区县生成报告
@@ -139,13 +139,14 @@ def _prepare(args) -> "object":
 
 
 def _flow_lines(w) -> list[str]:
-    head = [pad("问卷", 24), pad(w.unit_label, 12), pad("收到", 7, True), pad("剔除", 7, True), pad("有效", 7, True)]
-    lines = ["", "".join(head)]
-    for _, r in w.flow.iterrows():
-        title = w.codebooks[r["instrument"]].title
-        lines.append(pad(title, 24) + pad(r["district"], 12) + pad(r["received"], 7, True)
-                     + pad(r["excluded"], 7, True) + pad(r["valid"], 7, True))
-    return lines
+    """The flow as a terminal table, each column as wide as its longest entry (a questionnaire's
+    title of any length never runs into the unit's name)."""
+    rows = [["问卷", w.unit_label, "收到", "剔除", "有效"]]
+    rows += [[w.codebooks[r["instrument"]].title, r["district"], r["received"], r["excluded"], r["valid"]]
+             for _, r in w.flow.iterrows()]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(5)]
+    return [""] + ["  ".join(pad(cell, width, right=i >= 2) for i, (cell, width) in enumerate(zip(row, widths))).rstrip()
+                   for row in rows]
 
 
 def _report(args, data) -> int:

@@ -65,9 +65,13 @@ def header_key(text: str) -> str:
     return answer_key(key)
 
 
+def display_width(text: object) -> int:
+    """Columns ``text`` takes on a terminal, counting Chinese characters as two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
 def pad(text: object, width: int, right: bool = False) -> str:
     """Pad to a terminal width, counting Chinese characters as two columns."""
     text = str(text)
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    fill = " " * max(0, width - used)
+    fill = " " * max(0, width - display_width(text))
     return fill + text if right else text + fill

@@ -5,8 +5,9 @@ Respondents type phone numbers, ID numbers and names into answers that match no 
 into a 社区 name (``幸福社区（联系人：王芳 0311-86688888）``). :func:`mask` replaces, in any text
 the cleaner keeps or logs: mobile and fixed-line phone numbers, 18- and 15-digit ID numbers (and any
 other run of 11 or more digits), and a name next to such a number or after a word that introduces a
-person (联系人, 负责人, 姓名, 书记, 主任, 请联系 …), each by a marker saying what was there. A name
-typed on its own, with nothing around it that says it is one, cannot be told from an answer.
+person (联系人, 负责人, 姓名, 请联系 …; after a post such as 书记 or 主任 only when a surname begins
+it), each by a marker saying what was there. A name typed on its own, with nothing around it that
+says it is one, cannot be told from an answer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import re
 
 import numpy as np
 import pandas as pd
+
+from analysis.spec.draft_pii import SURNAMES
 
 _CJK = r"[\u3400-\u9fff]"
 _ID = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
@@ -30,8 +33,11 @@ _MARKERS = "〔手机号〕|〔电话〕|〔身份证号〕|〔号码〕"
 # 找不到数据文件夹: a bare 找 or 联系 introduces no person, 请找 and 请联系 do)
 _NOT_NAMES = ("电话|手机|手机号|号码|联系方式|方式|座机|身份证|证号|编号|书记|主任|委员|助理|兼|一肩|职务|"
               "不到|不着|平均|年龄|人数|比例|占比")
-_INTRO = re.compile(rf"(联系人|负责人|经办人|请联系|姓名|名字|书记|主任|网格员|请找)([:：\s]*)"
-                    rf"(?!{_NOT_NAMES})({_CJK}{{2,3}})")
+# a word saying a person follows (联系人：…) is followed by a name whatever it is; a post (书记, 主任,
+# 网格员) is followed by a name only when a surname begins it: 书记王芳, but 书记队伍建设, 主任职责
+_SURNAME = "[" + "".join(sorted(SURNAMES)) + "]"
+_INTRO = re.compile(rf"(?:(联系人|负责人|经办人|请联系|姓名|名字|请找)([:：\s]*)(?!{_NOT_NAMES})({_CJK}{{2,3}})"
+                    rf"|(书记|主任|网格员)([:：\s]*)(?!{_NOT_NAMES})({_SURNAME}{_CJK}{{1,2}}))")
 # what ends a word that is no name: a kind of number, or a place (和平社区 13812345678)
 _NOT_NAME_END = "".join(f"(?<!{w})" for w in ("电话", "手机", "方式", "座机", "号", "码", "证", "卡", "区", "街道", "村", "镇",
                                               "乡", "县", "市", "省", "会", "站", "处", "室", "所", "院",
@@ -52,7 +58,7 @@ def mask(text: str) -> str:
     out = _FIXED.sub("〔电话〕", out)
     out = _LOCAL.sub(lambda m: m.group(1) + m.group(2) + "〔电话〕", out)
     out = _LONG.sub("〔号码〕", out)
-    out = _INTRO.sub(lambda m: m.group(1) + m.group(2) + NAME, out)
+    out = _INTRO.sub(lambda m: (m.group(1) or m.group(4)) + (m.group(2) or m.group(5) or "") + NAME, out)
     out = _BEFORE_NUMBER.sub(lambda m: NAME + m.group(2), out)
     return out
 
