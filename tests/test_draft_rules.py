@@ -177,11 +177,18 @@ def test_a_text_download_alone_orders_numbered_and_education_options_naturally(t
         "2、您的年龄段": ["45-59岁", "18-29岁", "60岁及以上", "30-44岁"] * (n // 4),
         "3、您的学历": ["本科", "初中及以下", "研究生", "高中/中专", "大专", "本科"] * (n // 6),
         "4、您的职业": ["教师", "工人", "农民", "教师"] * (n // 4),
+        # seen in a 问卷星 CSV: first appearance gave 1-3年 the code before 1年以下, and 否 before 是
+        "5、您担任现职的年限": ["1-3年", "5年以上", "1年以下", "3-5年"] * (n // 4),
+        "6、您是否实行“一肩挑”？": ["否", "是", "是"] * (n // 3),
+        "7、每月参加几次活动": ["超过4次", "不足1次", "1-2次", "3-4次"] * (n // 4),
     })
     v = _vars(draft.draft_text(path, survey_date=DATE))
     assert list(v["2、您的年龄段"]["values"].values()) == ["18-29岁", "30-44岁", "45-59岁", "60岁及以上"]
     assert list(v["3、您的学历"]["values"].values()) == ["初中及以下", "高中/中专", "大专", "本科", "研究生"]
     assert list(v["4、您的职业"]["values"].values()) == ["教师", "工人", "农民"]          # first seen
+    assert list(v["5、您担任现职的年限"]["values"].values()) == ["1年以下", "1-3年", "3-5年", "5年以上"]
+    assert list(v["6、您是否实行“一肩挑”？"]["values"].values()) == ["是", "否"]
+    assert list(v["7、每月参加几次活动"]["values"].values()) == ["不足1次", "1-2次", "3-4次", "超过4次"]
 
 
 # -- 4. scales and batteries -----------------------------------------------------------------------

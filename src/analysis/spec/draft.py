@@ -340,15 +340,31 @@ def _single_or_text(base: dict, labels: list[str], hk: str) -> tuple[dict, str]:
 _LEVELS = ("小学", "初中", "高中", "中专", "职高", "技校", "大专", "专科", "本科", "硕士", "研究生", "博士")
 
 
+_BELOW = re.compile(r"以下|以内|及以下|不满|不足|未满|少于|低于")
+_ABOVE = re.compile(r"以上|及以上|超过|多于|高于")
+_YES_NO = (("是", "否"), ("是", "不是"), ("有", "没有"), ("有", "无"))
+
+
+def _number_key(option: str) -> tuple[int, int]:
+    """An option's place among numbered ones: its first number, and before the ranges starting
+    there when it says 以下/不满 (1年以下 < 1-3年), after them when it says 以上 (5年 < 5年以上)."""
+    first = int(re.search(r"\d+", option).group())
+    return first, (-1 if _BELOW.search(option) else 1 if _ABOVE.search(option) else 0)
+
+
 def _natural_order(options: list[str]) -> tuple[list[str], str]:
     """Options whose order the answers show although the questionnaire's is unknown: each with a
-    number (18-29岁, 每周2次 …) by that number, education levels from low to high; else as first seen."""
+    number (18-29岁, 1年以下, 每周2次 …) by that number, education levels from low to high, 是 before
+    否; else as first seen."""
     numbers = [re.search(r"\d+", k) for k in options]
     if len(options) > 2 and all(numbers):
-        return sorted(options, key=lambda k: int(re.search(r"\d+", k).group())), "按选项中的数字排序"
+        return sorted(options, key=_number_key), "按选项中的数字排序"
     ranks = [next((i for i, w in enumerate(_LEVELS) if w in k), None) for k in options]
     if len(options) > 2 and None not in ranks and len(set(ranks)) == len(ranks):
         return [k for _, k in sorted(zip(ranks, options))], "按学历从低到高排序"
+    for pair in _YES_NO:
+        if sorted(options) == sorted(pair):
+            return list(pair), "“是”在前"
     return options, "按首次出现的顺序编号"
 
 
