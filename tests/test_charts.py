@@ -485,3 +485,22 @@ def test_district_comparison_without_any_answers_is_a_placeholder(stats_all):
     none = stats_all[stats_all["table"] != "resident_satisfaction"]
     fig = charts.district_comparison(none, "resident_satisfaction", "sat_overall", highlight="桥东区")
     assert any("没有可比较的有效回答" in t.get_text() for t in fig.texts)
+
+
+@pytest.mark.parametrize("draw, table", [
+    (lambda S: charts.composition_bars(S, "worker_composition", ["recruit"], "桥东区", source=SOURCE),
+     "worker_composition"),
+    (lambda S: charts.likert_diverging(S, "worker_satisfaction", "桥东区", source=SOURCE), "worker_satisfaction"),
+    (lambda S: charts.age_pyramid(S, "worker_gender_age", "桥东区", source=SOURCE), "worker_gender_age"),
+])
+def test_a_chart_with_every_figure_hidden_is_left_out_of_the_document(stats, draw, table):
+    """A unit of four respondents drew bar charts of nothing but “—（不公布）” marks: a chart whose
+    every figure is hidden says only the table's note again, so it is a placeholder the document
+    leaves out (``DistrictReport.figure`` skips ``_survey_placeholder``); one published figure keeps it."""
+    hidden = stats.copy()
+    mine = (hidden["table"] == table) & hidden["group"].astype(str).str.startswith("桥东区")
+    hidden.loc[mine, "suppressed"] = True
+    fig = draw(hidden)
+    assert getattr(fig, "_survey_placeholder", False)
+    assert any("均不公布，本图从略" in t.get_text() for t in fig.texts)
+    assert not getattr(draw(stats), "_survey_placeholder", False)

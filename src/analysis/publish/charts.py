@@ -165,6 +165,16 @@ def _what(S: pd.DataFrame, table: str) -> str:
     return str(titles.iloc[0]) if len(titles) else table
 
 
+def nothing_published(group: str, what: str) -> Figure:
+    """A chart's place when every figure it would draw is hidden (a unit of four respondents): a
+    chart of “—” marks only says the table's note again, so the document leaves it out."""
+    return no_data_figure(group, what, f"{group}{what}的各项人数过少，均不公布，本图从略。")
+
+
+def _all_hidden(rows: pd.DataFrame) -> bool:
+    return bool(len(rows)) and bool(rows["suppressed"].astype(bool).all())
+
+
 def _no_rows_for_district(S: pd.DataFrame, table: str, group: str) -> bool:
     """A table other groups have and this one has not (no valid answers of that kind: a placeholder
     figure), as opposed to a table name that does not exist (a SurveyError from ``_select``)."""
@@ -284,6 +294,8 @@ def composition_bars(S: pd.DataFrame, table: str, variables: list[str], group: s
     axes = fig.subplots(len(grid_rows), ncols, squeeze=False,
                         gridspec_kw={"height_ratios": heights})
     shown = pd.concat(panels)
+    if _all_hidden(shown):
+        return nothing_published(group, _what(S, table))
     xmax = shown.loc[~shown["suppressed"].astype(bool), "value"].max()
     xmax = 100.0 if pd.isna(xmax) else float(xmax)
     for ax_row, panel_row in zip(axes, grid_rows):
@@ -570,6 +582,8 @@ def likert_diverging(S: pd.DataFrame, table: str, group: str, *,
         return no_data_figure(group, _what(S, table))
     rows, items, shares = _items_by(S, table, group, "net", "净满意度（net）数据，不能画分向满意度图",
                                     "用 analysis.stats.likert 重新生成该表（它给出 net 行）。")
+    if _all_hidden(rows[rows["stat"].isin(["share", "top2", "net", "mean"])]):    # not even a hatched sum
+        return nothing_published(group, _what(S, table))
     labels = shares.drop_duplicates("category").set_index("category")["category_label"]
     left, neutral, right = diverging_sides([str(c) for c in labels.index])
     palette = list(sns.color_palette("RdBu", 2 * len(left) + 1))   # red (worst) … blue (best)
@@ -717,6 +731,8 @@ def age_pyramid(S: pd.DataFrame, table: str, group: str, *, source: str = "",
                           "不能画年龄金字塔", fix="年龄金字塔需要按性别（两类）分组的年龄段分布。")
     panels = [rows[rows["group"] == g].sort_values("order", kind="stable") for g in sides]
     bands = list(panels[0]["category_label"])
+    if _all_hidden(rows):
+        return nothing_published(group, _what(S, table))
     shown = rows[~rows["suppressed"].astype(bool)]
     top = float(shown["value"].max()) if len(shown) else 50.0
     limit = top * 1.3 + 4
