@@ -151,3 +151,16 @@ def test_body_tables_print_no_intervals_and_the_appendix_prints_them_whole(repor
     for t in d.tables:
         cells += [c.text for row in t.rows for c in row.cells]
     assert any("～" in c for c in cells)                # the appendix's intervals reach Word
+
+
+def test_a_unit_whose_figures_are_all_hidden_is_not_said_to_have_no_problems(wave, tmp_path):
+    """A unit of four respondents (a 问卷星 CSV no test was written for) had every figure hidden, and
+    三、存在的问题 said 没有数字上需要特别指出的问题 — a claim its hidden figures cannot support."""
+    unit = "裕华区"
+    S = district_stats(wave, unit).copy()
+    S.loc[S["group"] == unit, "suppressed"] = True
+    R = DistrictReport(S, wave.codebooks, {"district": unit, "synthetic": True, "unit_label": "区县",
+                                           "title": "2026年社区调研"}, tmp_path, data=wave, show=False)
+    R.findings()
+    said = [b.text for b in R.blocks if b.kind == "paragraph"]
+    assert said == [f"{unit}的受访者人数较少，评价与指标的数字均不公布，无法从本单位的数据中指出问题；可参考全部区县的结果。"]

@@ -380,11 +380,12 @@ class DistrictReport:
         unit is below the others, and the items that matter most yet are rated low; each problem
         with its figure."""
         S, unit = self.S, self.unit
-        texts = []
+        texts, looked = [], set()
         for q in self._with_data():
             book = self.books[q.instrument]
             concerns = {i.name: i.concern for i in book.report.indicators if i.concern}
             texts += narrative.concern_sentences(S, q.indicators_table, unit, concerns, narrative.counter(q.who))
+            looked |= {q.indicators_table, *(b.table for b in q.batteries)}
             for b in q.batteries:
                 texts += narrative.low_items_sentences(S, b.table, unit, b.overall, q.who, b.label)
                 below = narrative.below_rest_sentences(S, b.vs_rest_table, unit, q.who, self.unit_label, plain=True)
@@ -392,7 +393,20 @@ class DistrictReport:
                 texts += narrative.priority_sentences(S, b.table, b.drivers_table, unit, b.overall)
         self.heading("存在的问题")
         self.paragraphs([f"{_numeral(i)}是{t}" if len(texts) > 1 else t for i, t in enumerate(texts)]
-                        or ["从本次调查的数据看，没有数字上需要特别指出的问题。"])
+                        or [self._no_problems(looked)])
+
+    def _no_problems(self, tables: set[str]) -> str:
+        """What 存在的问题 says when no problem was found: that none shows only when the figures it
+        looks at are published; a unit whose figures are hidden cannot be said to have none."""
+        S = self.S
+        mine = S[S["table"].isin(tables) & (S["group"] == self.unit) & S["stat"].isin(["share", "mean", "top2", "pct"])]
+        hidden = mine["suppressed"].astype(bool)
+        if len(mine) and hidden.all():
+            return (f"{self.unit}的受访者人数较少，评价与指标的数字均不公布，无法从本单位的数据中指出问题；"
+                    f"可参考全部{self.unit_label}的结果。")
+        if hidden.any():
+            return "从已公布的数字看，没有需要特别指出的问题（部分数字因人数过少不公布，未能比较）。"
+        return "从本次调查的数据看，没有数字上需要特别指出的问题。"
 
     def advice(self) -> None:
         """四、对策建议: the office writes it; the report marks the place."""
