@@ -352,3 +352,15 @@ def test_the_drafts_comments_are_only_what_a_person_must_check(exports):
     assert any("文化程度" in c or "无人选择" in c for c in comments)
     alone = draft.draft_text(a, instrument="svc")
     assert "# 【请核对】问卷上的顺序未知" in alone                       # a guessed scale order says so
+
+
+def test_a_draft_asks_whether_the_answers_are_a_census(tmp_path):
+    """The answers cannot say whether everyone was asked, and the report's register depends on it:
+    a draft writes census: false, marked 【请核对】, lists it among the checks, and true is one edit."""
+    path = _csv(tmp_path, {"1、区县": ["桥东区"] * 12, "2、您的性别": ["男", "女", "女"] * 4})
+    made = draft.draft(path, survey_date=DATE)
+    assert draft.CENSUS_CHECK in made.checks
+    line = next(x for x in made.text.splitlines() if x.startswith("census:"))
+    assert line.startswith("census: false") and "【请核对】" in line
+    assert _book(tmp_path, made.text).census is False
+    assert _book(tmp_path, made.text.replace("census: false", "census: true", 1)).census is True

@@ -116,6 +116,7 @@ def draft(paths, *, instrument: str | None = None, survey_date: dt.date | None =
     if respondent is None:
         respondent = "受访者"
         checks.append("受访者 respondent 从问卷名称看不出来，暂写“受访者”，请改成社区居民、社区工作者等。")
+    checks.append(CENSUS_CHECK)
     checks += guesser.checks
     checks += [s for s in skipped if "请改写" in s]
     used = {s.get("scale") for _, s in specs}
@@ -337,6 +338,11 @@ def _single_or_text(base: dict, labels: list[str], hk: str) -> tuple[dict, str]:
     return spec, note
 
 
+# whether the answers are a sample or everyone (all community workers, every community): the answers
+# cannot say, and the report's register depends on it (a census's figures carry no intervals)
+CENSUS_CHECK = ("census 暂写 false（抽样调查：文中比例附置信区间、做检验）；若调查了全部对象（如全体社区工作者、"
+                "每个社区一份），请改为 true（普查：数字不附置信区间）。")
+
 _LEVELS = ("小学", "初中", "高中", "中专", "职高", "技校", "大专", "专科", "本科", "硕士", "研究生", "博士")
 
 
@@ -496,6 +502,7 @@ def _render(source, instrument: str, title: str, respondent: str, survey_date: d
         f"title: {_flow(title)}",
         f"respondent: {_flow(respondent)}",
         f"survey_date: {survey_date.isoformat()}          # {date_note}",
+        "census: false                    # 【请核对】false = 抽样调查；调查了全部对象（普查）时改为 true",
         "min_header_match: 0.6",
         "",
         "missing:                         # 表示“没有回答”的写法（问卷星：(跳过) = 按逻辑跳过，(空) = 未填）",
