@@ -11,7 +11,7 @@ import pytest
 
 from analysis.publish import charts, narrative, tables
 from analysis.publish.plan import measure_name
-from analysis.stats.base import make_rows
+from analysis.stats.base import make_rows, wilson_ci
 from analysis.stats.suppression import DASH
 
 G = "第一中学"
@@ -73,7 +73,22 @@ def test_multi_select_prints_response_and_case_percents_and_counts_other_text():
     note = tables.table_note(S, "s_q_q2", G)
     assert "另有4人填写了“其他”" in note and "合计超过100" in note
     text = narrative.multi_sentences(S, "s_q_q2", G)[0]
-    assert "“运动”（80.0%）、“阅读”（50.0%）、“音乐”（20.0%）" in text and "30人" in text
+    assert "选择比例较高的依次是“运动”（80.0%）、“阅读”（50.0%）、“音乐”（20.0%）" in text and "30人" in text
+
+
+def test_a_single_choice_whose_answers_a_sample_cannot_rank_says_each_share():
+    """40 answers spread 10/8/9/13 over four options (a 问卷星 CSV no test was written for): no
+    answer leads (the intervals overlap), and the question had no sentence at all; it now says each
+    share in the questionnaire's order, and that they are not ranked."""
+    n = np.array([10, 8, 9, 13])
+    lo, hi = wilson_ci(n, 40)
+    S = make_rows(table="s_q_q5", table_title="年限", group=G, variable="q5", variable_label="担任现职的年限",
+                  category=["1", "2", "3", "4"], category_label=["1年以下", "1-3年", "3-5年", "5年以上"],
+                  order=[1, 2, 3, 4], stat="share", n=n, base=40, base_label="有效回答", value=n / 40 * 100,
+                  exact=n / 40 * 100, ci_low=lo, ci_high=hi)
+    assert narrative.single_sentences(S, "s_q_q5", G) == [
+        "担任现职的年限（40人回答）：各项依次为“1年以下”25.0%、“1-3年”20.0%、“3-5年”22.5%、“5年以上”32.5%"
+        "（各项相差在抽样误差范围内，不排高低）。"]
 
 
 def test_numbers_table_one_row_per_question():

@@ -119,6 +119,12 @@ def test_the_most_chosen_answer_is_the_most_chosen_hidden_cells_included(counts,
         return
     text = out[0]
     rows = S.set_index("category_label")
+    if "各项依次为" in text:                # no answer leads: every share, in order, none hidden, nothing ranked
+        listed = re.findall(r"“(选项\d+)”(\d+\.\d)%", text)
+        assert listed == [(r.category_label, f"{r.value:.1f}") for r in S.sort_values("order").itertuples()]
+        assert not S["suppressed"].any() and "最" not in text
+        assert all(not narrative.apart(a, b) for _, a in S.iterrows() for _, b in S.iterrows())
+        return
     first = QUOTED.findall(_segment(text, "选择最多的是", "，其次是"))
     names = {n for n, _ in first}
     for name, printed in first:

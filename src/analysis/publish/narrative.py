@@ -236,7 +236,11 @@ def single_sentences(S: pd.DataFrame, table: str, group: str) -> list[str]:
     label = rows["variable_label"].iloc[0]
     rest_hidden = _unknown_rest(rows, every)
     first, rest = leaders(rows)
-    if rest_hidden >= float(first["n"].min()) or (rest.empty and not hidden):
+    if rest.empty and not hidden:         # every answer leads together: the shares, in the questionnaire's order
+        listing = "、".join(f"“{r['category_label']}”{fmt(r)}" for _, r in rows.sort_values("order").iterrows())
+        return [f"{label}（{int(rows['base'].iloc[0])}人回答）：各项依次为{listing}"
+                f"（{'各项相差在抽样误差范围内，不排高低' if not all(exact(r) for _, r in rows.iterrows()) else '各项相同'}）。"]
+    if rest_hidden >= float(first["n"].min()):
         return []
     text = f"{label}（{int(rows['base'].iloc[0])}人回答）：选择最多的是{_ranked_text(first)}"
     if len(rest):
@@ -265,7 +269,8 @@ def multi_sentences(S: pd.DataFrame, table: str, group: str) -> list[str]:
     listing = "、".join(f"“{r.category_label}”（{fmt(r)}）" for _, r in picked.iterrows())
     hidden = int(every["suppressed"].astype(bool).sum())
     where = f"在公布的选项中（另有{hidden}个选项人数过少未公布），" if hidden else ""
-    return [f"{label}（多选题，{int(rows['base'].iloc[0])}人回答）：{where}选择比例最高的是{listing}。"]
+    most = "选择比例最高的是" if len(picked) == 1 else "选择比例较高的依次是"
+    return [f"{label}（多选题，{int(rows['base'].iloc[0])}人回答）：{where}{most}{listing}。"]
 
 
 def _measure(row: pd.Series) -> str:
