@@ -96,6 +96,13 @@ def test_display_table_likert_and_flow_layouts(stats):
     likert = tables.display_table(stats, "worker_satisfaction", DISTRICT)
     assert list(likert.columns[:6]) == ["项目", "非常满意", "比较满意", "一般", "不太满意", "很不满意"]
     assert likert.set_index("项目").loc["薪酬待遇", "平均分"] == "3.23"
+    # a hidden mean leaves its base printed: how many answered is no one's answer (a 问卷星 unit of
+    # 40 printed 有效回答 “—” on every item whose mean was hidden, while the note said N=40)
+    hidden = stats.copy()
+    mean = (hidden["table"] == "worker_satisfaction") & (hidden["variable"] == "sat_pay") & (hidden["stat"] == "mean")
+    hidden.loc[mean, "suppressed"] = True
+    row = tables.display_table(hidden, "worker_satisfaction", DISTRICT).set_index("项目").loc["薪酬待遇"]
+    assert row["平均分"] == "—" and row["有效回答"] == str(int(stats.loc[mean & (stats["group"] == DISTRICT), "base"].iloc[0]))
     flow = tables.display_table(stats, "flow", DISTRICT)
     assert list(flow["环节"][:4]) == ["收到答卷", "剔除：答题过快", "剔除", "有效答卷"]
     assert list(flow["份数"][:4]) == ["503", "7", "—", "494"]

@@ -457,7 +457,9 @@ def _likert_layout(by_variable: list[pd.DataFrame]) -> pd.DataFrame:
             record["净满意度"] = _cell(row, False)
         for _, row in vrows[vrows["stat"] == "mean"].iterrows():
             record["平均分"] = _cell(row, True)
-            record["有效回答"] = DASH if row["suppressed"] else str(int(row["base"]))
+            # how many answered is no respondent's answer: printed with a hidden mean too (a row of
+            # hidden figures still says its base, as the note's N does)
+            record["有效回答"] = DASH if pd.isna(row["base"]) else str(int(row["base"]))
         records.append(record)
     frame = pd.DataFrame(records).fillna("")
     if "95%置信区间" in frame and (frame["95%置信区间"] == "").all():     # a census: no intervals
