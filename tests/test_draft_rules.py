@@ -16,7 +16,7 @@ from analysis import cli
 from analysis.clean import clean_table
 from analysis.errors import SurveyError
 from analysis.read import ingest
-from analysis.spec import codebook, draft, draft_pii, draft_scales
+from analysis.spec import codebook, draft, draft_meta, draft_pii, draft_scales
 
 DATE = dt.date(2026, 9, 15)
 
@@ -295,6 +295,12 @@ def test_title_and_respondent_from_the_file_name_made_readable(tmp_path):
     path = _csv(tmp_path, {"1、区县": ["桥东区"] * 4, "2、性别": ["男", "女"] * 2}, "2026_社区工作者队伍调查_final.csv")
     book = yaml.safe_load(draft.draft_text(path, survey_date=DATE))
     assert book["title"] == "社区工作者队伍调查" and book["respondent"] == "社区工作者"
+
+
+@pytest.mark.parametrize("title, who", [("856321_按文本_乡镇党组织书记队伍建设调查_150_150", "党组织书记"),
+                                        ("村党支部书记履职情况调查", "书记"), ("社区居民满意度调查", "社区居民")])
+def test_the_respondent_is_read_from_the_title(title, who):
+    assert draft_meta.respondent_from(title) == who
 
 
 # -- 7. the command -----------------------------------------------------------------------------------
