@@ -5,6 +5,7 @@ district notebook calls and the Word report they write."""
 from __future__ import annotations
 
 import docx
+import pandas as pd
 import pytest
 
 from analysis import clean, config
@@ -164,3 +165,16 @@ def test_a_unit_whose_figures_are_all_hidden_is_not_said_to_have_no_problems(wav
     R.findings()
     said = [b.text for b in R.blocks if b.kind == "paragraph"]
     assert said == [f"{unit}的受访者人数较少，评价与指标的数字均不公布，无法从本单位的数据中指出问题；可参考全部区县的结果。"]
+    # nor does the 技术附录 print the body's tables again “with their intervals” when every interval is hidden
+    R.profiles()
+    R.method()
+    body, appendix = _body(R)
+    assert any(b.kind == "table" and b.plain for b in body)             # the body's copy drops the — column
+    copies = {b.table for b in appendix if b.kind == "table"} & {b.table for b in body if b.kind == "table"}
+    assert copies == set()
+
+
+def test_a_column_of_hidden_intervals_prints_no_interval():
+    frame = pd.DataFrame({"分类": ["男", "女"], "占比（%）": ["—", "—"], "95%置信区间": ["—", "—"]})
+    assert tables.has_intervals(frame) and not tables.has_intervals(frame, printed=True)
+    assert tables.has_intervals(frame.assign(**{"95%置信区间": ["40.1～60.2", "—"]}), printed=True)

@@ -125,9 +125,10 @@ class DistrictReport:
         if not self.has(table):
             return False
         # the body speaks the readers' register: a sample's intervals go to the 技术附录
-        plain = not self._in_appendix and has_intervals(published_tables(self.S, self.unit)[table][1])
-        if plain and table not in self._with_intervals:
-            self._with_intervals.append(table)
+        frame = published_tables(self.S, self.unit)[table][1]
+        plain = not self._in_appendix and has_intervals(frame)
+        if plain and has_intervals(frame, printed=True) and table not in self._with_intervals:
+            self._with_intervals.append(table)              # a copy of hidden cells only would add nothing
         self.blocks.append(Block("table", table=table, plain=plain))
         if self._show:
             _display(show_table(self.S, table, self.unit))

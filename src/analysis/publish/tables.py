@@ -626,9 +626,12 @@ WITH_INTERVAL = re.compile(r"^(-?\d+(?:\.\d+)?)（(-?\d+(?:\.\d+)?)～(-?\d+(?:\
 _INTERVAL_NOTE = "括号内为95%置信区间"
 
 
-def has_intervals(frame: pd.DataFrame) -> bool:
-    """Whether a display table prints confidence intervals: a 置信区间 column or “62.5（50.1～73.6）” cells."""
-    if any("置信区间" in str(c) for c in frame.columns):
+def has_intervals(frame: pd.DataFrame, printed: bool = False) -> bool:
+    """Whether a display table has confidence intervals: a 置信区间 column or “62.5（50.1～73.6）”
+    cells. ``printed``: an interval a reader would see (a column of hidden cells, “—” all the way
+    down, shows none)."""
+    columns = [c for c in frame.columns if "置信区间" in str(c)]
+    if any(not printed or str(v) not in ("", DASH, "nan") for c in columns for v in frame[c]):
         return True
     return any(WITH_INTERVAL.match(str(v)) for c in frame.columns for v in frame[c])
 
