@@ -370,3 +370,21 @@ def test_a_draft_asks_whether_the_answers_are_a_census(tmp_path):
     assert line.startswith("census: false") and "【请核对】" in line
     assert _book(tmp_path, made.text).census is False
     assert _book(tmp_path, made.text.replace("census: false", "census: true", 1)).census is True
+
+
+@pytest.mark.parametrize("header, label", [
+    ("9、总体来说，您对本职工作满意吗？", "本职工作总体满意度"),
+    ("12、总的来看，您对社区服务是否满意？", "社区服务总体满意度"),
+    ("10、总体上，您对社区工作者的工作认可吗？", "社区工作者的工作总体认可度"),
+    ("11、总体而言，您对社区工作的满意程度", "社区工作"),             # the stem form keeps its rule
+])
+def test_an_overall_rating_asked_as_a_question_gets_a_label_a_table_can_carry(header, label):
+    """问卷星 CSV no test was written for: the overview's column read
+    “总体来说，您对本职工作满意吗满意率”; the label is now what is rated, and its measure 本职工作总体满意率."""
+    assert draft._short_label(header) == label
+    from analysis.publish.plan import measure_name
+
+    if label.endswith("满意度"):
+        assert measure_name(label, ["很满意", "比较满意"]) == label[:-1] + "率"
+    if label.endswith("认可度"):
+        assert measure_name(label, ["非常认可", "比较认可"]) == label[:-1] + "率"

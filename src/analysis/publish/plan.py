@@ -128,7 +128,7 @@ def headlines(books: dict[str, Codebook]) -> list[dict]:
 
 OFFICE_MARK = "【待本单位填写】"     # an office block's mark (publish.sections.DistrictReport.office)
 
-RATING_WORDS = ("满意", "同意", "认同", "赞成", "支持", "信任", "了解")
+RATING_WORDS = ("满意", "同意", "认同", "认可", "赞成", "支持", "信任", "了解")
 
 
 def measure_name(label: str, top_labels: list[str]) -> str:

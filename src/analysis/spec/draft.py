@@ -387,6 +387,11 @@ def _merge_variants(order: list[str], counts: collections.Counter) -> dict[str, 
 
 # -- names, labels -------------------------------------------------------------------------------
 
+# an overall rating asked as a question: 总体来说，您对本职工作满意吗 / 总的来看，您对社区服务是否满意
+_OVERALL_ASKED = re.compile(r"^(?:总体|总的|整体|综合)(?:来说|来看|而言|上看|上|看)?[，,、\s]*(?:您|你)?(?:对于|对)"
+                            r"([^，,？?]{1,10}?)(?:的|是否|总体上?)*(满意|认可|认同)(?:吗|不|与否)?$")
+
+
 def _short_label(header: str) -> str:
     """The question stem, shortened for tables: no number, no 您/您的, no trailing (选填) or colon;
     a matrix row its row title; a satisfaction item only what is rated (对社区服务的满意程度 → 社区服务)."""
@@ -399,6 +404,9 @@ def _short_label(header: str) -> str:
         text = m.group(1)
     text = re.sub(r"[\s:：?？。，,]+$", "", text)
     text = re.sub(r"\s*[(（][^()（）]*(?:选填|必填|多选|单选|可选|请注明|请填写)[^()（）]*[)）]$", "", text) or text
+    m = _OVERALL_ASKED.match(text)
+    if m:                                  # 总体来说，您对本职工作满意吗 → 本职工作总体满意度
+        return f"{m.group(1)}总体{m.group(2)}度"
     text = re.sub(r"^(?:请问|请|总体而言[，,]\s*|总的来说[，,]\s*)", "", text)
     text = re.sub(r"^您(?:的|所在的|目前的|目前|现在的)?", "", text) or text
     m = re.match(r"^(?:对|对于)(.+?)的?(?:满意程度|满意度|满意情况)$", text)
