@@ -15,6 +15,6 @@ The figures come from ``analysis.stats`` and ``analysis.weighting``.
 """
 
 from analysis.lab.results import Result
-from analysis.lab.survey import LabWave, Recode, Survey, open_wave
+from analysis.lab.survey import LabWave, Recode, Survey, open_wave, unit_surveys
 
-__all__ = ["LabWave", "Recode", "Result", "Survey", "open_wave"]
+__all__ = ["LabWave", "Recode", "Result", "Survey", "open_wave", "unit_surveys"]
