@@ -197,6 +197,32 @@ def test_another_questionnaire_s_report_computes_what_the_verbs_compute(other_sh
     assert {"flow", "profile", "battery", "index", "vs_rest"} <= seen
 
 
+def test_the_report_s_weighted_tables_are_the_weighted_verbs(sample):
+    """``weights.with_weighted`` adds, per battery, the unit's weighted items (``<inst>_<battery>_weighted``):
+    the same figures as ``where(<unit>=unit).weighted().likert(items)`` (one raked design over every
+    unit with margins, restricted to the unit). The ``weighting`` table (Kish's design effect,
+    effective base, largest weight of the unit's weights) describes the weights, not an answer: no
+    verb shows it yet (its rows are laid out inside ``weights.district_weighted``)."""
+    from analysis.weighting import weights
+
+    checked, missing, wrong = 0, set(), []
+    for unit in smallest_and_largest(sample):
+        W = weights.district_weighted(sample.wave, unit)
+        for table, rows in W.groupby("table"):
+            inst = next((i for i, b in sample.wave.codebooks.items()
+                         if any(table == f"{i}_{x.table_suffix}{weights.WEIGHTED_SUFFIX}" for x in b.report.batteries)),
+                        None)
+            if inst is None:
+                if table != "weighting":
+                    missing.add(table)
+                continue
+            verb = on(sample, inst, unit, False).weighted().likert(list(dict.fromkeys(rows["variable"]))).frame
+            wrong += differences(rows, verb, False)
+            checked += 1
+    assert not missing, f"weighted report tables with no verb counterpart: {sorted(missing)}"
+    assert checked and not wrong, "\n".join(wrong[:30])
+
+
 def test_a_report_table_without_a_verb_fails_the_check(sample):
     """The check is not vacuous: a table family the verbs do not know is listed."""
     S = stats.district_stats(sample.wave, smallest_and_largest(sample)[0])
