@@ -118,7 +118,9 @@ class DistrictReport:
         unit has no rows in it. A table id ``S`` does not hold at all is a mistake: SurveyError.
         A researcher's own table, the result of a verb (``R.table(surveys[问卷].crosstab(…))``:
         anything with ``.tables``, a list of (title, table, note)), is shown and numbered like the
-        others, each of its tables with its title and note, in Word, the web page and Excel."""
+        others, each of its tables with its title and note, in Word, the web page and Excel. Its
+        cells are hidden as the verb hid them (each table's own small-cell rule), outside the
+        report's one suppression decision (``stats.coordinated``)."""
         if not isinstance(table, str) and hasattr(table, "tables"):
             return self._own_tables(table)
         if not (self.S["table"] == table).any():
