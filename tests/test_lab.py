@@ -464,3 +464,37 @@ def test_the_project_kernel_is_registered_and_the_notebooks_use_it():
     line = next(x for x in dry.splitlines() if "jupyter lab" in x)
     assert "default_kernel_name=community-survey" in line
     assert ("--allow-root" in line) == (os.getuid() == 0)
+
+
+def test_describe_is_the_hand_calculation(res):
+    """n, mean, SD, median and quartiles (R's type 7, Python's statistics ``inclusive``) of a domain."""
+    import statistics
+
+    d = res.where(district="裕华区")
+    x = [float(v) for v in d.rows["age"].dropna()]
+    f = d.describe("年龄").frame.set_index("stat")
+    q1, med, q3 = statistics.quantiles(x, n=4, method="inclusive")
+    assert f.loc["mean", "n"] == len(x) == f.loc["q1", "base"]
+    for stat, want in [("mean", statistics.fmean(x)), ("sd", statistics.stdev(x)), ("median", med),
+                       ("q1", q1), ("q3", q3), ("min", min(x)), ("max", max(x))]:
+        assert f.loc[stat, "exact"] == pytest.approx(want, abs=1e-9), stat
+    assert list(d.describe().table.columns)[:4] == ["题目", "有效回答", "平均值", "平均值95%置信区间"]
+    with pytest.raises(SurveyError, match="描述统计不适用"):
+        res.describe("gender")
+
+
+def test_vs_rest_counts_the_domain_against_everyone_else(res):
+    """满意率 of the domain and of the other respondents from hand counts; the rest is everyone not in
+    the domain, whichever variable the domain is on."""
+    d = res.where(gender="女")
+    f = d.vs_rest("sat_overall").frame
+    top = list(res.book.variables["sat_overall"].top_box)
+    mine, rest = res.data[res.data["gender"] == 2], res.data[res.data["gender"] != 2]
+    for side, rows in (("a", mine), ("b", rest)):
+        x = rows["sat_overall"].dropna()
+        got = f[(f["category"] == side) & (f["stat"] == "top2")].iloc[0]
+        assert got["n"] == x.isin(top).sum() and got["base"] == len(x)
+        assert got["exact"] == pytest.approx(x.isin(top).mean() * 100)
+    assert "其他受访者满意率" in d.vs_rest("sat_overall").table.columns
+    with pytest.raises(SurveyError, match="where"):
+        res.vs_rest()

@@ -69,7 +69,7 @@ if not any(isinstance(f, _MovedFinder) for f in sys.meta_path):
 
 
 # the researcher's API (analysis.lab), loaded on first use: ``import analysis as sa; sa.open_wave("2026")``
-LAB = ("open_wave", "Survey", "Result", "Recode")
+LAB = ("open_wave", "unit_surveys", "Survey", "Result", "Recode")
 
 
 def __getattr__(name: str):

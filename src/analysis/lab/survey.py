@@ -34,15 +34,19 @@ from analysis.spec.margins import load_margins, margins_path
 from analysis.stats.compare import (
     cell_shares,
     crosstab,
+    district_vs_rest,
     group_means,
     mean_difference,
     rank_intervals,
     rank_test,
     share_difference,
+    shared_questions,
 )
 from analysis.stats.distributions import composition, cumulative, likert
 from analysis.stats.drivers import key_drivers
-from analysis.stats.questions import frequency, multi_by, multi_select
+from analysis.stats.flow import flow_table
+from analysis.stats.indicators import indicator_table
+from analysis.stats.questions import frequency, multi_by, multi_select, number_variables, numbers, text_counts
 from analysis.stats.reliability import satisfaction_index
 from analysis.weighting import design as svd
 from analysis.weighting.weights import weight_design, weighted_composition, weighted_likert
@@ -82,6 +86,16 @@ class LabWave:
                 raise SurveyError(f"这一批次没有问卷“{instrument}”。", fix=f"可用：{'、'.join(self.instruments)}。")
             instrument = by_title[0]
         return Survey(self.wave.frames[instrument], self.wave.codebooks[instrument], margins_file=self.margins_file)
+
+    def flow(self, unit: str = config.WHOLE_SAMPLE) -> Result:
+        """The sample flow of one reporting unit: answers received, excluded by each rule, valid,
+        per questionnaire (``stats.flow_table``, the report's 样本流向)."""
+        if unit not in self.wave.districts and unit != config.WHOLE_SAMPLE:
+            raise SurveyError(f"这一批次没有报告单位“{unit}”。", fix=f"可选：{'、'.join(self.wave.districts)}。")
+        rows = flow_table(self.wave.flow, self.wave.codebooks, unit)
+        if not len(rows):
+            raise SurveyError(f"“{unit}”没有样本流向记录。", fix=f"可选：{'、'.join(self.wave.districts)}。")
+        return Result("样本流向", rows, *tables.as_report(rows))
 
 
 def open_wave(wave: str = config.DEFAULT_WAVE, processed_dir: str | Path = config.PROCESSED_DIR,
@@ -234,8 +248,7 @@ class Survey:
                             for se, c in zip(rows["se"], rows["category"])]
             return Result(title, rows, tables.weighted_freq(rows), tables.weighted_note(rows, d),
                           lambda: tables.bars(rows, table, name, s.group))
-        rows = frequency(s.rows, name, s.book, s.group, table, title)
-        rows = rows[rows["stat"].isin(["share", "pct"])]
+        rows = frequency(s.rows, name, s.book, s.group, table, title)   # share, pct and typed 其他 (count)
         valid = rows[rows["stat"] == "share"]
         rows = pd.concat([rows, cumulative(valid)], ignore_index=True)
         se = svd.proportions(s.design(), name, list(s.book.labels(name)))["se"].to_numpy() * 100
@@ -307,6 +320,83 @@ class Survey:
         rows = key_drivers(self.rows, self.book, self.group, outcome, chosen,
                            table=f"{self.book.instrument}_lab_drivers")
         return Result(rows["table_title"].iloc[0], rows, tables.drivers(rows), tables.drivers_note(rows))
+
+    def describe(self, pattern=None) -> Result:
+        """Number questions (all the report shows by default, or a name, pattern or list): valid n,
+        mean with its t interval, standard deviation, median, quartiles, minimum and maximum
+        (``stats.numbers``, the report's 数值题 table, with quartiles)."""
+        self._unweighted("描述统计")
+        items = number_variables(self.book) if pattern is None else names.variables(self.book, pattern)
+        for item in items:
+            names.require(self.book, item, ("number", "age"), "描述统计", "选择题用 .freq；量表题用 .likert。")
+        if not items:
+            raise SurveyError(f"{self.book.title}没有数值题。", fix="选择题用 .freq；量表题用 .likert。")
+        title = f"{self.book.respondent or self.book.title}数值题"
+        rows = numbers(self.rows, self.book, self.group, f"{self.book.instrument}_lab_numbers", title,
+                       variables=items, quartiles=True)
+        return Result(title, rows, tables.describe(rows), tables.base_note(rows, self.domain.all(), "平均值区间为 t 分布 95% 置信区间；"))
+
+    def texts(self) -> Result:
+        """How many respondents wrote something in each free-text question (``stats.text_counts``,
+        the report's 文字题 table); the texts themselves are in ``.data``, never in a table."""
+        self._unweighted("文字题计数")
+        title = f"{self.book.respondent or self.book.title}文字题"
+        rows = text_counts(self.rows, self.book, self.group, f"{self.book.instrument}_lab_text", title)
+        if not len(rows):
+            raise SurveyError(f"{self.book.title}没有报告计数的文字题。", fix="文字题的内容在 .data 中逐条阅读。")
+        return Result(title, rows, *tables.as_report(rows))
+
+    def indicators(self) -> Result:
+        """The codebook's declared subgroups (their sizes) and indicators (``report: subgroups /
+        indicators``) for the respondents (``stats.indicator_table``, the report's 主要指标)."""
+        self._unweighted("主要指标")
+        title = f"{self.book.respondent or self.book.title}主要指标"
+        rows = indicator_table(self.rows, self.book, self.group, f"{self.book.instrument}_lab_indicators", title)
+        if not len(rows):
+            raise SurveyError(f"{self.book.title}的编码手册没有声明子群体或指标。",
+                              fix="在编码手册 report 部分写 subgroups: 和 indicators:。")
+        return Result(title, rows, *tables.as_report(rows))
+
+    def vs_rest(self, items=None) -> Result:
+        """The domain (``where``) against the survey's other respondents on rating items (the first
+        battery by default): each side's 满意率, their difference with Newcombe's interval,
+        Mann–Whitney, the ordinal-logit odds ratio, Holm over the items (``stats.district_vs_rest``,
+        the report's 本单位与其他单位比较)."""
+        self._unweighted("与其余受访者比较")
+        if self.domain.all():
+            raise SurveyError("与其余受访者比较需要先用 where 选出一部分受访者。", fix="例如 r.where(单位变量=单位名).vs_rest()。")
+        chosen = names.variables(self.book, items) if items is not None else None
+        for item in chosen or ():
+            names.require(self.book, item, ("rating",), "与其余受访者比较", RATING_FIX)
+        battery = self.book.report.battery_of(chosen[0]) if chosen else None
+        unit = self.book.role("district")
+        prefix = f"{self.book.label(unit)}：" if unit else "\0"
+        one_unit = self.label.startswith(prefix) and "；" not in self.label and "、" not in self.label
+        name = self.label.removeprefix(prefix) if one_unit else self.label
+        rest = f"其他{self.book.label(unit)}" if one_unit else "其他受访者"
+        rows = district_vs_rest(self.data, self.book, name, chosen, mine=self.rows, battery=battery,
+                                table=f"{self.book.instrument}_lab_vs_rest", rest_label=rest,
+                                table_title=f"{self.book.respondent or self.book.title}：{name}与{rest}比较")
+        if not len(rows):
+            raise SurveyError(f"{self.book.title}没有量表题组。", fix="用 items= 指定量表题。")
+        return Result(rows["table_title"].iloc[0], rows, *tables.as_report(rows))
+
+    def shared(self, other: "Survey") -> Result:
+        """These respondents against another questionnaire's (``other``, e.g. the same unit's) on
+        the questions both ask with the same answers: shares, differences with Newcombe intervals,
+        tests, Holm (``stats.shared_questions``, the report's 两类受访者的看法)."""
+        self._unweighted("两份问卷比较")
+        table = f"shared_{self.book.instrument}_{other.book.instrument}"
+        rows = shared_questions(self.rows, other.rows, self.book, other.book, self.group, table)
+        if not len(rows):
+            raise SurveyError(f"{self.book.title}与{other.book.title}没有相同的题目（同名、同选项）。",
+                              fix="两份问卷共有的单选题才能直接比较。")
+        each = [frequency(s.rows, v, s.book, self.group) for v in dict.fromkeys(rows["variable"]) for s in (self, other)]
+        rows = pd.concat([rows, *each], ignore_index=True)        # each side's shares, which the table prints
+        frame, note = tables.as_report(rows, table)
+        frame = frame.rename(columns={f"{s.book.instrument}（%）": f"{s.book.respondent or s.book.title}（%）"
+                                      for s in (self, other)})
+        return Result(rows["table_title"].iloc[0], rows, frame, note)
 
     def crosstab(self, variable, by, percent: str = "col") -> Result:
         """``variable`` by ``by``: column (``"col"``, each column of ``by`` sums to 100), row or total
@@ -399,7 +489,11 @@ class Survey:
             names.require(self.book, item, ("rating",), "信度分析", RATING_FIX)
         rel = satisfaction_index(self.rows, self.book, self.group, items=items,
                                  table=f"{self.book.instrument}_lab_reliability")
-        efa = factor.efa(self.rows, items, self.book, factors)
+        try:
+            efa = factor.efa(self.rows, items, self.book, factors)
+        except SurveyError as e:             # too few items or answers for a factor analysis: α still holds
+            note = f"{tables.reliability_note(rel)}因子分析未做：{e.message}"
+            return Result("量表信度与效度", rel, tables.reliability(rel), note)
         return Result("量表信度与效度", pd.concat([rel, efa.rows], ignore_index=True), tables.reliability(rel),
                       tables.reliability_note(rel), more=efa.tables)
 
@@ -417,6 +511,25 @@ class Survey:
         (seaborn and the charts use them for axis titles). For reading and plotting: the statistics
         functions take codes and refuse this frame."""
         return tables.labelled(self.rows, self.book)
+
+
+def unit_surveys(wave: Wave, unit: str) -> dict[str, Survey]:
+    """Each questionnaire of a prepared wave as a :class:`Survey` restricted to one reporting unit
+    (the domain ``where(<unit variable>=unit)``; the whole questionnaire for ``config.WHOLE_SAMPLE``
+    when it has no unit question), keyed by questionnaire, for a report notebook's own tables:
+    ``surveys = sa.unit_surveys(data, district)``; ``R.table(surveys[问卷].crosstab(…))``. A
+    questionnaire the unit sent none of is left out."""
+    lab = LabWave(wave)
+    out = {}
+    for instrument in wave.frames:
+        survey = lab.survey(instrument)
+        var = survey.book.role("district")
+        if var is None or var not in survey.data:
+            if unit == config.WHOLE_SAMPLE:
+                out[instrument] = survey
+        elif len(wave.rows(instrument, unit)):
+            out[instrument] = survey.where(**{var: unit})
+    return out
 
 
 def _list(x) -> list:

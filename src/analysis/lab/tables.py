@@ -11,12 +11,37 @@ import numpy as np
 import pandas as pd
 
 from analysis.lab.results import fmt, fmt_ci, fmt_p
+from analysis.publish import tables as report_tables
 from analysis.spec.codebook import Codebook
 from analysis.stats.base import make_rows
 
 TEST_LABELS = {"diff": "均值差", "t": "Welch t", "df": "自由度", "p": "p值（t检验）", "u": "Mann-Whitney U",
                "p_u": "p值（Mann-Whitney）", "top_diff": "满意率差（百分点）", "h": "Kruskal-Wallis H",
                "p_h": "p值（Kruskal-Wallis）"}
+
+
+def as_report(rows: pd.DataFrame, table: str = "") -> tuple[pd.DataFrame, str]:
+    """A verb's rows of one family laid out as the report lays out its ``table`` (the rows' first by
+    default) of that family, with the report's note (``publish.tables``): the indicators, free-text
+    counts, the unit against the rest, two questionnaires compared, the sample flow."""
+    table, group = table or rows["table"].iloc[0], rows["group"].iloc[0]
+    return report_tables.display_table(rows, table, group), report_tables.table_note(rows, table, group)
+
+
+def describe(rows: pd.DataFrame) -> pd.DataFrame:
+    names = {"mean": "平均值", "sd": "标准差", "min": "最小值", "q1": "下四分位数", "median": "中位数",
+             "q3": "上四分位数", "max": "最大值"}
+    out = []
+    for _, r in rows.groupby("variable", sort=False):
+        s = r.set_index("stat")
+        hide = bool(s["suppressed"].iloc[0])
+        rec = {"题目": s["variable_label"].iloc[0], "有效回答": fmt(s["n"].iloc[0], 0)}
+        for stat, word in names.items():
+            rec[word] = fmt(s.loc[stat, "value"], 1, hide)
+            if stat == "mean":
+                rec["平均值95%置信区间"] = fmt_ci(s.loc[stat, "ci_low"], s.loc[stat, "ci_high"], 1, hide)
+        out.append(rec)
+    return pd.DataFrame(out)
 
 
 # -- frequencies ---------------------------------------------------------------------------------------

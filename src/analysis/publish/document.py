@@ -1,6 +1,7 @@
 """The recorded blocks of a report as one numbered document, for every format that prints it.
 
-``DistrictReport`` records headings, paragraphs, tables (by id of ``S``) and figures in the order
+``DistrictReport`` records headings, paragraphs, tables (by id of ``S``, or a researcher's own
+table with its frame and note) and figures in the order
 the notebook shows them; the Word report (:mod:`analysis.publish.word`) and the web report
 (:mod:`analysis.publish.html`) both print :func:`numbered` of those blocks, so 表N and 图N, their
 titles, notes and order are the same in both. A table with no rows (a header alone) is left out
@@ -45,7 +46,11 @@ def numbered(blocks: list, S: pd.DataFrame, group: str) -> list[Part]:
     parts, counts = [], {"表": 0, "图": 0}
     for block in blocks:
         kind = block.kind
-        if kind == "table":
+        if kind == "table" and getattr(block, "frame", None) is not None:     # a table of its own
+            counts["表"] += 1
+            parts.append(Part("table", block.text, number=counts["表"], caption=f"表{counts['表']}　{block.text}",
+                              frame=block.frame, note=block.note))
+        elif kind == "table":
             if block.table not in present:
                 raise SurveyError(f"统计结果中没有{group}的表 {block.table}，不能写入报告",
                                   fix="只把 S 中有的表加入报告（DistrictReport.table 会自动跳过没有数据的表）。")

@@ -49,6 +49,8 @@ class Block:
     table: str = ""
     path: Path | None = None
     plain: bool = False       # a table printed without its intervals (the 技术附录 prints it whole)
+    frame: pd.DataFrame | None = None   # a table of its own (a researcher's verb result), not of ``S``
+    note: str = ""
 
 
 def _display(obj) -> None:
@@ -111,9 +113,16 @@ class DistrictReport:
         rows = self.S[(self.S["table"] == table) & (self.S["group"] == self.unit)]
         return bool(len(rows))
 
-    def table(self, table: str) -> bool:
+    def table(self, table) -> bool:
         """A table of ``S`` for this unit, numbered in the document; False (nothing shown) when the
-        unit has no rows in it. A table id ``S`` does not hold at all is a mistake: SurveyError."""
+        unit has no rows in it. A table id ``S`` does not hold at all is a mistake: SurveyError.
+        A researcher's own table, the result of a verb (``R.table(surveys[问卷].crosstab(…))``:
+        anything with ``.tables``, a list of (title, table, note)), is shown and numbered like the
+        others, each of its tables with its title and note, in Word, the web page and Excel. Its
+        cells are hidden as the verb hid them (each table's own small-cell rule), outside the
+        report's one suppression decision (``stats.coordinated``)."""
+        if not isinstance(table, str) and hasattr(table, "tables"):
+            return self._own_tables(table)
         if not (self.S["table"] == table).any():
             known = sorted(set(self.S["table"]))
             raise SurveyError(f"统计结果中没有表 {table}。", variable=table,
@@ -133,6 +142,16 @@ class DistrictReport:
         if self._show:
             _display(show_table(self.S, table, self.unit))
         return True
+
+    def _own_tables(self, result) -> bool:
+        shown = False
+        for title, frame, note in result.tables:
+            if len(frame):
+                self.blocks.append(Block("table", str(title), frame=frame.astype(str), note=str(note)))
+                shown = True
+        if self._show and shown:
+            _display(result)
+        return shown
 
     def figure(self, fig, name: str, caption: str = "") -> Path:
         """A chart saved as ``figures/<name>.png`` and ``.svg`` (300 dpi, and ``figures/paper/``),

@@ -416,10 +416,11 @@ def compare_counts(counts: dict[str, tuple[pd.Series, pd.Series]], book: Codeboo
 
 def district_vs_rest(df: pd.DataFrame, book: Codebook, district: str, items: list[str] | None = None, *,
                      mine: pd.DataFrame | None = None, battery: Battery | None = None, table: str = "",
-                     table_title: str = "") -> pd.DataFrame:
+                     table_title: str = "", rest_label: str = "") -> pd.DataFrame:
     """A unit against the other units pooled, on a battery's items (the first battery by default;
     ``items`` to choose others). ``mine`` are the unit's rows (``Wave.rows``); by default the rows
-    whose unit answer is ``district``. Table ``<instrument>_<battery>_vs_rest``."""
+    whose unit answer is ``district``; ``rest_label`` names the others (default 其他<unit>).
+    Table ``<instrument>_<battery>_vs_rest``."""
     dvar = book.role("district")
     if battery is None and book.report.batteries:
         battery = book.report.batteries[0]
@@ -436,7 +437,7 @@ def district_vs_rest(df: pd.DataFrame, book: Codebook, district: str, items: lis
     label = battery.label.removesuffix("评价") if battery else "评价"
     return compare_counts(counts, book, district, table or f"{book.instrument}_{suffix}_vs_rest",
                           table_title or f"{who}{label}：本{unit}与其他{unit}比较", a_label=district,
-                          b_label=f"其他{unit}")
+                          b_label=rest_label or f"其他{unit}")
 
 
 def subgroup_tests(df: pd.DataFrame, item: str, by: str, book: Codebook, group: str = "",

@@ -137,8 +137,10 @@ def number_variables(book: Codebook) -> list[str]:
 
 
 def numbers(df: pd.DataFrame, book: Codebook, group: str = "", table: str = "", table_title: str = "",
-            variables: list[str] | None = None, decimals: int = 1) -> pd.DataFrame:
-    """Mean (t interval), median, SD, min and max of each number question (``<instrument>_numbers``)."""
+            variables: list[str] | None = None, decimals: int = 1, quartiles: bool = False) -> pd.DataFrame:
+    """Mean (t interval), median, SD, min and max of each number question (``<instrument>_numbers``);
+    ``quartiles``: also the lower and upper quartiles (``q1``, ``q3``; pandas' linear interpolation,
+    R's default type 7), which the report does not print."""
     table = table or f"{book.instrument}_numbers"
     table_title = table_title or f"{_who(book)}数值题"
     names = [v for v in (number_variables(book) if variables is None else variables) if v in df]
@@ -151,14 +153,18 @@ def numbers(df: pd.DataFrame, book: Codebook, group: str = "", table: str = "", 
         if len(x) < 2:
             sd = np.nan
         exact = [m, med, sd, lo_x, hi_x]
+        kinds, labels = ["mean", "median", "sd", "min", "max"], ["平均值", "中位数", "标准差", "最小值", "最大值"]
+        if quartiles:
+            exact += [float(x.quantile(0.25)), float(x.quantile(0.75))] if len(x) else [np.nan, np.nan]
+            kinds, labels = kinds + ["q1", "q3"], labels + ["下四分位数", "上四分位数"]
+        k = len(kinds)
         parts.append(make_rows(table=table, table_title=table_title, group=group, variable=name,
-                               variable_label=book.label(name), category="",
-                               category_label=["平均值", "中位数", "标准差", "最小值", "最大值"],
-                               order=np.arange(i * 10 + 1, i * 10 + 6), stat=["mean", "median", "sd", "min", "max"],
+                               variable_label=book.label(name), category="", category_label=labels,
+                               order=np.arange(i * 10 + 1, i * 10 + 1 + k), stat=kinds,
                                n=len(x), base=len(x), base_label=VALID_BASE,
                                value=[round(e, decimals) for e in exact], exact=exact,
-                               ci_low=[round(lo, decimals), np.nan, np.nan, np.nan, np.nan],
-                               ci_high=[round(hi, decimals), np.nan, np.nan, np.nan, np.nan],
+                               ci_low=[round(lo, decimals)] + [np.nan] * (k - 1),
+                               ci_high=[round(hi, decimals)] + [np.nan] * (k - 1),
                                suppressed=len(x) < config.MIN_CELL))
     return pd.concat(parts, ignore_index=True) if parts else make_rows(table=[])
 
