@@ -218,6 +218,74 @@ def test_bad_margins_name_file_place_and_fix(tmp_path, books, change, message, f
     assert fix in (e.value.fix or "")
 
 
+WHOLE = """\
+wave: "2026"
+worker:
+  variables: [gender, age_band]
+  population:
+    total: 100
+    男: {35岁以下: 10, 35-55岁: 20, 55岁以上: 10}
+    女: {35岁以下: 20, 35-55岁: 30, 55岁以上: 10}
+"""
+
+
+def test_whole_population_margins_are_one_unit(tmp_path, books, fixture):
+    """``population:`` (a questionnaire without a unit question, or a county knowing only its
+    whole population): one unit, config.WHOLE_SAMPLE, raked as one whether or not the data have a
+    unit column; the same mistakes are named at ``worker.population``."""
+    path = tmp_path / "2026.yaml"
+    path.write_text(WHOLE, encoding="utf-8")
+    m = MG.load_margins(path, books).for_instrument("worker")
+    assert m.whole and m.districts == [config.WHOLE_SAMPLE] and m.totals().to_dict() == {config.WHOLE_SAMPLE: 100.0}
+    assert len(m.joint) == 6
+    marginal = WHOLE.replace("    total: 100\n    男: {35岁以下: 10, 35-55岁: 20, 55岁以上: 10}\n"
+                             "    女: {35岁以下: 20, 35-55岁: 30, 55岁以上: 10}\n",
+                             "    margins:\n      gender: {男: 40, 女: 60}\n"
+                             "      age_band: {35岁以下: 30, 35-55岁: 50, 55岁以上: 20}\n")
+    path.write_text(marginal, encoding="utf-8")
+    mm = MG.load_margins(path, books).for_instrument("worker")
+    assert mm.whole and mm.joint is None
+    # raked as one unit: with the unit column present (strata kept for the variance) and without
+    for data, strata in ((fixture, "district"), (fixture.drop(columns=["district"]), None)):
+        raked = W.rake(D.survey_design(data, strata=strata, clusters="community"), mm, by=strata)
+        w = pd.Series(raked.weights)
+        assert w.groupby(data["gender"]).sum().to_dict() == pytest.approx({1: 40, 2: 60})
+        assert w.groupby(data["age_band"]).sum().to_dict() == pytest.approx({1: 30, 2: 50, 3: 20})
+    for change, message, where in [
+        (("男: {35岁以下: 10", "男性: {35岁以下: 10"), "“男性” 不是 gender", "worker.population"),
+        (("  population:", "  districts: {}\n  population:"), "只能写一个", "worker.population"),
+        (("total: 100", "total: 90"), "与表内合计 100 不符", "worker.population"),
+    ]:
+        path.write_text(WHOLE.replace(*change), encoding="utf-8")
+        with pytest.raises(SurveyError, match=message) as e:
+            MG.load_margins(path, books)
+        assert e.value.file == str(path) and e.value.variable == where
+
+
+def test_rake_without_a_unit_needs_whole_population_margins(fixture, fx_margins):
+    """Per-district margins and data without a unit column cannot be matched: the error says to
+    give the unit column or write ``population:``; a unit column named but absent says by=None."""
+    data = fixture.drop(columns=["district"])
+    with pytest.raises(SurveyError, match="按区县写的") as e:
+        W.rake(D.survey_design(data), fx_margins, by=None)
+    assert "population:" in e.value.fix and "by=" in e.value.fix
+    with pytest.raises(SurveyError, match="没有区县列") as e:
+        W.rake(D.survey_design(data), fx_margins, by="district")
+    assert "by=None" in e.value.fix
+
+
+def test_trim_without_a_unit_is_one_group(fixture):
+    """``trim(by=None)``: the cap is factor × the whole sample's median, as trim_weights with one group."""
+    w = np.r_[np.ones(len(fixture) - 2), 20.0, 30.0]
+    d = D.resample(D.survey_design(fixture.drop(columns=["district"])), w, None)
+    t = W.trim(d, 3.0, by=None)
+    want, report = W.trim_weights(w, np.zeros(len(w)), 3.0)
+    np.testing.assert_allclose(t.weights, want)
+    assert report["trimmed"].tolist() == [2] and t.weights.max() == pytest.approx(3.0 * np.median(w))
+    assert t.weights.sum() == pytest.approx(w.sum())
+    assert t.history[-1].startswith("权重超过中位数 3 倍的 2 人")
+
+
 def test_missing_margins_file(tmp_path, books):
     with pytest.raises(SurveyError, match="找不到") as e:
         MG.load_margins(tmp_path / "2031.yaml", books)
