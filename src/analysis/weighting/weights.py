@@ -4,7 +4,8 @@ The steps, each a pure function on a :class:`~analysis.weighting.design.Design`:
 
 1. ``margins.load_margins(path, codebooks)``: the population of every district by gender × age
    band (``config/margins/<wave>.yaml``), validated against the codebooks (module ``margins``,
-   the only file reading involved).
+   the only file reading involved); or, written as ``population:``, the whole population once
+   (a questionnaire without a unit question): then the whole sample is raked and trimmed as one.
 2. ``rake(design, margins)`` (R's ``rake``) or ``poststratify(design, margins)`` (R's
    ``postStratify`` on the joint cells): within each district, weights whose totals match the
    district's population on each margin. Raking needs only the margins to be covered; post-
