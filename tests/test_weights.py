@@ -274,6 +274,18 @@ def test_rake_without_a_unit_needs_whole_population_margins(fixture, fx_margins)
     assert "by=None" in e.value.fix
 
 
+def test_whole_population_with_an_empty_category_is_one_unweighted_unit(fixture, books):
+    """Nobody aged 55+ among the respondents but people in the population: the whole sample (the
+    one raking unit) cannot be weighted, and the reason names the category."""
+    m = MG.InstrumentMargins.from_marginals(pd.DataFrame({
+        "variable": ["gender"] * 2 + ["age_band"] * 3, "category": [1, 2, 1, 2, 3],
+        "population": [40, 60, 30, 50, 20]}), ["gender", "age_band"], "worker")
+    young = fixture[fixture["age_band"] != 3].reset_index(drop=True)
+    blocked = W.unweightable(young, books["worker"], m)
+    assert list(blocked) == [config.WHOLE_SAMPLE] and "55岁以上" in blocked[config.WHOLE_SAMPLE]
+    assert W.unweightable(fixture, books["worker"], m) == {}
+
+
 def test_trim_without_a_unit_is_one_group(fixture):
     """``trim(by=None)``: the cap is factor × the whole sample's median, as trim_weights with one group."""
     w = np.r_[np.ones(len(fixture) - 2), 20.0, 30.0]

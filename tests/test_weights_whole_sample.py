@@ -133,3 +133,19 @@ def test_survey_weighted_without_a_unit(project, built):
         want = 100 * hand[answered & (truth["s_overall"] == code).fillna(False).to_numpy()].sum() / hand[answered].sum()
         row = f[f["category"] == str(code)].iloc[0]
         assert row["exact"] == pytest.approx(want, abs=1e-6)
+
+
+def test_per_district_margins_for_a_questionnaire_without_units_are_refused(project, built, tmp_path):
+    """Margins written per district for a questionnaire without a unit question cannot be matched
+    to anyone: SurveyError naming the file, the section and ``population:``, not an unweighted result."""
+    import analysis as sa
+    from analysis.errors import SurveyError
+
+    wrong = tmp_path / f"{QN.WAVE}.yaml"
+    wrong.write_text(MARGINS.replace("  population:", "  districts:\n    某区:").replace("\n    男", "\n      男")
+                     .replace("\n    女", "\n      女"), encoding="utf-8")
+    w = sa.open_wave(QN.WAVE, processed_dir=project.project / "data" / "processed",
+                     codebook_dir=project.codebook.parent, margins_file=wrong)
+    with pytest.raises(SurveyError, match="按区县写的") as e:
+        w.survey("gov").weighted()
+    assert e.value.file == str(wrong) and e.value.variable == "gov.districts" and "population:" in e.value.fix
