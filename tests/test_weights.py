@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from analysis import clean, config
 from analysis.errors import SurveyError
@@ -423,3 +424,35 @@ def test_leftover_margins_of_unknown_questionnaires_are_skipped_with_a_note(wave
     only.write_text(text.split("\nresident:")[0].replace("worker:", "old_survey:", 1), encoding="utf-8")
     assert W.district_weighted(wave, "桥东区", only).empty
     assert W.margins_notes(wave, only) and not W.district_weighted(wave, "桥东区").attrs["notes"]
+
+
+def test_sample_with_only_its_whole_population_is_raked_as_one(wave, tmp_path):
+    """A county that knows only its whole population (``population:``, the bundled districts'
+    resident tables added up) while the data have districts: the whole sample is raked as one
+    (districts stay strata), its margins hold county-wide, not district by district, and each
+    district's report still gets its weighted rows."""
+    raw = yaml.safe_load(MARGINS.read_text(encoding="utf-8"))["resident"]
+    table = {sex: {band: sum(t[sex][band] for t in raw["districts"].values()) for band in raw["districts"]["桥东区"][sex]}
+             for sex in ("男", "女")}
+    path = tmp_path / "2026.yaml"
+    path.write_text(yaml.safe_dump({"wave": "2026", "resident": {"variables": ["gender", "age_band"],
+                                                                  "population": table}}, allow_unicode=True),
+                    encoding="utf-8")
+    book = wave.codebooks["resident"]
+    m = MG.load_margins(path, wave.codebooks).for_instrument("resident")
+    d = W.weight_design(wave.frames["resident"], book, m)
+    assert m.whole and d.strata == "district" and "全部样本耙权" in d.history[0]
+    w, data = pd.Series(d.weights), d.data
+    men = w[(data["gender"] == 1).to_numpy()].sum()
+    assert men == pytest.approx(sum(table["男"].values()), rel=1e-8)
+    by_district = w.groupby(data["district"]).sum()
+    per_district = {k: sum(sum(r.values()) for r in t.values() if isinstance(r, dict)) for k, t in raw["districts"].items()}
+    assert not np.allclose(by_district.sort_index(), pd.Series(per_district).sort_index())
+    R = W.district_weighted(wave, "桥东区", path)
+    mine = R[R["table"] == "resident_satisfaction_weighted"]
+    assert len(mine) and set(mine["group"]) == {"桥东区"}
+    item = book.report.batteries[0].items[0]
+    y, inside = data[item], (data["district"] == "桥东区").to_numpy() & data[item].notna().to_numpy() & (w > 0).to_numpy()
+    top = y.isin(book.variables[item].top_box).to_numpy()
+    got = mine[(mine["variable"] == item) & (mine["stat"] == "top2")]["exact"].iloc[0]
+    assert got == pytest.approx(w[inside & top].sum() / w[inside].sum() * 100)
