@@ -404,7 +404,8 @@ def test_leftover_margins_of_unknown_questionnaires_are_skipped_with_a_note(wave
     of the file) still says what is wrong."""
     text = MARGINS.read_text(encoding="utf-8")
     leftover = text.replace("worker:", "old_survey:", 1)           # a questionnaire nobody has now
-    bad_variable = text.replace("[gender, age_band]", "[gender, age_group]", 1)
+    bad_variable = text.replace("worker:\n  variables: [gender, age_band]", "worker:\n  variables: [gender, age_group]")
+    assert bad_variable != text
     before = W.district_weighted(wave, "桥东区")
     for name, changed, skipped in (("leftover", leftover, "old_survey"), ("variable", bad_variable, "worker")):
         path = tmp_path / f"{name}.yaml"
