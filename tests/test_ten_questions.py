@@ -11,25 +11,10 @@ import pytest
 import yaml
 from scipy import stats as sps
 
-import analysis as sa
-from analysis import clean, config
+import test_lab
+from analysis import config
 
-
-@pytest.fixture(scope="module")
-def wave(tmp_path_factory):
-    processed = tmp_path_factory.mktemp("processed")
-    clean.prepare_wave(config.DEFAULT_WAVE, processed_dir=processed)
-    return sa.open_wave(config.DEFAULT_WAVE, processed)
-
-
-@pytest.fixture(scope="module")
-def r(wave):
-    return wave.survey("resident")
-
-
-@pytest.fixture(scope="module")
-def wk(wave):
-    return wave.survey("worker")
+wave, res, wrk = test_lab.wave, test_lab.res, test_lab.wrk      # fixtures: the sample wave's two surveys
 
 
 def row(frame: pd.DataFrame, **kw) -> pd.Series:
@@ -40,10 +25,10 @@ def row(frame: pd.DataFrame, **kw) -> pd.Series:
     return hit.iloc[0]
 
 
-def test_1_one_districts_satisfaction_with_valid_percents_and_cis(r):
+def test_1_one_districts_satisfaction_with_valid_percents_and_cis(res):
     # question 1
-    f = r.where(district="桥西区").freq("sat_overall").frame
-    mine = r.data.loc[r.data["district"] == "桥西区", "sat_overall"]
+    f = res.where(district="桥西区").freq("sat_overall").frame
+    mine = res.data.loc[res.data["district"] == "桥西区", "sat_overall"]
     valid = mine.dropna()
     share = row(f, code=4, stat="share")
     assert share["base"] == len(valid) and share["n"] == (valid == 4).sum()
@@ -57,22 +42,22 @@ def test_1_one_districts_satisfaction_with_valid_percents_and_cis(r):
     assert share["ci_high"] == pytest.approx(round(100 * (centre + half), 1), abs=0.051)
 
 
-def test_2_education_by_employment_column_percents_and_chi_square(wk):
+def test_2_education_by_employment_column_percents_and_chi_square(wrk):
     # question 2
-    f = wk.crosstab("edu", by="employment", percent="col").frame
-    counts = pd.crosstab(wk.data["edu"], wk.data["employment"])
+    f = wrk.crosstab("edu", by="employment", percent="col").frame
+    counts = pd.crosstab(wrk.data["edu"], wrk.data["employment"])
     chi2, p, dof, _ = sps.chi2_contingency(counts, correction=False)
     assert row(f, stat="chi2")["exact"] == pytest.approx(chi2) and row(f, stat="df")["exact"] == dof
     assert row(f, stat="cramers_v")["exact"] == pytest.approx(np.sqrt(chi2 / (counts.to_numpy().sum() * (min(counts.shape) - 1))))
-    full_time = wk.book.labels("employment")[1]
+    full_time = wrk.book.labels("employment")[1]
     assert row(f, code=3, group=full_time, stat="share")["exact"] == pytest.approx(counts.loc[3, 1] / counts[1].sum() * 100)
 
 
-def test_3_party_members_against_the_rest(r):
+def test_3_party_members_against_the_rest(res):
     # question 3
-    f = r.compare("sat_overall", by=r.recode("party", 党员=[1, 2], 非党员=[3, 4, 5])).frame
-    members = r.data.loc[r.data["party"].isin([1, 2]), "sat_overall"].dropna()
-    rest = r.data.loc[r.data["party"].isin([3, 4, 5]), "sat_overall"].dropna()
+    f = res.compare("sat_overall", by=res.recode("party", 党员=[1, 2], 非党员=[3, 4, 5])).frame
+    members = res.data.loc[res.data["party"].isin([1, 2]), "sat_overall"].dropna()
+    rest = res.data.loc[res.data["party"].isin([3, 4, 5]), "sat_overall"].dropna()
     assert row(f, group="党员", stat="mean")["exact"] == pytest.approx(members.mean())
     assert row(f, group="非党员", stat="mean")["exact"] == pytest.approx(rest.mean())
     welch = sps.ttest_ind(members, rest, equal_var=False)
@@ -80,19 +65,19 @@ def test_3_party_members_against_the_rest(r):
     assert row(f, stat="p")["exact"] == pytest.approx(welch.pvalue)
 
 
-def test_4_districts_ranked_by_their_share_of_young_workers(wk):
+def test_4_districts_ranked_by_their_share_of_young_workers(wrk):
     # question 4
-    f = wk.rank("age_band", "35岁以下", by="district").frame
-    by_hand = wk.data.dropna(subset=["age_band"]).groupby("district")["age_band"].apply(lambda s: (s == 1).mean() * 100)
+    f = wrk.rank("age_band", "35岁以下", by="district").frame
+    by_hand = wrk.data.dropna(subset=["age_band"]).groupby("district")["age_band"].apply(lambda s: (s == 1).mean() * 100)
     assert row(f, rank_best=1.0, rank=1.0)["group"] == by_hand.idxmax()
     assert f.set_index("group")["exact"].to_dict() == pytest.approx(by_hand.to_dict())
 
 
-def test_5_cronbachs_alpha_with_item_total_correlations(r):
+def test_5_cronbachs_alpha_with_item_total_correlations(res):
     # question 5
-    f = r.reliability("sat_*").frame
+    f = res.reliability("sat_*").frame
     items = f.loc[f["stat"] == "item_total_r", "variable"].tolist()
-    x = r.data[items].dropna().astype(float)
+    x = res.data[items].dropna().astype(float)
     k = len(items)
     alpha = k / (k - 1) * (1 - x.var(ddof=1).sum() / x.sum(axis=1).var(ddof=1))
     assert row(f, stat="alpha")["exact"] == pytest.approx(alpha)
@@ -101,15 +86,15 @@ def test_5_cronbachs_alpha_with_item_total_correlations(r):
     assert row(f, stat="item_total_r", variable=first)["exact"] == pytest.approx(np.corrcoef(x[first], rest)[0, 1])
 
 
-def test_6_a_share_raked_to_population_margins_against_unweighted(r):
+def test_6_a_share_raked_to_population_margins_against_unweighted(res):
     # question 6
-    s = r.weighted()
-    weighted, plain = s.freq("sat_overall").frame, r.freq("sat_overall").frame
+    s = res.weighted()
+    weighted, plain = s.freq("sat_overall").frame, res.freq("sat_overall").frame
     w = pd.Series(s.design().weights)
     y = s.data["sat_overall"]
     ok = y.notna() & (w > 0)
     assert row(weighted, code=5)["exact"] == pytest.approx(w[ok & (y == 5)].sum() / w[ok].sum() * 100)
-    assert row(plain, code=5, stat="share")["exact"] == pytest.approx((r.data["sat_overall"].dropna() == 5).mean() * 100)
+    assert row(plain, code=5, stat="share")["exact"] == pytest.approx((res.data["sat_overall"].dropna() == 5).mean() * 100)
     assert row(weighted, code=5)["deff"] > 1
     # the weights meet the population of config/margins/2026.yaml, read here with plain YAML
     raw = yaml.safe_load((config.CONFIG_DIR / "margins" / "2026.yaml").read_text(encoding="utf-8"))["resident"]
@@ -118,53 +103,53 @@ def test_6_a_share_raked_to_population_margins_against_unweighted(r):
     assert got.to_dict() == pytest.approx(women)
 
 
-def test_7_drivers_of_overall_satisfaction(r):
+def test_7_drivers_of_overall_satisfaction(res):
     # question 7
-    f = r.drivers().frame
-    items = [i for b in r.book.report.batteries if r.book.report.overall in b.items
-             for i in b.items if i != r.book.report.overall]
-    data = r.data[[r.book.report.overall, *items]].dropna().astype(float)
+    f = res.drivers().frame
+    items = [i for b in res.book.report.batteries if res.book.report.overall in b.items
+             for i in b.items if i != res.book.report.overall]
+    data = res.data[[res.book.report.overall, *items]].dropna().astype(float)
     z = (data - data.mean()) / data.std(ddof=1)
-    beta = np.linalg.lstsq(np.c_[np.ones(len(z)), z[items]], z[r.book.report.overall], rcond=None)[0][1:]
+    beta = np.linalg.lstsq(np.c_[np.ones(len(z)), z[items]], z[res.book.report.overall], rcond=None)[0][1:]
     got = f[f["stat"] == "beta"].set_index("variable")["exact"]
     assert got.to_dict() == pytest.approx(dict(zip(items, beta)))
     assert row(f, stat="rank", exact=1.0)["variable"] == items[int(np.argmax(np.abs(beta)))]
 
 
-def test_8_a_publication_chart_by_district_at_300_dpi(r, tmp_path):
+def test_8_a_publication_chart_by_district_at_300_dpi(res, tmp_path):
     from PIL import Image
 
     # question 8
-    res = r.likert("sat_overall", by="district")
-    res.chart(tmp_path / "满意率_各区县.png")
+    out = res.likert("sat_overall", by="district")
+    out.chart(tmp_path / "满意率_各区县.png")
     with Image.open(tmp_path / "满意率_各区县.png") as im:
         assert round(im.info["dpi"][0]) == 300
     assert (tmp_path / "满意率_各区县.svg").is_file()
-    top2 = res.frame[res.frame["stat"] == "top2"].set_index("group")["exact"]
-    by_hand = r.data.dropna(subset=["sat_overall"]).groupby("district")["sat_overall"].apply(lambda s: s.isin([4, 5]).mean() * 100)
+    top2 = out.frame[out.frame["stat"] == "top2"].set_index("group")["exact"]
+    by_hand = res.data.dropna(subset=["sat_overall"]).groupby("district")["sat_overall"].apply(lambda s: s.isin([4, 5]).mean() * 100)
     assert top2.to_dict() == pytest.approx(by_hand.to_dict())
 
 
-def test_9_question_1_within_one_street(r):
+def test_9_question_1_within_one_street(res):
     # question 9
-    f = r.where(street="育才街道").freq("sat_overall").frame
-    mine = r.data.loc[r.data["street"] == "育才街道", "sat_overall"].dropna()
+    f = res.where(street="育才街道").freq("sat_overall").frame
+    mine = res.data.loc[res.data["street"] == "育才街道", "sat_overall"].dropna()
     share = f[f["stat"] == "share"]
     assert (share["base"] == len(mine)).all() and len(mine) > 0
-    assert share.set_index("code")["n"].to_dict() == {c: (mine == c).sum() for c in r.book.labels("sat_overall")}
+    assert share.set_index("code")["n"].to_dict() == {c: (mine == c).sum() for c in res.book.labels("sat_overall")}
     small = share[(share["n"] > 0) & (share["n"] < config.MIN_CELL)]      # 1–4 respondents: shown as “—”
     assert len(small) and small["suppressed"].all() and not share.loc[share["n"] == 0, "suppressed"].any()
 
 
-def test_10_one_table_as_a_three_line_table_in_word(wk, tmp_path):
+def test_10_one_table_as_a_three_line_table_in_word(wrk, tmp_path):
     import docx
 
     # question 10
-    wk.crosstab("edu", by="employment").to_docx(tmp_path / "表1.docx")
+    wrk.crosstab("edu", by="employment").to_docx(tmp_path / "表1.docx")
     table = docx.Document(str(tmp_path / "表1.docx")).tables[0]
     cells = [[c.text.strip() for c in rw.cells] for rw in table.rows]
-    counts = pd.crosstab(wk.data["edu"], wk.data["employment"])
-    full_time, college = wk.book.labels("employment")[1], wk.book.labels("edu")[3]
+    counts = pd.crosstab(wrk.data["edu"], wrk.data["employment"])
+    full_time, college = wrk.book.labels("employment")[1], wrk.book.labels("edu")[3]
     line = next(rw for rw in cells if rw[0] == college)
     column = next(j for j, h in enumerate(cells[0]) if h.startswith(full_time))
     assert float(line[column]) == pytest.approx(counts.loc[3, 1] / counts[1].sum() * 100, abs=0.051)
