@@ -498,3 +498,47 @@ def test_vs_rest_counts_the_domain_against_everyone_else(res):
     assert "其他受访者满意率" in d.vs_rest("sat_overall").table.columns
     with pytest.raises(SurveyError, match="where"):
         res.vs_rest()
+
+
+def test_result_frames_have_numeric_codes(res, wrk):
+    """S's ``category`` stays text, so each Result frame carries ``code`` (Int64): the answer code
+    where the category is a code of the row's variable, <NA> for test, missing, mean, top2 … rows;
+    ``frame.query("code == 4")`` and ``frame[frame.code == 4]`` find the rows of answer 4."""
+    recode = res.recode("party", 党员=[1, 2], 非党员=[3, 4, 5])
+    results = {
+        "freq": res.freq("sat_overall"), "weighted": res.weighted().freq("sat_overall"),
+        "crosstab": wrk.crosstab("edu", by="employment", percent="col"),
+        "multi": res.multi("services", by="gender"), "likert": res.likert("sat_*"),
+        "likert_by": res.likert("sat_overall", by="district"),
+        "banner": res.banner(["sat_overall", "gender"], by=["age_band"]),
+        "rank": wrk.rank("age_band", "35岁以下", by="district"), "compare": res.compare("sat_overall", by=recode),
+        "reliability": res.reliability("sat_*"), "drivers": res.drivers(),
+    }
+    for verb, r in results.items():
+        f = r.frame
+        assert f["code"].dtype == "Int64" and f["category"].map(type).eq(str).all(), verb
+        assert {"category", "code", "category_label"} <= set(f.columns), verb
+        assert f["code"].notna().any() == (verb not in ("compare", "reliability", "drivers")), verb
+        book = wrk.book if verb in ("crosstab", "rank") else res.book
+        for row in f.itertuples():
+            try:
+                codes = {str(k) for k in book.labels(row.variable)}
+            except KeyError:                   # "employment×edu", "battery", "index": not one variable
+                codes = set()
+            if row.category in codes:
+                assert row.code == int(row.category), (verb, row)
+            else:
+                assert pd.isna(row.code), (verb, row)
+    f = results["freq"].frame
+    assert f.loc[f["category"] == "missing", "code"].isna().all() and (f["category"] == "missing").any()   # 未回答
+    four = f.query("code == 4 and stat == 'share'")
+    assert len(four) == 1 and four["n"].iloc[0] == (res.data["sat_overall"] == 4).sum()
+    assert four["category_label"].iloc[0] == res.book.labels("sat_overall")[4]
+    assert f[f.code == 4].equals(f[f["category"] == "4"]) and len(f.query("category == 4")) == 0
+    ct = results["crosstab"].frame
+    college = ct.query("code == 3")
+    assert set(college["group"]) == set(wrk.book.labels("employment").values())
+    for g, row in college.set_index("group").iterrows():
+        col = wrk.data[wrk.data["employment"] == next(k for k, v in wrk.book.labels("employment").items() if v == g)]
+        assert row["n"] == (col["edu"] == 3).sum()
+    assert ct[ct["stat"] == "chi2"]["code"].isna().all()

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from analysis import clean, config
 from analysis.errors import SurveyError
@@ -218,6 +219,86 @@ def test_bad_margins_name_file_place_and_fix(tmp_path, books, change, message, f
     assert fix in (e.value.fix or "")
 
 
+WHOLE = """\
+wave: "2026"
+worker:
+  variables: [gender, age_band]
+  population:
+    total: 100
+    男: {35岁以下: 10, 35-55岁: 20, 55岁以上: 10}
+    女: {35岁以下: 20, 35-55岁: 30, 55岁以上: 10}
+"""
+
+
+def test_whole_population_margins_are_one_unit(tmp_path, books, fixture):
+    """``population:`` (a questionnaire without a unit question, or a county knowing only its
+    whole population): one unit, config.WHOLE_SAMPLE, raked as one whether or not the data have a
+    unit column; the same mistakes are named at ``worker.population``."""
+    path = tmp_path / "2026.yaml"
+    path.write_text(WHOLE, encoding="utf-8")
+    m = MG.load_margins(path, books).for_instrument("worker")
+    assert m.whole and m.districts == [config.WHOLE_SAMPLE] and m.totals().to_dict() == {config.WHOLE_SAMPLE: 100.0}
+    assert len(m.joint) == 6
+    marginal = WHOLE.replace("    total: 100\n    男: {35岁以下: 10, 35-55岁: 20, 55岁以上: 10}\n"
+                             "    女: {35岁以下: 20, 35-55岁: 30, 55岁以上: 10}\n",
+                             "    margins:\n      gender: {男: 40, 女: 60}\n"
+                             "      age_band: {35岁以下: 30, 35-55岁: 50, 55岁以上: 20}\n")
+    path.write_text(marginal, encoding="utf-8")
+    mm = MG.load_margins(path, books).for_instrument("worker")
+    assert mm.whole and mm.joint is None
+    # raked as one unit: with the unit column present (strata kept for the variance) and without
+    for data, strata in ((fixture, "district"), (fixture.drop(columns=["district"]), None)):
+        raked = W.rake(D.survey_design(data, strata=strata, clusters="community"), mm, by=strata)
+        w = pd.Series(raked.weights)
+        assert w.groupby(data["gender"]).sum().to_dict() == pytest.approx({1: 40, 2: 60})
+        assert w.groupby(data["age_band"]).sum().to_dict() == pytest.approx({1: 30, 2: 50, 3: 20})
+    for change, message, where in [
+        (("男: {35岁以下: 10", "男性: {35岁以下: 10"), "“男性” 不是 gender", "worker.population"),
+        (("  population:", "  districts: {}\n  population:"), "只能写一个", "worker.population"),
+        (("total: 100", "total: 90"), "与表内合计 100 不符", "worker.population"),
+    ]:
+        path.write_text(WHOLE.replace(*change), encoding="utf-8")
+        with pytest.raises(SurveyError, match=message) as e:
+            MG.load_margins(path, books)
+        assert e.value.file == str(path) and e.value.variable == where
+
+
+def test_rake_without_a_unit_needs_whole_population_margins(fixture, fx_margins):
+    """Per-district margins and data without a unit column cannot be matched: the error says to
+    give the unit column or write ``population:``; a unit column named but absent says by=None."""
+    data = fixture.drop(columns=["district"])
+    with pytest.raises(SurveyError, match="按区县写的") as e:
+        W.rake(D.survey_design(data), fx_margins, by=None)
+    assert "population:" in e.value.fix and "by=" in e.value.fix
+    with pytest.raises(SurveyError, match="没有区县列") as e:
+        W.rake(D.survey_design(data), fx_margins, by="district")
+    assert "by=None" in e.value.fix
+
+
+def test_whole_population_with_an_empty_category_is_one_unweighted_unit(fixture, books):
+    """Nobody aged 55+ among the respondents but people in the population: the whole sample (the
+    one raking unit) cannot be weighted, and the reason names the category."""
+    m = MG.InstrumentMargins.from_marginals(pd.DataFrame({
+        "variable": ["gender"] * 2 + ["age_band"] * 3, "category": [1, 2, 1, 2, 3],
+        "population": [40, 60, 30, 50, 20]}), ["gender", "age_band"], "worker")
+    young = fixture[fixture["age_band"] != 3].reset_index(drop=True)
+    blocked = W.unweightable(young, books["worker"], m)
+    assert list(blocked) == [config.WHOLE_SAMPLE] and "55岁以上" in blocked[config.WHOLE_SAMPLE]
+    assert W.unweightable(fixture, books["worker"], m) == {}
+
+
+def test_trim_without_a_unit_is_one_group(fixture):
+    """``trim(by=None)``: the cap is factor × the whole sample's median, as trim_weights with one group."""
+    w = np.r_[np.ones(len(fixture) - 2), 20.0, 30.0]
+    d = D.resample(D.survey_design(fixture.drop(columns=["district"])), w, None)
+    t = W.trim(d, 3.0, by=None)
+    want, report = W.trim_weights(w, np.zeros(len(w)), 3.0)
+    np.testing.assert_allclose(t.weights, want)
+    assert report["trimmed"].tolist() == [2] and t.weights.max() == pytest.approx(3.0 * np.median(w))
+    assert t.weights.sum() == pytest.approx(w.sum())
+    assert t.history[-1].startswith("权重超过中位数 3 倍的 2 人")
+
+
 def test_missing_margins_file(tmp_path, books):
     with pytest.raises(SurveyError, match="找不到") as e:
         MG.load_margins(tmp_path / "2031.yaml", books)
@@ -323,7 +404,8 @@ def test_leftover_margins_of_unknown_questionnaires_are_skipped_with_a_note(wave
     of the file) still says what is wrong."""
     text = MARGINS.read_text(encoding="utf-8")
     leftover = text.replace("worker:", "old_survey:", 1)           # a questionnaire nobody has now
-    bad_variable = text.replace("[gender, age_band]", "[gender, age_group]", 1)
+    bad_variable = text.replace("worker:\n  variables: [gender, age_band]", "worker:\n  variables: [gender, age_group]")
+    assert bad_variable != text
     before = W.district_weighted(wave, "桥东区")
     for name, changed, skipped in (("leftover", leftover, "old_survey"), ("variable", bad_variable, "worker")):
         path = tmp_path / f"{name}.yaml"
@@ -343,3 +425,35 @@ def test_leftover_margins_of_unknown_questionnaires_are_skipped_with_a_note(wave
     only.write_text(text.split("\nresident:")[0].replace("worker:", "old_survey:", 1), encoding="utf-8")
     assert W.district_weighted(wave, "桥东区", only).empty
     assert W.margins_notes(wave, only) and not W.district_weighted(wave, "桥东区").attrs["notes"]
+
+
+def test_sample_with_only_its_whole_population_is_raked_as_one(wave, tmp_path):
+    """A county that knows only its whole population (``population:``, the bundled districts'
+    resident tables added up) while the data have districts: the whole sample is raked as one
+    (districts stay strata), its margins hold county-wide, not district by district, and each
+    district's report still gets its weighted rows."""
+    raw = yaml.safe_load(MARGINS.read_text(encoding="utf-8"))["resident"]
+    table = {sex: {band: sum(t[sex][band] for t in raw["districts"].values()) for band in raw["districts"]["桥东区"][sex]}
+             for sex in ("男", "女")}
+    path = tmp_path / "2026.yaml"
+    path.write_text(yaml.safe_dump({"wave": "2026", "resident": {"variables": ["gender", "age_band"],
+                                                                  "population": table}}, allow_unicode=True),
+                    encoding="utf-8")
+    book = wave.codebooks["resident"]
+    m = MG.load_margins(path, wave.codebooks).for_instrument("resident")
+    d = W.weight_design(wave.frames["resident"], book, m)
+    assert m.whole and d.strata == "district" and "全部样本耙权" in d.history[0]
+    w, data = pd.Series(d.weights), d.data
+    men = w[(data["gender"] == 1).to_numpy()].sum()
+    assert men == pytest.approx(sum(table["男"].values()), rel=1e-8)
+    by_district = w.groupby(data["district"]).sum()
+    per_district = {k: sum(sum(r.values()) for r in t.values() if isinstance(r, dict)) for k, t in raw["districts"].items()}
+    assert not np.allclose(by_district.sort_index(), pd.Series(per_district).sort_index())
+    R = W.district_weighted(wave, "桥东区", path)
+    mine = R[R["table"] == "resident_satisfaction_weighted"]
+    assert len(mine) and set(mine["group"]) == {"桥东区"}
+    item = book.report.batteries[0].items[0]
+    y, inside = data[item], (data["district"] == "桥东区").to_numpy() & data[item].notna().to_numpy() & (w > 0).to_numpy()
+    top = y.isin(book.variables[item].top_box).to_numpy()
+    got = mine[(mine["variable"] == item) & (mine["stat"] == "top2")]["exact"].iloc[0]
+    assert got == pytest.approx(w[inside & top].sum() / w[inside].sum() * 100)

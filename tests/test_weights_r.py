@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import config
 from analysis.spec import margins as MG
 from analysis.weighting import design as D
 from analysis.weighting import weights as W
@@ -177,3 +178,52 @@ def test_weight_design_recipe_equals_r(fixture, fx_margins, r_weights, reference
     np.testing.assert_allclose(untrimmed.weights, r_weights["raked"], rtol=1e-8)
     post = W.weight_design(fixture, books["worker"], fx_margins, method="poststratify", trim_factor=None)
     np.testing.assert_allclose(post.weights, r_weights["poststratified"], rtol=1e-8)
+
+
+# -- no unit column: the whole sample raked as one (make_whole_reference.R) ---------------------------
+
+@pytest.fixture(scope="module")
+def whole_reference() -> pd.DataFrame:
+    return pd.read_csv(REF / "whole_reference.csv").set_index("case")
+
+
+def whole_population() -> MG.InstrumentMargins:
+    """fixture_margins.csv summed over its districts, with no district column: what
+    ``population:`` in a margins file gives."""
+    joint = pd.read_csv(REF / "fixture_margins.csv").groupby(["gender", "age_band"], as_index=False)["population"].sum()
+    return MG.InstrumentMargins.from_joint(joint, ["gender", "age_band"], "worker")
+
+
+@pytest.mark.parametrize("name, clusters", [("srs", None), ("clus", "community")])
+def test_rake_without_a_unit_column_equals_r(fixture, whole_reference, name, clusters):
+    """R: rake(svydesign(id = ~1 or ~community, data = fixture), list(~gender, ~age_band), …) with
+    no strata; ours on the fixture with its district column removed."""
+    data = fixture.drop(columns=["district"])
+    margins = whole_population()
+    assert margins.whole and margins.districts == [config.WHOLE_SAMPLE]
+    raked = W.rake(D.survey_design(data, clusters=clusters), margins, by=None)
+    r_w = pd.read_csv(REF / "whole_weights.csv")
+    np.testing.assert_allclose(raked.weights, r_w.set_index("id").loc[data["id"], "raked"], rtol=1e-8)
+    w = pd.Series(raked.weights)
+    for v in ("gender", "age_band"):          # the population's margins are met exactly
+        want = margins.marginals[margins.marginals["variable"] == v].set_index("category")["population"]
+        np.testing.assert_allclose(w.groupby(data[v]).sum().sort_index(), want.sort_index(), rtol=1e-10)
+    for var, case in (("sat_overall", "mean/sat_overall"), ("top2", "top2/top2")):
+        ours, r = D.mean(raked, var).iloc[0], whole_reference.loc[f"{name}/{case}"]
+        assert ours["estimate"] == pytest.approx(r["estimate"], rel=1e-8, abs=1e-8)
+        assert ours["se"] == pytest.approx(r["se"], rel=1e-8, abs=1e-8)
+        assert D.variance_deff(raked, var, ours["se"]) == pytest.approx(r["deff"], rel=1e-8)
+    assert "全部样本耙权" in raked.history[-1]
+
+
+def test_weight_design_without_a_unit_equals_r(fixture, whole_reference, books):
+    """The recipe on a frame without its unit column (no strata, communities as clusters), no
+    trimming: R's raked weights and the clustered design's SE."""
+    data = fixture.drop(columns=["district"])
+    d = W.weight_design(data, books["worker"], whole_population(), trim_factor=None)
+    assert d.strata is None and d.clusters == "community"
+    np.testing.assert_allclose(d.weights, pd.read_csv(REF / "whole_weights.csv")["raked"], rtol=1e-8)
+    ours, r = D.mean(d, "sat_overall").iloc[0], whole_reference.loc["clus/mean/sat_overall"]
+    assert ours["se"] == pytest.approx(r["se"], rel=1e-8)
+    s = W.weight_summary(d, by=None)
+    assert s["group"].tolist() == [config.WHOLE_SAMPLE] and s["n_weighted"].tolist() == [len(data)]

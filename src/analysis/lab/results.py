@@ -1,7 +1,10 @@
 """What a verb returns: the figures as tidy rows, the table a reader sees, and one call per output.
 
 ``Result.frame`` holds the rows in the stats table's shape (``stats.COLUMNS``, plus ``se`` /
-``deff`` … where a verb has them); ``Result.table`` is the same figures as the Chinese table
+``deff`` … where a verb has them) and a numeric ``code`` column (pandas ``Int64``): the answer code
+where the row's ``category`` is one, ``<NA>`` where it is a word (``test``, ``missing``, ``top2``,
+a mean's empty category). ``category`` stays text, as in S, so select rows by number with ``code``:
+``frame.query("code == 1")`` or ``frame[frame.code == 4]``; ``Result.table`` is the same figures as the Chinese table
 (text cells, as ``publish.tables`` prints them), which Jupyter shows as a 三线表 with its title
 and a note on the base, ``to_docx`` writes as a Word 三线表 and ``to_xlsx`` as a sheet with the
 numbers as numbers. A banner's ``Result`` holds several tables (one per breakdown).
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +28,10 @@ THREE_LINE_CSS = ("border-collapse:collapse;border-top:2px solid #000;border-bot
 
 @dataclasses.dataclass(frozen=True)
 class Result:
+    """A verb's figures: ``frame`` (tidy rows; ``code`` is the answer code as a number, ``<NA>`` for
+    rows that are not one answer, ``category_label`` its Chinese label), ``table`` (what a reader
+    sees), ``note`` (the base), and the outputs ``chart`` / ``to_docx`` / ``to_xlsx``."""
+
     title: str
     frame: pd.DataFrame
     table: pd.DataFrame
@@ -31,6 +39,9 @@ class Result:
     draw: Callable[[], object] | None = None
     more: tuple[tuple[str, pd.DataFrame, str], ...] = ()      # further tables (a banner's other breakdowns)
     sheets: tuple[tuple[str, pd.DataFrame, str], ...] = ()    # the tables as Excel gets them, when laid out otherwise
+
+    def __post_init__(self):
+        object.__setattr__(self, "frame", with_codes(self.frame))
 
     @property
     def tables(self) -> list[tuple[str, pd.DataFrame, str]]:
@@ -74,6 +85,29 @@ class Result:
 
         write_frames_xlsx(path, list(self.sheets) or self.tables, self.title)
         return Path(path)
+
+
+_CODE = re.compile(r"[+-]?\d+")
+
+
+def with_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``code`` (Int64) after ``category``: the category as a number where it is an
+    answer code (the verbs write codes as integer text), <NA> for words and blanks; and
+    ``category_label`` (the category itself) where the frame has none. A copy; ``category`` keeps
+    its text."""
+    if "category" not in frame:
+        return frame
+    out = frame.copy()
+    text = out["category"].astype("string").str.strip()
+    is_code = text.str.fullmatch(_CODE).fillna(False).astype(bool)
+    code = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    code[is_code] = text[is_code].astype("int64")
+    if "code" in out:
+        out = out.drop(columns="code")
+    out.insert(out.columns.get_loc("category") + 1, "code", code)
+    if "category_label" not in out:
+        out.insert(out.columns.get_loc("code") + 1, "category_label", out["category"].astype(str))
+    return out
 
 
 def _html_table(title: str, frame: pd.DataFrame, note: str) -> str:

@@ -166,8 +166,9 @@ class Survey:
 
     def weighted(self) -> "Survey":
         """The same questionnaire raked to its population margins (``config/margins/<wave>.yaml``:
-        districts as strata, communities as clusters, trimmed and raked again, as the report does).
-        The domain is kept. Respondents of units without margins are left out, and the label says so."""
+        districts as strata, communities as clusters, trimmed and raked again, as the report does;
+        ``population:`` margins, or a questionnaire without a unit question, rake the whole sample
+        as one). The domain is kept. Respondents of units without margins are left out, and the label says so."""
         if self.is_weighted:
             return self
         path = self.margins_file
@@ -180,8 +181,8 @@ class Survey:
             raise SurveyError(f"总体结构文件中没有问卷 {self.book.instrument} 的总体分布。", file=str(path),
                               fix="为这份问卷补上一节（variables 与 districts）。")
         unit = self.book.role("district")
-        keep = (self.data[unit].isin(margins.districts).fillna(False).to_numpy(dtype=bool) if unit
-                else np.ones(len(self.data), dtype=bool))
+        keep = (self.data[unit].isin(margins.districts).fillna(False).to_numpy(dtype=bool)
+                if unit and not margins.whole else np.ones(len(self.data), dtype=bool))
         data = self.data[keep].reset_index(drop=True)
         d = weight_design(data, self.book, margins)
         label = self.label

@@ -9,6 +9,12 @@ left out, a negative count), that each district's margins add up to one total (a
 place (``worker.districts.桥东区.男``) and the fix. The bundled ``2026.yaml`` is synthetic and
 says so. :mod:`analysis.weighting.weights` uses the result; ``InstrumentMargins.from_joint`` /
 ``from_marginals`` build the same object from a DataFrame (tests, notebooks).
+
+A questionnaire without a unit question (its wave's one unit is ``config.WHOLE_SAMPLE``), or a
+county that only knows its whole population, writes ``population:`` instead of ``districts:``:
+the same table (cross table or ``margins:``) once, for everyone. It is held as the one district
+``config.WHOLE_SAMPLE`` (``InstrumentMargins.whole``), and raking then treats the whole sample as one
+stratum (``weights.rake``), whether or not the data have a unit column.
 """
 
 from __future__ import annotations
@@ -44,7 +50,10 @@ class InstrumentMargins:
     @classmethod
     def from_joint(cls, joint: pd.DataFrame, variables: Sequence[str], instrument: str = "",
                    path: str | Path = "<DataFrame>") -> "InstrumentMargins":
-        """Margins from a table with columns district, each variable, population (no file)."""
+        """Margins from a table with columns district, each variable, population (no file);
+        without a district column, the whole population (``whole``)."""
+        if "district" not in joint:
+            joint = joint.assign(district=config.WHOLE_SAMPLE)
         marg = pd.concat([joint.groupby(["district", v], sort=True)["population"].sum().reset_index()
                           .rename(columns={v: "category"}).assign(variable=v) for v in variables],
                          ignore_index=True)[["district", "variable", "category", "population"]]
@@ -54,7 +63,10 @@ class InstrumentMargins:
     @classmethod
     def from_marginals(cls, marginals: pd.DataFrame, variables: Sequence[str], instrument: str = "",
                        path: str | Path = "<DataFrame>") -> "InstrumentMargins":
-        """Margins from a table with columns district, variable, category, population (no file)."""
+        """Margins from a table with columns district, variable, category, population (no file);
+        without a district column, the whole population (``whole``)."""
+        if "district" not in marginals:
+            marginals = marginals.assign(district=config.WHOLE_SAMPLE)
         return cls(instrument=instrument, variables=tuple(variables),
                    marginals=marginals[["district", "variable", "category", "population"]].copy(),
                    joint=None, path=Path(path))
@@ -66,6 +78,11 @@ class InstrumentMargins:
     @property
     def districts(self) -> list[str]:
         return sorted(self.marginals["district"].unique())
+
+    @property
+    def whole(self) -> bool:
+        """The margins are the whole population's (``population:``), not per unit."""
+        return self.districts == [config.WHOLE_SAMPLE]
 
     def totals(self) -> pd.Series:
         """Population per district."""
@@ -159,8 +176,14 @@ class _MarginsParser:
 
     def instrument(self, name: str, spec: Any) -> InstrumentMargins:
         book = self.books[name]
-        if not isinstance(spec, dict) or set(spec) - {"variables", "districts"}:
-            self.fail("每份问卷一节，只有 variables 和 districts 两项。", name)
+        if not isinstance(spec, dict) or set(spec) - {"variables", "districts", "population"}:
+            self.fail("每份问卷一节，只有 variables 和 districts（或 population）两项。", name)
+        population = "population" in spec
+        if population:
+            if "districts" in spec:
+                self.fail("districts 与 population 只能写一个。", f"{name}.population",
+                          fix="各区县分别有总体人数时写 districts；只有全体总体人数（或问卷没有区县题）时写 population。")
+            spec = {"variables": spec.get("variables"), "districts": {config.WHOLE_SAMPLE: spec["population"]}}
         variables = spec.get("variables")
         if not isinstance(variables, list) or not variables or len(variables) > 2:
             self.fail("variables 应列出一到两个加权变量，例如 [gender, age_band]。", f"{name}.variables")
@@ -175,10 +198,11 @@ class _MarginsParser:
                 self.fail(f"加权变量 {v} 没有选项标签。", f"{name}.variables")
         districts = spec.get("districts")
         if not isinstance(districts, dict) or not districts:
-            self.fail("districts 应是“区县: 人数表”的映射。", f"{name}.districts")
+            self.fail("districts 应是“区县: 人数表”的映射。", f"{name}.districts",
+                      fix="问卷没有区县题（或只有全体的总体人数）时，改写 population: 全体的人数表。")
         marg, joint = [], []
         for district, table in districts.items():
-            where = f"{name}.districts.{district}"
+            where = f"{name}.population" if population else f"{name}.districts.{district}"
             if not isinstance(table, dict):
                 self.fail("区县下应是人数表。", where)
             total = table.get("total")

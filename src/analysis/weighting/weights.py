@@ -4,7 +4,8 @@ The steps, each a pure function on a :class:`~analysis.weighting.design.Design`:
 
 1. ``margins.load_margins(path, codebooks)``: the population of every district by gender × age
    band (``config/margins/<wave>.yaml``), validated against the codebooks (module ``margins``,
-   the only file reading involved).
+   the only file reading involved); or, written as ``population:``, the whole population once
+   (a questionnaire without a unit question): then the whole sample is raked and trimmed as one.
 2. ``rake(design, margins)`` (R's ``rake``) or ``poststratify(design, margins)`` (R's
    ``postStratify`` on the joint cells): within each district, weights whose totals match the
    district's population on each margin. Raking needs only the margins to be covered; post-
@@ -76,19 +77,36 @@ _WEIGHT_FIX = "检查总体结构文件（config/margins/）与样本：每个�
 
 # -- weighting ----------------------------------------------------------------------------------------
 
-def _district_column(design: Design, by: str) -> pd.Series:
+def _district_column(design: Design, by: str | None) -> pd.Series:
+    """Every respondent's unit (text); ``by=None``: one unit, ``config.WHOLE_SAMPLE``."""
+    if by is None:
+        return pd.Series(config.WHOLE_SAMPLE, index=design.data.index)
     if by not in design.data:
-        raise SurveyError("数据中没有区县列，无法按区县加权。", variable=by)
+        raise SurveyError("数据中没有区县列，无法按区县加权。", variable=by,
+                          fix="数据没有区县列时用 by=None，把全部样本作为一层加权（总体结构写 population:）。")
     return design.data[by].astype(str)
 
 
-def _prepare(design: Design, margins: InstrumentMargins, by: str) -> tuple[np.ndarray, pd.Series]:
+def _units(design: Design, margins: InstrumentMargins, by: str | None) -> pd.Series:
+    """The unit each respondent is raked in: the whole sample for whole-population margins
+    (``population:``), else the ``by`` column, which per-district margins need."""
+    if margins.whole:
+        return _district_column(design, None)
+    if by is None:
+        raise SurveyError(f"总体结构是按区县写的（{'、'.join(margins.districts)}），但数据没有指定区县列，无法对应。",
+                          file=str(margins.path), variable=f"{margins.instrument}.districts",
+                          fix="数据有区县列时用 by=<区县列>；问卷没有区县题时，在总体结构文件中把 districts: 改写为 "
+                              "population:（全体的人数表）。")
+    return _district_column(design, by)
+
+
+def _prepare(design: Design, margins: InstrumentMargins, by: str | None) -> tuple[np.ndarray, pd.Series]:
     """Which respondents can be weighted (all weighting variables known), checked against margins."""
     for v in margins.variables:
         if v not in design.data:
             raise SurveyError(f"数据中没有加权变量 {v}。", variable=v,
                               fix=f"检查 {margins.path.name} 的 variables 与问卷数据是否对应。")
-    district = _district_column(design, by)
+    district = _units(design, margins, by)
     unknown = sorted(set(district) - set(margins.districts))
     if unknown:
         raise SurveyError(f"区县 {'、'.join(unknown)} 没有总体结构，无法加权。", file=str(margins.path),
@@ -128,15 +146,27 @@ def _unreachable(design: Design, ok: np.ndarray, district: pd.Series, targets: p
                               fix="合并相邻类别（例如年龄段）后再加权，或改用耙权 rake（只要求各边际类别有受访者）。")
 
 
+def _raking_unit(book: Codebook, margins: InstrumentMargins, district: str) -> str:
+    """The unit whose raking weights ``district``'s respondents: the whole sample when the margins
+    are the whole population's or the questionnaire has no unit question, else the district."""
+    return config.WHOLE_SAMPLE if margins.whole or book.role("district") is None else district
+
+
 def unweightable(df: pd.DataFrame, book: Codebook, margins: InstrumentMargins) -> dict[str, str]:
     """The units raking cannot weight, each with the reason in a reader's words: a margin category
     with people in the population but no respondent of the unit in it (no weight can carry them).
     Respondents without a weighting variable do not count (they get weight 0). Only units present
-    in ``df`` are looked at; the others are not weighted anyway."""
+    in ``df`` are looked at; the others are not weighted anyway. Whole-population margins, or a
+    questionnaire without a unit question, have one unit: ``config.WHOLE_SAMPLE``."""
     dvar = book.role("district")
-    if dvar not in df or any(v not in df for v in margins.variables):
+    if any(v not in df for v in margins.variables):
         return {}
-    units = df[dvar].astype(str)
+    if _raking_unit(book, margins, "") == config.WHOLE_SAMPLE:
+        units = pd.Series(config.WHOLE_SAMPLE, index=df.index)
+    elif dvar in df:
+        units = df[dvar].astype(str)
+    else:
+        return {}
     ok = df[list(margins.variables)].notna().all(axis=1)
     m = margins.marginals
     out: dict[str, str] = {}
@@ -166,11 +196,13 @@ def _zero_base(design: Design, ok: np.ndarray) -> tuple[Design, list[str]]:
     return design, notes
 
 
-def rake(design: Design, margins: InstrumentMargins, by: str = "district", tol: float = 1e-10,
+def rake(design: Design, margins: InstrumentMargins, by: str | None = "district", tol: float = 1e-10,
          max_iter: int = 500) -> Design:
     """Rake each district's weights to its population margins (R's ``rake``; iterative
     proportional fitting, run to a tight tolerance). The variance of later estimates accounts
-    for the raking, as in R."""
+    for the raking, as in R. Whole-population margins (``population:``, ``margins.whole``) rake
+    the whole sample as one (``by`` is then not needed: ``by=None`` for data without a unit
+    column); per-district margins need the unit column ``by``."""
     ok, district = _prepare(design, margins, by)
     m = margins.marginals
     for v in margins.variables:
@@ -188,12 +220,14 @@ def rake(design: Design, margins: InstrumentMargins, by: str = "district", tol: 
     name = f"_w{len(design.history) + 1}"
     out = _run(design, by, _WEIGHT_FIX, lambda: design.sample.weighting.rake(controls=controls, wgt_name=name, tol=tol,
                                                                  max_iter=max_iter))
-    step = f"按{margins.described}的总体边际分布对各区县耙权（raking）" + (f"；{notes[0]}" if notes else "")
+    where = "全部样本" if margins.whole else "各区县"
+    step = f"按{margins.described}的总体边际分布对{where}耙权（raking）" + (f"；{notes[0]}" if notes else "")
     return design.with_weights(out, name, step)
 
 
-def poststratify(design: Design, margins: InstrumentMargins, by: str = "district") -> Design:
-    """Post-stratify each district to its joint gender × age cells (R's ``postStratify``)."""
+def poststratify(design: Design, margins: InstrumentMargins, by: str | None = "district") -> Design:
+    """Post-stratify each district (or, for whole-population margins, the whole sample) to its
+    joint gender × age cells (R's ``postStratify``)."""
     if margins.joint is None:
         raise SurveyError("事后分层需要各区县的联合人数表，文件里只有边际分布。", file=str(margins.path),
                           variable=margins.instrument, fix="改用耙权 rake，或写出 行 × 列 的人数表。")
@@ -210,7 +244,7 @@ def poststratify(design: Design, margins: InstrumentMargins, by: str = "district
     name = f"_w{len(design.history) + 1}"
     out = _run(design, by, _WEIGHT_FIX, lambda: design.sample.weighting.poststratify(controls=controls, cells="_ps",
                                                                         wgt_name=name))
-    step = f"按{margins.described}的联合总体分布对各区县事后分层（post-stratification）" + (f"；{notes[0]}" if notes else "")
+    step = f"按{margins.described}的联合总体分布对{'全部样本' if margins.whole else '各区县'}事后分层（post-stratification）" + (f"；{notes[0]}" if notes else "")
     return design.with_weights(out, name, step)
 
 
@@ -260,15 +294,17 @@ def trim_weights(weights: np.ndarray, groups: np.ndarray | pd.Series, factor: fl
     return w, pd.DataFrame(rows, columns=["group", "cap", "trimmed", "moved"])
 
 
-def trim(design: Design, factor: float = DEFAULT_TRIM_FACTOR, by: str = "district",
+def trim(design: Design, factor: float = DEFAULT_TRIM_FACTOR, by: str | None = "district",
          slack: float = 0.0) -> Design:
-    """Trim extreme weights within each district (rule in :func:`trim_weights`); unchanged
-    (raking variance kept) when no weight is above its district's cap × (1 + slack)."""
+    """Trim extreme weights within each district (``by=None``: within the whole sample; rule in
+    :func:`trim_weights`); unchanged (raking variance kept) when no weight is above its
+    district's cap × (1 + slack)."""
     w, report = trim_weights(design.weights, _district_column(design, by).to_numpy(), factor, slack)
     if report["trimmed"].sum() == 0:
         return design
     n = int(report["trimmed"].sum())
-    step = f"各区县权重超过中位数 {factor:g} 倍的 {n} 人截尾至该上限，多出的权重平均分给同区县其他受访者"
+    step = (f"{'各区县' if by else ''}权重超过中位数 {factor:g} 倍的 {n} 人截尾至该上限，"
+            f"多出的权重平均分给{'同区县' if by else ''}其他受访者")
     return resample(design, w, step)
 
 
@@ -277,6 +313,8 @@ def weight_design(df: pd.DataFrame, book: Codebook, margins: Margins | Instrumen
                   trim_factor: float | None = DEFAULT_TRIM_FACTOR) -> Design:
     """The usual recipe in one call: districts as strata, communities as clusters (communities
     with no name form one cluster per district), raked (or post-stratified) to the population.
+    A questionnaire without a unit question has no strata; whole-population margins
+    (``population:``) rake (and trim) the whole sample as one unit, with or without districts.
 
     Trimming (``trim_factor``; None: none): when a district has a weight above ``trim_factor`` ×
     its median, trim (:func:`trim`) and rake once more from the trimmed weights, so that the
@@ -293,27 +331,30 @@ def weight_design(df: pd.DataFrame, book: Codebook, margins: Margins | Instrumen
     if isinstance(margins, Margins):
         margins = margins.for_instrument(book.instrument)
     dvar = book.role("district")
+    dvar = dvar if dvar in df else None           # a frame without its unit column: no strata
     cvar = book.role("community") if clusters == "community" else clusters
     if cvar is not None and cvar in df and df[cvar].isna().any():
         df = df.assign(**{cvar: df[cvar].astype(object).where(df[cvar].notna(), "（未填社区）")})
     d = survey_design(df, strata=dvar, clusters=cvar if cvar in df else None)
+    by = None if margins.whole else dvar          # whole-population margins: one raking unit
     if method == "rake":
-        d = rake(d, margins, by=dvar)
+        d = rake(d, margins, by=by)
     elif method == "poststratify":
-        d = poststratify(d, margins, by=dvar)
+        d = poststratify(d, margins, by=by)
     else:
         raise SurveyError(f"加权方法 {method!r} 无效。", fix="可用：rake（耙权）、poststratify（事后分层）。")
     if not trim_factor:
         return d
     if method == "poststratify":
-        return trim(d, trim_factor, by=dvar)
-    t = trim(d, trim_factor, by=dvar)
+        return trim(d, trim_factor, by=by)
+    t = trim(d, trim_factor, by=by)
     if t is d:
         return d
-    again = rake(t, margins, by=dvar)
+    again = rake(t, margins, by=by)
     w = pd.Series(again.weights)
-    ratio = float((w / w[w > 0].groupby(_district_column(again, dvar)).transform("median")).max())
-    step = f"以截尾后的权重为起点再次耙权，使各区县总体分布重新吻合；最终最大权重为所在区县中位数的 {ratio:.2f} 倍"
+    ratio = float((w / w[w > 0].groupby(_district_column(again, by)).transform("median")).max())
+    where, whose = ("各区县", "所在区县") if by else ("", "")
+    step = f"以截尾后的权重为起点再次耙权，使{where}总体分布重新吻合；最终最大权重为{whose}中位数的 {ratio:.2f} 倍"
     return dataclasses.replace(again, history=(*t.history, step))
 
 
@@ -405,14 +446,17 @@ def weighted_tables(design: Design, book: Codebook, group: str) -> list[pd.DataF
     return parts
 
 
-def weight_summary(design: Design, by: str = "district") -> pd.DataFrame:
+def weight_summary(design: Design, by: str | None = "district") -> pd.DataFrame:
     """Per group (and all together): respondents, weighted respondents, weight min / median /
-    max, Kish's design effect and effective sample size."""
+    max, Kish's design effect and effective sample size. ``by=None``: one row, the whole sample
+    (``config.WHOLE_SAMPLE``)."""
     w = design.weights
     g = _district_column(design, by)
+    every = np.ones(len(g), dtype=bool)
+    groups = [(config.WHOLE_SAMPLE, every)] if by is None else \
+        [*((k, (g == k).to_numpy()) for k in sorted(g.unique())), (config.POOLED_GROUP, every)]
     rows = []
-    for name, idx in [*((k, (g == k).to_numpy()) for k in sorted(g.unique())),
-                      (config.POOLED_GROUP, np.ones(len(g), dtype=bool))]:
+    for name, idx in groups:
         ww = w[idx & design.domain]
         pos = ww[ww > 0]
         rows.append({"group": name, "n": int(ww.size), "n_weighted": int(pos.size),
@@ -439,7 +483,9 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
       the largest weight as a multiple of the median.
 
     The design is declared over every district that has margins (districts as strata,
-    communities as clusters) and restricted to ``district``, never filtered first. Without a
+    communities as clusters) and restricted to ``district``, never filtered first; with
+    whole-population margins (``population:``) over every respondent, raked as one. A wave
+    without a unit question has the one unit ``config.WHOLE_SAMPLE``. Without a
     margins file for the wave, or without margins for this district, nothing is weighted and the
     frame is empty: a new district's report still runs, and says it is unweighted. A section of
     the margins file for a questionnaire no codebook has, or with a weighting variable its codebook
@@ -454,21 +500,29 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
     notes = list(M.notes)
     for instrument, margins in sorted(M.instruments.items()):
         book, df = wave.codebooks.get(instrument), wave.frames.get(instrument)
-        dvar = book.role("district") if book else None
-        if df is None or dvar not in df or district not in set(margins.districts) \
-                or not (df[dvar] == district).any():
+        if book is None or df is None:
             continue
+        dvar = book.role("district")
+        if dvar is None:                               # no unit question: the one unit is the whole sample
+            if district != config.WHOLE_SAMPLE:
+                continue
+        elif dvar not in df or not (df[dvar] == district).any() \
+                or not (margins.whole or district in set(margins.districts)):
+            continue
+        unit = _raking_unit(book, margins, district)
         blocked = unweightable(df, book, margins)     # one unit's empty cell never fails another's
-        if district in blocked:
-            notes.append(_unweighted_note(book, blocked[district], path))
+        if unit in blocked:
+            notes.append(_unweighted_note(book, blocked[unit], path))
             continue
-        df = df[df[dvar].isin(set(margins.districts) - set(blocked))].reset_index(drop=True)
+        if unit != config.WHOLE_SAMPLE:
+            df = df[df[dvar].isin(set(margins.districts) - set(blocked))].reset_index(drop=True)
         d = weight_design(df, book, margins)
-        sub = d.restrict((d.data[dvar] == district).to_numpy(), district)
+        sub = d.restrict((d.data[dvar] == district).to_numpy() if dvar else np.ones(len(d.data), dtype=bool),
+                         district)
         who = book.respondent or book.title
         parts += [weighted_likert(sub, item, book, district, f"{instrument}_{b.table_suffix}{WEIGHTED_SUFFIX}",
                                   f"{who}{b.label}（加权）") for b in book.report.batteries for item in b.items]
-        s = weight_summary(d, by=dvar).set_index("group").loc[district]
+        s = weight_summary(d, by=dvar).set_index("group").loc[district]     # by=None: the one row
         stats_ = [("n", "加权样本量", s["n_weighted"], 0), ("deff", "设计效应（Kish）", s["deff"], 2),
                   ("n_eff", "有效样本量", s["n_eff"], 0), ("w_ratio", "最大权数/中位数", s["w_max"] / s["w_median"], 2)]
         parts.append(_frame(table="weighting", table_title="加权情况", group=district, variable=instrument,
@@ -501,9 +555,9 @@ def unweighted_notes(wave, district: str, path: Path | None = None) -> list[str]
     notes = []
     for instrument, margins in sorted(load_margins(path, wave.codebooks, skip_unknown=True).instruments.items()):
         book, df = wave.codebooks.get(instrument), wave.frames.get(instrument)
-        if df is None or district not in set(margins.districts):
+        if df is None or not (margins.whole or book.role("district") is None or district in set(margins.districts)):
             continue
-        reason = unweightable(df, book, margins).get(district)
+        reason = unweightable(df, book, margins).get(_raking_unit(book, margins, district))
         if reason:
             notes.append(_unweighted_note(book, reason, path))
     return notes
