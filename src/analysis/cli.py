@@ -161,6 +161,11 @@ def _report(args, data) -> int:
                               + (f" 等 {len(districts_available)} 个。" if len(districts_available) > 30 else "。"))
     if args.jobs is not None and args.jobs < 1:
         raise SurveyError("--jobs 至少为 1。", variable="--jobs", fix="不写 -j 则每个 CPU 核一个内核。")
+    from analysis.weighting.weights import margins_notes
+
+    for note in margins_notes(data, report=False):
+        if note not in margins_notes(data):              # a report's method section says those
+            print(f"注意：{note}", file=sys.stderr)
     keys = runner.input_keys(data, wanted, codebook_dir=args.codebooks)
     where = f"（Dask 集群 {args.dask_scheduler}）" if args.dask_scheduler else ""
     print(f"\n生成 {len(wanted)} 个{data.unit_label}的报告{where} …", file=sys.stderr)

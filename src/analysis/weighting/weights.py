@@ -537,12 +537,17 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
     return out
 
 
-def margins_notes(wave, path: Path | None = None) -> list[str]:
-    """Why sections of the wave's margins file were not used for weighting (a questionnaire no
-    codebook has, a weighting variable its codebook lacks): one sentence each; empty when all
-    were used or there is no file."""
+def margins_notes(wave, path: Path | None = None, *, report: bool = True) -> list[str]:
+    """Why sections of the wave's margins file were not used for weighting, one sentence each;
+    empty when all were used or there is no file. ``report``: only what a reader of the report needs
+    (a questionnaire of the wave left unweighted because its codebook lacks a weighting variable);
+    otherwise also sections for questionnaires the wave has no codebook of (the terminal says those:
+    a misspelt name, or margins left from the bundled sample — nothing a report's reader has asked)."""
     path = Path(path) if path else margins_path(wave.wave)
-    return load_margins(path, wave.codebooks, skip_unknown=True).notes if path.is_file() else []
+    if not path.is_file():
+        return []
+    skipped = load_margins(path, wave.codebooks, skip_unknown=True).skipped
+    return [note for key, note in skipped.items() if not report or key in wave.codebooks]
 
 
 def unweighted_notes(wave, district: str, path: Path | None = None) -> list[str]:
