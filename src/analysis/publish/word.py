@@ -27,11 +27,11 @@ from docx.shared import Cm, Pt, RGBColor
 from analysis import config
 from analysis.config import SAMPLE_NOTE
 from analysis.errors import SurveyError
-from analysis.publish import wordtable
+from analysis.publish import wordtable, wordwrap
 from analysis.publish.document import numbered
 from analysis.publish.ooxml import FIXED_TIME, write_zip
 from analysis.publish.plan import OFFICE_MARK
-from analysis.publish.tables import TEXT_COLUMNS, text_width
+from analysis.publish.tables import text_width
 
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
 BODY_FONT = ("Times New Roman", "宋体")   # (Latin, East Asian)
@@ -191,11 +191,22 @@ def _patch(replacements):
     return apply
 
 
-def _natural_width(frame: pd.DataFrame) -> float:
-    """The table's width in cm with every data cell on one line and headers on at most two."""
+def _least_text_width(frame: pd.DataFrame, h, pad: int = 3) -> int:
+    """The width (half-width units) a text column needs with its cells wrapped at phrase
+    boundaries (:mod:`analysis.publish.wordwrap`): its widest unbreakable piece, its header,
+    and at least ``wordwrap.TEXT_FLOOR`` unless its text is narrower."""
+    natural = max([0] + [text_width(t) for t in frame[h]])
+    return max(wordwrap.least_width(frame[h]), min(natural, wordwrap.TEXT_FLOOR), _two_line_width(h)) + pad
+
+
+def _portrait_width(frame: pd.DataFrame) -> float:
+    """The table's width in cm on a portrait page: figures on one line, headers on at most two,
+    text columns (labels, 基数 sentences) wrapped. More than the portrait text width is a table
+    of many figures, which goes on a landscape page; a table wide only by its text stays."""
     pad = 3
     data = [max([0] + [text_width(t) for t in frame[h]]) for h in frame]
-    return sum(max(d, _two_line_width(h)) + pad for h, d in zip(frame, data)) * CHAR_UNIT_CM
+    return sum(_least_text_width(frame, h, pad) if wordwrap.is_text_column(frame, h)
+               else max(d, _two_line_width(h)) + pad for h, d in zip(frame, data)) * CHAR_UNIT_CM
 
 
 def _column_widths(frame: pd.DataFrame, text_width_cm: float = TEXT_WIDTH_CM) -> list[float]:
@@ -242,9 +253,10 @@ def _break_before_brackets(frame: pd.DataFrame, widths_cm: list[float]) -> pd.Da
     headers alike (“比值比” / “（有序logit）”), and after a half-width lead (“95%” / “置信区间”)."""
     out, columns = frame.copy(), list(frame.columns)
     for j, h in enumerate(frame.columns):
-        if h in TEXT_COLUMNS:
-            continue
         room = widths_cm[j] / CHAR_UNIT_CM - 2                  # less the cell margins
+        if wordwrap.is_text_column(frame, h):                   # sentences wrap at phrase boundaries
+            out[h] = [wordwrap.wrap(t, room) for t in frame[h]]
+            continue
         if any(text_width(t) > room for t in frame[h]):
             out[h] = [re.sub(r"(?<=\S)（", "\n（", str(t)) for t in frame[h]]
         if text_width(h) > room:
@@ -258,9 +270,9 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
                     text_width_cm: float = TEXT_WIDTH_CM) -> list[float]:
     """Widths of an overfull table: value columns shrink towards their widest part when broken
     before “（”, in proportion to what each can give; label columns keep their one-line width."""
-    least = []
-    for h, w in zip(frame, widths):
-        if h in TEXT_COLUMNS:
+    least, text = [], [wordwrap.is_text_column(frame, h) for h in frame]
+    for h, w, is_text in zip(frame, widths, text):
+        if is_text:
             least.append(w)
             continue
         parts = [text_width(p) for t in frame[h] for p in re.split(r"(?=（)", str(t)) if p]
@@ -273,29 +285,28 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
     excess = sum(widths) - budget
     if sum(give) <= excess:
         widths = least
-        label = [j for j, h in enumerate(frame.columns) if h in TEXT_COLUMNS]
-        over = sum(widths) - budget                   # still too wide: long labels wrap instead
-        room = sum(widths[j] - 8 - pad for j in label if widths[j] > 8 + pad)
+        floor = [_least_text_width(frame, h, pad) if t else w for h, t, w in zip(frame, text, widths)]
+        over = sum(widths) - budget                   # still too wide: long text wraps instead
+        room = sum(w - f for w, f in zip(widths, floor) if w > f)
         if over > 0 and room > 0:
             cut = min(1.0, over / room)
-            widths = [w - (w - 8 - pad) * cut if j in label and w > 8 + pad else w
-                      for j, w in enumerate(widths)]
+            widths = [w - (w - f) * cut if w > f else w for w, f in zip(widths, floor)]
     else:
         widths = [w - g * excess / sum(give) for w, g in zip(widths, give)]
     return [w * text_width_cm / sum(widths) for w in widths]
 
 
 def _add_table(document, frame: pd.DataFrame, text_width_cm: float = TEXT_WIDTH_CM,
-               first_left: bool = False) -> None:
+               first_left: bool = False, keep_last: bool = False) -> None:
     """``frame`` as a 三线表 (:mod:`analysis.publish.wordtable`): label columns (and with
     ``first_left`` the first column, whatever its name) left-aligned, the rest centred, widths from
     :func:`_column_widths`, lines broken before intervals where needed."""
     widths = _column_widths(frame, text_width_cm)
-    left = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS or (first_left and j == 0)}
+    left = {j for j, c in enumerate(frame.columns) if wordwrap.is_text_column(frame, c) or (first_left and j == 0)}
     frame = _break_before_brackets(frame, widths)
     wordtable.add_table(document, [str(h) for h in frame.columns],
                         [[str(t) for t in record] for record in frame.itertuples(index=False)],
-                        widths, document.styles["表格文字"].style_id, left)
+                        widths, document.styles["表格文字"].style_id, left, keep_last)
 
 
 def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: list,
@@ -306,7 +317,12 @@ def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: 
     ``reference``: an office's template (:func:`reference_docx`) whose styles and page it takes."""
     titles = [b.text for b in blocks if b.kind == "title"]
     title = titles[0] if titles else f"{group}{meta.get('title', '')}报告"
-    parts = numbered(blocks, S, group)
+    write_parts_docx(path, numbered(blocks, S, group), title, meta, reference)
+
+
+def write_parts_docx(path: str | Path, parts: list, title: str, meta: dict, reference: Path | None = None) -> None:
+    """The numbered parts (:func:`analysis.publish.document.numbered`) as ``report.docx``: what
+    :func:`write_report_docx` writes once the blocks are numbered."""
     document = _setup_document(title[:255], reference)    # docx's title property holds 255 characters
     document.add_paragraph(title, style="Title")
     if meta.get("synthetic"):
@@ -352,7 +368,7 @@ def _landscape(parts: list, portrait_cm: float) -> list[bool]:
     just before it (a heading is never left alone at the foot of a page), and whatever stands
     between two such tables when it is short and holds no chart too tall for a landscape page,
     so the pages do not turn back and forth around half-empty ones."""
-    wide = [p.kind == "table" and _natural_width(p.frame) > portrait_cm for p in parts]
+    wide = [p.kind == "table" and _portrait_width(p.frame) > portrait_cm for p in parts]
     out = list(wide)
     for i in [i for i, w in enumerate(wide) if w]:
         k = i
@@ -426,7 +442,7 @@ def _add_numbered_table(document, caption: str, frame: pd.DataFrame, note: str,
                         text_width_cm: float = TEXT_WIDTH_CM, first_left: bool = False) -> None:
     caption = document.add_paragraph(caption, style="Caption")
     caption.paragraph_format.keep_with_next = True
-    _add_table(document, frame, text_width_cm, first_left)
+    _add_table(document, frame, text_width_cm, first_left, keep_last=bool(note))   # the note with its rows
     if note:
         document.add_paragraph(note, style="表注")
 

@@ -28,15 +28,17 @@ KEEP_WHOLE_ROWS = 15       # up to this many rows a table is kept on one page (n
 
 
 def add_table(document, header: list[str], rows: list[list[str]], widths_cm: list[float], style_id: str,
-              left_columns: set[int]) -> None:
+              left_columns: set[int], keep_last: bool = False) -> None:
     """Append the table to ``document``'s body: ``header`` bold and centred, then ``rows``;
     columns in ``left_columns`` left-aligned, the others centred; runs of the same text in the
-    first column merged into one cell, as printed tables do."""
-    document.element.body._insert_tbl(parse_xml(table_xml(header, rows, widths_cm, style_id, left_columns)))
+    first column merged into one cell, as printed tables do. ``keep_last``: the last row keeps
+    with the paragraph after the table (its note, never alone at the top of a page)."""
+    document.element.body._insert_tbl(parse_xml(table_xml(header, rows, widths_cm, style_id, left_columns,
+                                                          keep_last)))
 
 
 def table_xml(header: list[str], rows: list[list[str]], widths_cm: list[float], style_id: str,
-              left_columns: set[int]) -> str:
+              left_columns: set[int], keep_last: bool = False) -> str:
     twips = [Cm(w).twips for w in widths_cm]
     last = len(rows)                                 # index of the last row, the header being 0
     merge = _merges([r[0] for r in rows]) if rows and header else [None] * len(rows)
@@ -51,7 +53,7 @@ def table_xml(header: list[str], rows: list[list[str]], widths_cm: list[float], 
         out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
         # a short table stays on one page; a long one may break between groups, never inside one,
         # so a group's label (the merged first cell) is on the page with its rows
-        keep = i < last and (last <= KEEP_WHOLE_ROWS or merge[i] == "continue")
+        keep = (i < last and (last <= KEEP_WHOLE_ROWS or merge[i] == "continue")) or (i == last and keep_last)
         for j, text in enumerate(row):
             state = merge[i - 1] if j == 0 else None
             out.append(_cell("" if state == "continue" else text, twips[j], style_id,
