@@ -63,7 +63,36 @@ def test_the_document_is_chinese_throughout(built):
     langs = re.findall(r'w:eastAsia="([^"]+)"', xml["word/styles.xml"] + xml["word/stylesWithEffects.xml"])
     assert set(re.findall(r'<w:lang [^>]*w:eastAsia="([^"]+)"', xml["word/styles.xml"])) == {"zh-CN"}
     assert "zh-CN" in langs
-    assert re.findall(r'<a:ea typeface="([^"]*)"/>', xml["word/theme/theme1.xml"]) == ["黑体", "宋体"]
+    assert re.findall(r'<a:ea typeface="([^"]*)"/>', xml["word/theme/theme1.xml"]) == ["黑体", "仿宋"]
+    assert re.search(r'<a:minorFont>\s*<a:latin typeface="Times New Roman"', xml["word/theme/theme1.xml"])
+
+
+def test_the_house_style_is_gbt_9704_with_faces_every_machine_has(built):
+    """Body 仿宋 四号 (Latin Times New Roman), title 宋体 二号 bold, 一级 黑体 三号, 二级 楷体 小三,
+    三级 仿宋 bold, tables 宋体 五号, notes 小五; margins 3.7 / 3.5 / 2.8 / 2.6 cm, turned on a
+    landscape page; the page number 宋体 四号. The theme's East Asian faces agree (test above)."""
+    document = Document(built["docx"])
+
+    def face(style):
+        fonts = document.styles[style].element.rPr.rFonts
+        return (fonts.get(qn("w:ascii")), fonts.get(qn("w:eastAsia")), document.styles[style].font.size.pt,
+                bool(document.styles[style].font.bold))
+
+    assert face("Normal") == ("Times New Roman", "仿宋", 14, False)
+    assert face("Title") == ("Times New Roman", "宋体", 22, True)
+    assert face("Heading 1") == ("Times New Roman", "黑体", 16, False)
+    assert face("Heading 2") == ("Times New Roman", "楷体", 15, False)
+    assert face("Heading 3") == ("Times New Roman", "仿宋", 14, True)
+    assert face("Heading 4") == ("Times New Roman", "仿宋", 14, False)
+    assert face("表格文字") == ("Times New Roman", "宋体", 10.5, False)
+    assert face("表注")[1:3] == ("宋体", 9) and face("Caption")[1:3] == ("黑体", 10.5)
+    assert face("Footer")[1:3] == ("宋体", 14)
+    defaults = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋"
+    for section in document.sections:
+        margins = [round(getattr(section, f"{side}_margin").cm, 2) for side in ("top", "bottom", "left", "right")]
+        assert margins == ([3.7, 3.5, 2.8, 2.6] if section.orientation == WD_ORIENT.PORTRAIT else [2.8, 2.6, 3.7, 3.5])
+    assert {s.orientation for s in document.sections} == {WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE}
 
 
 def test_a4_and_a_page_number_field_in_the_footer(built):
@@ -92,7 +121,8 @@ def test_a_table_too_wide_for_portrait_is_on_a_landscape_page_with_its_heading(b
             if sect.find(qn("w:pgSz")).get(qn("w:orient")) == "landscape":
                 landscape_tables += seen
             seen = []
-    headers = [[c.text for c in t.rows[0].cells] for t in document.tables if t._tbl in landscape_tables]
+    headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in document.tables
+               if t._tbl in landscape_tables]
     assert headers and all("满意率（%）" in h for h in headers)
     paragraphs = document.paragraphs
     heading = next(i for i, p in enumerate(paragraphs) if p.text == "（一）居民")
@@ -183,14 +213,17 @@ def test_a_long_table_breaks_only_between_groups(built):
 
 
 def _fontconfig(tmp: Path) -> dict:
-    """LibreOffice with the project's own CJK faces (the mplfonts folder), 宋体 and 黑体 mapped
-    to them, so a machine without Chinese fonts measures the text as a reader's Word would."""
+    """LibreOffice with the project's own CJK faces (the mplfonts folder), the report's 宋体, 仿宋,
+    楷体 and 黑体 mapped to them (full-width faces all, so the widths are a reader's Word's), so a
+    machine without Chinese fonts measures and draws the text."""
     fonts = charts._font_path().parent
     conf = tmp / "fonts.conf"
     conf.write_text(f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>{fonts}</dir>
 <alias binding="same"><family>宋体</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
 <alias binding="same"><family>黑体</family><prefer><family>Noto Sans CJK SC</family></prefer></alias>
+<alias binding="same"><family>仿宋</family><prefer><family>Source Han Serif SC</family></prefer></alias>
+<alias binding="same"><family>楷体</family><prefer><family>Source Han Serif SC</family></prefer></alias>
 <cachedir>{tmp / 'fc-cache'}</cachedir></fontconfig>""", encoding="utf-8")
     import os
 

@@ -1,12 +1,27 @@
 """``report.docx``: the district report in Word, its tables and figures numbered, in the report's
 section order, every table the output of ``display_table`` (tables as XML by ``wordtable``).
 
-The house style is a 公文-like one: A4, 2.5 cm margins, headings in 黑体, body in 宋体, Chinese
-(zh-CN) as the East Asian language of the styles, the theme and the settings, the page number in
-the footer. An office's own template wins: a ``reference.docx`` (``data/raw/<wave>/`` or
-``config/``, as pandoc's reference-doc) gives its styles, page setup, header and footer, and the
-report only adds the styles it needs that the template lacks. A table too wide for a portrait
-page goes on a landscape page of its own.
+The house style follows GB/T 9704 (党政机关公文格式) where a table-heavy 调研报告 allows:
+
+- A4; margins 上 3.7 cm, 下 3.5, 左 2.8, 右 2.6 (text 15.6 cm wide); a landscape page's margins
+  are the portrait's turned (its top and bottom are the portrait's left and right).
+- Faces every Windows and WPS machine has (Word substitutes a missing face silently, so no
+  方正小标宋 or 仿宋_GB2312): title 宋体 二号 (22 pt) bold, standing for the standard's 小标宋;
+  一级标题 黑体 三号; 二级标题 楷体 小三; 三级标题 仿宋 bold, 四级 仿宋, both at the body's size; body
+  仿宋 四号 (14 pt), Latin and figures Times New Roman, lines 1.5 apart, first line indented two
+  characters. The standard's body is 三号 (16 pt); at that size a report of a dozen tables grows by
+  a third and its tables read small beside it, so the body is one step down.
+- Tables, their notes and the sample line in 宋体: 五号 (10.5 pt) in cells, 小五 (9 pt) for notes
+  (仿宋 is too thin at that size); table and figure titles 黑体 五号.
+- The page number “— N —” centred in the footer, 宋体 四号, a PAGE field (the standard puts odd
+  pages right and even left; a report printed one-sided reads better centred).
+- Chinese (zh-CN) the East Asian language of the styles, the theme and the settings; the theme's
+  East Asian faces 黑体 (headings) and 仿宋 (body), agreeing with the styles.
+
+An office's own template wins: a ``reference.docx`` (``data/raw/<wave>/`` or ``config/``, as
+pandoc's reference-doc) gives its styles, page setup, header and footer, and the report only adds
+the styles it needs that the template lacks. A table goes on a landscape page only when its
+figures do not fit the portrait width with its text columns wrapped (:mod:`wordwrap`).
 """
 
 from __future__ import annotations
@@ -34,14 +49,23 @@ from analysis.publish.plan import OFFICE_MARK
 from analysis.publish.tables import text_width
 
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
-BODY_FONT = ("Times New Roman", "宋体")   # (Latin, East Asian)
-HEAD_FONT = ("黑体", "黑体")
-BODY_PT, TABLE_PT, NOTE_PT = 12, 10.5, 9
-TEXT_WIDTH_CM = 16.0                      # A4 with 2.5 cm margins
-LANDSCAPE_WIDTH_CM = 24.7                 # A4 across, the same margins
+# GB/T 9704 faces, each on every Windows and WPS machine (Word substitutes a missing face silently,
+# so not 方正小标宋 or 仿宋_GB2312): (Latin, East Asian)
+BODY_FONT = ("Times New Roman", "仿宋")      # 正文, 三级 and 四级标题
+TITLE_FONT = ("Times New Roman", "宋体")     # 标题 (the standard's 小标宋: 宋体 bold where it is absent)
+HEAD_FONT = ("Times New Roman", "黑体")      # 一级标题, 表题 and 图题
+SUB_FONT = ("Times New Roman", "楷体")       # 二级标题
+TABLE_FONT = ("Times New Roman", "宋体")     # 表格 and 表注: 仿宋 is too thin at 五号
+TITLE_PT, HEAD_PT, BODY_PT, TABLE_PT, NOTE_PT, PAGE_NUMBER_PT = 22, 16, 14, 10.5, 9, 14   # 二号 三号 四号 五号 小五
+MARGINS_CM = {"top_margin": 3.7, "bottom_margin": 3.5, "left_margin": 2.8, "right_margin": 2.6}  # GB/T 9704
+TEXT_WIDTH_CM = 21.0 - 2.8 - 2.6          # A4 portrait, the margins above: 15.6 cm
 REFERENCE_DOCX = "reference.docx"         # an office's own Word template (styles, page, footer)
 EAST_ASIAN = "zh-CN"
 CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt, with some air
+# (style, fonts, size, bold, space before / after in pt): the house style's headings and captions
+HEADINGS = (("Title", TITLE_FONT, TITLE_PT, True, 0, 12), ("Heading 1", HEAD_FONT, HEAD_PT, False, 12, 6),
+            ("Heading 2", SUB_FONT, HEAD_PT - 1, False, 9, 3), ("Heading 3", BODY_FONT, BODY_PT, True, 6, 3),
+            ("Heading 4", BODY_FONT, BODY_PT, False, 6, 3), ("Caption", HEAD_FONT, TABLE_PT, False, 6, 3))
 
 
 def _set_fonts(rpr, fonts: tuple[str, str]) -> None:
@@ -109,39 +133,30 @@ def _setup_document(title: str, reference: Path | None = None):
     if reference is None:
         section = document.sections[0]
         section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-            setattr(section, side, Cm(2.5))
+        for side, cm in MARGINS_CM.items():
+            setattr(section, side, Cm(cm))
         default_rpr = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}"
                                                    f"/{qn('w:rPr')}")
         _set_fonts(default_rpr, BODY_FONT)
         default_rpr.find(qn("w:lang")).set(qn("w:eastAsia"), EAST_ASIAN)
         _style(document, "Normal", BODY_FONT, BODY_PT, line=1.5, after=0, indent=Pt(2 * BODY_PT),
                align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-        title_style = _style(document, "Title", HEAD_FONT, 18, align=center, after=6, indent=Pt(0))
-        ppr = title_style.element.get_or_add_pPr()
+        ppr = document.styles["Title"].element.get_or_add_pPr()
         for border in ppr.findall(qn("w:pBdr")):
             ppr.remove(border)
-        heading = _style(document, "Heading 1", HEAD_FONT, 14, before=12, after=6, indent=Pt(0))
-        heading.paragraph_format.keep_with_next = True
-        for level, size in ((2, 13), (3, 12), (4, 12)):  # 一级 14 pt 黑体, 二级 13 pt, 三级、四级 12 pt
-            sub = _style(document, f"Heading {level}", HEAD_FONT, size, before=9, after=3, indent=Pt(0))
-            sub.paragraph_format.keep_with_next = True
-        _style(document, "Caption", HEAD_FONT, TABLE_PT, align=center, before=6, after=3,
-               indent=Pt(0))
+        footer = _style(document, "Footer", TABLE_FONT, PAGE_NUMBER_PT, align=center, indent=Pt(0))
+        footer.paragraph_format.line_spacing = 1.0
         _page_number_footer(section)
-    for name, size, extra in (("Title", 18, {"align": center, "after": 6}),
-                              ("Heading 1", 14, {"before": 12, "after": 6}),
-                              ("Heading 2", 13, {"before": 9, "after": 3}),
-                              ("Heading 3", 12, {"before": 9, "after": 3}),
-                              ("Heading 4", 12, {"before": 9, "after": 3}),
-                              ("Caption", TABLE_PT, {"align": center, "before": 6, "after": 3})):
-        if name not in names:                 # a template without it: the house style's
-            _style(document, name, HEAD_FONT, size, indent=Pt(0), **extra)
+    for name, fonts, size, bold, before, after in HEADINGS:
+        if reference is None or name not in names:     # a template without it: the house style's
+            style = _style(document, name, fonts, size, bold=bold, before=before, after=after, indent=Pt(0),
+                           align=center if name in ("Title", "Caption") else None)
+            style.paragraph_format.keep_with_next = name.startswith("Heading")
     for name, size, extra in (("表格文字", TABLE_PT, {"before": 1.5, "after": 1.5}),
                               ("表注", NOTE_PT, {"after": 6}),
                               ("示例说明", TABLE_PT, {"align": center, "after": 12})):
         if reference is None or name not in names:
-            _style(document, name, BODY_FONT, size, indent=Pt(0), **extra)
+            _style(document, name, TABLE_FONT, size, indent=Pt(0), **extra)
     if reference is None or "待填写" not in names:     # a place for the office to write: never content
         office = _style(document, "待填写", BODY_FONT, BODY_PT, line=1.5, before=6, after=6, indent=Pt(0))
         _shade(office.element.get_or_add_pPr(), "FFF2CC")
@@ -178,8 +193,10 @@ def _page_number_footer(section) -> None:
 LANGUAGE_PATCHES = {
     "word/settings.xml": [(rb'w:eastAsia="ja-JP"', b'w:eastAsia="zh-CN"')],
     "word/stylesWithEffects.xml": [(rb'w:eastAsia="en-US"', b'w:eastAsia="zh-CN"')],
-    "word/theme/theme1.xml": [(rb'(<a:majorFont>.*?)<a:ea typeface=""/>', "\\1<a:ea typeface=\"黑体\"/>".encode()),
-                              (rb'(<a:minorFont>.*?)<a:ea typeface=""/>', "\\1<a:ea typeface=\"宋体\"/>".encode())],
+    "word/theme/theme1.xml": [(rb'(<a:majorFont>.*?)<a:ea typeface=""/>', f'\\1<a:ea typeface="{HEAD_FONT[1]}"/>'.encode()),
+                              (rb'(<a:minorFont>.*?)<a:ea typeface=""/>', f'\\1<a:ea typeface="{BODY_FONT[1]}"/>'.encode()),
+                              (rb'(<a:minorFont>\s*)<a:latin typeface="[^"]*"',
+                               f'\\1<a:latin typeface="{BODY_FONT[0]}"'.encode())],
 }
 
 
@@ -382,7 +399,7 @@ def _landscape(parts: list, portrait_cm: float) -> list[bool]:
     return out
 
 
-LANDSCAPE_FIGURE_CM = 13.5   # the tallest chart (at 16 cm wide) a landscape page holds with its caption
+LANDSCAPE_FIGURE_CM = 13.1   # the tallest chart (at 15.6 cm wide) a landscape page (15.6 cm high) holds with its caption
 
 
 def _fits_landscape(part) -> bool:
@@ -402,11 +419,14 @@ def _text_width_cm(section) -> float:
 
 
 def _turn(document, orientation) -> None:
-    """A new section from here on, its page turned (landscape for a wide table, back after it)."""
+    """A new section from here on, its page turned (landscape for a wide table, back after it), its
+    margins turned with it: a landscape page's top and bottom are the portrait's left and right."""
     section = document.add_section(WD_SECTION.NEW_PAGE)
     if section.orientation != orientation:
         section.orientation = orientation
         section.page_width, section.page_height = section.page_height, section.page_width
+        (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin) = (
+            section.left_margin, section.right_margin, section.top_margin, section.bottom_margin)
 
 
 def _shade(ppr, fill: str) -> None:
