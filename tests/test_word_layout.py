@@ -152,6 +152,20 @@ def test_a_short_table_wide_only_by_its_text_stays_portrait_and_its_text_wraps_a
     assert sect.find(qn("w:pgSz")).get(qn("w:orient")) != "landscape"
 
 
+def test_the_appendix_between_two_wide_tables_stays_on_their_landscape_pages():
+    """裕华区's appendix: a wide table, six short parts (two tables, headings, a paragraph), another
+    wide table. The pages do not turn back to portrait between them, which left the first wide table
+    alone on a landscape page two thirds empty and a portrait page with two lines of text."""
+    wide = pd.DataFrame({h: ["12.3（10.1～14.5）"] * 5 for h in ("项目", "非常满意", "比较满意", "一般", "不太满意",
+                                                                 "很不满意", "满意率（%）", "净满意度", "平均分")})
+    short = pd.DataFrame({"项目": ["年龄"], "人数": ["45"]})
+    parts = [Part("heading", "附录", level=1), Part("table", frame=wide), Part("table", frame=short),
+             Part("heading", "（二）", level=2), Part("table", frame=short), Part("table", frame=short),
+             Part("heading", "（三）", level=2), Part("paragraph", "总体满意率为74.0%。"), Part("table", frame=wide),
+             Part("paragraph", "正文。"), Part("table", frame=short)]
+    assert word._landscape(parts, word.TEXT_WIDTH_CM) == [True] * 9 + [False] * 2
+
+
 def test_text_wraps_between_words_never_inside_a_number_or_before_closing_punctuation():
     text = "回答“文化程度（两分）”的全部受访者 45，满意率为55.6%的项目共12345项（含COVID-19）"
     for room in range(12, 40, 3):

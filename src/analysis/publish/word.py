@@ -377,7 +377,8 @@ def write_tables_docx(path: str | Path, tables: list[tuple[str, pd.DataFrame, st
     write_zip(data.getvalue(), path, {name: _patch(r) for name, r in LANGUAGE_PATCHES.items()})
 
 
-LANDSCAPE_GAP = 4     # parts between two wide tables that stay on their landscape pages with them
+LANDSCAPE_GAP = 8     # parts between two wide tables that stay on their landscape pages with them (裕华区's
+# appendix: 4 left 表21 alone on a landscape page, 70% of it empty, between two portrait ones)
 
 
 def _landscape(parts: list, portrait_cm: float) -> list[bool]:
