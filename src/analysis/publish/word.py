@@ -46,7 +46,7 @@ from analysis.publish import wordtable, wordwrap
 from analysis.publish.document import numbered
 from analysis.publish.ooxml import FIXED_TIME, write_zip
 from analysis.publish.plan import OFFICE_MARK
-from analysis.publish.tables import text_width
+from analysis.publish.wordwrap import width as text_width  # quotes full width, as drawn
 
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
 # GB/T 9704 faces, each on every Windows and WPS machine (Word substitutes a missing face silently,

@@ -16,7 +16,6 @@ import re
 import pandas as pd
 
 from analysis.publish.tables import TEXT_COLUMNS
-from analysis.publish.tables import text_width as width
 
 # numbers with their signs, decimals, ranges and units, and Latin words: never broken inside
 # and a short quoted term (“一肩挑”) kept whole too
@@ -24,7 +23,15 @@ ATOM = re.compile(r"“[^“”\n]{1,8}”|[0-9A-Za-z.,%+\-～~/:·]+|\s+|.", re
 CLOSING = set("）)]】」』》〉”’，。、；：？！…%")
 OPENING = set("（([【「『《〈“‘")
 PHRASE_END = set("，、；：。）”’】」』》")
+WIDE_QUOTES = set("“”‘’")       # drawn full width in Chinese text (LibreOffice and Word with zh-CN)
 TEXT_FLOOR = 12                 # a wrapped text column keeps at least 6 Chinese characters a line
+
+
+def width(text: str) -> int:
+    """Width in half-width units as a Chinese face draws it: a Chinese character or a curly quote
+    counts two (``tables.text_width`` counts the quotes one, which a table cell of four of them,
+    “书记、主任“一肩挑””, outgrows)."""
+    return sum(2 if ord(ch) > 0x2E80 or ch in WIDE_QUOTES else 1 for ch in str(text))
 
 
 def is_text_column(frame: pd.DataFrame, header: str) -> bool:
