@@ -208,14 +208,14 @@ def test_docx_structure(stats, figures, tmp_path):
     assert sum(t.startswith("注：N=") for t in texts) == 4          # flow has no base
     assert document.tables[0].rows[0].cells[3].text == "占比（%）"
     section = document.sections[0]
-    assert round(section.page_width.cm, 1) == 21.0 and round(section.left_margin.cm, 1) == 2.5
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.left_margin.cm, 1) == 2.8   # GB/T 9704
 
 
 def test_docx_fonts_are_chinese(stats, figures, tmp_path):
     path = tmp_path / "report.docx"
     write_docx(path, stats, figures)
     styles = Document(path).styles
-    for name, east_asian in (("Normal", "宋体"), ("Heading 1", "黑体"), ("Title", "黑体")):
+    for name, east_asian in (("Normal", "仿宋"), ("Heading 1", "黑体"), ("Heading 2", "楷体"), ("Title", "宋体")):
         rfonts = styles[name].element.rPr.find(qn("w:rFonts"))
         assert rfonts.get(qn("w:eastAsia")) == east_asian
         assert rfonts.get(qn("w:asciiTheme")) is None
@@ -527,8 +527,8 @@ def test_an_overfull_table_keeps_its_labels_on_one_line_and_breaks_intervals():
         "校正后p值（Holm）": ["<0.001", "<0.001", "<0.001"],
         "比值比（有序logit）": ["1.78（1.46～2.16）", "1.52（1.25～1.84）", "1.86（1.53～2.27）"],
     })
-    widths = word._column_widths(frame)
-    assert sum(widths) == pytest.approx(word.TEXT_WIDTH_CM)
+    widths = word._column_widths(frame, 16.0)              # a 16 cm column of text (this table squeezed)
+    assert sum(widths) == pytest.approx(16.0)
     label_cm = (tables.text_width("党组织作用") + 3) * word.CHAR_UNIT_CM
     assert widths[0] >= label_cm - 1e-9                            # 5 characters and the padding
     ci_cm = (tables.text_width("（10.2～20.6）") + 2) * word.CHAR_UNIT_CM    # the interval and the margins

@@ -76,10 +76,11 @@ def reference_table(document, header, rows, widths, style_id, left):
     for row in table.rows:
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     # a short table is kept on one page; a long one breaks only between groups (every cell of a
-    # row, the merged ones too, keeps with the next row while that row continues its group)
-    short = len(rows) <= wordtable.KEEP_WHOLE_ROWS
+    # row, the merged ones too, keeps with the next row while that row continues its group), and
+    # not within its first or last KEEP_ENDS rows
+    short, ends = len(rows) <= wordtable.KEEP_WHOLE_ROWS, wordtable.KEEP_ENDS
     for i, row in enumerate(table.rows[:-1]):
-        if i == 0 or short or rows[i][0] == rows[i - 1][0]:
+        if i == 0 or short or rows[i][0] == rows[i - 1][0] or i < ends or i > len(rows) - ends:
             for tc in row._tr.tc_lst:
                 Paragraph(tc.p_lst[0], None).paragraph_format.keep_with_next = True
 

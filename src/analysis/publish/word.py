@@ -1,12 +1,27 @@
 """``report.docx``: the district report in Word, its tables and figures numbered, in the report's
 section order, every table the output of ``display_table`` (tables as XML by ``wordtable``).
 
-The house style is a 公文-like one: A4, 2.5 cm margins, headings in 黑体, body in 宋体, Chinese
-(zh-CN) as the East Asian language of the styles, the theme and the settings, the page number in
-the footer. An office's own template wins: a ``reference.docx`` (``data/raw/<wave>/`` or
-``config/``, as pandoc's reference-doc) gives its styles, page setup, header and footer, and the
-report only adds the styles it needs that the template lacks. A table too wide for a portrait
-page goes on a landscape page of its own.
+The house style follows GB/T 9704 (党政机关公文格式) where a table-heavy 调研报告 allows:
+
+- A4; margins 上 3.7 cm, 下 3.5, 左 2.8, 右 2.6 (text 15.6 cm wide); a landscape page's margins
+  are the portrait's turned (its top and bottom are the portrait's left and right).
+- Faces every Windows and WPS machine has (Word substitutes a missing face silently, so no
+  方正小标宋 or 仿宋_GB2312): title 宋体 二号 (22 pt) bold, standing for the standard's 小标宋;
+  一级标题 黑体 三号; 二级标题 楷体 小三; 三级标题 仿宋 bold, 四级 仿宋, both at the body's size; body
+  仿宋 四号 (14 pt), Latin and figures Times New Roman, lines 1.5 apart, first line indented two
+  characters. The standard's body is 三号 (16 pt); at that size a report of a dozen tables grows by
+  a third and its tables read small beside it, so the body is one step down.
+- Tables, their notes and the sample line in 宋体: 五号 (10.5 pt) in cells, 小五 (9 pt) for notes
+  (仿宋 is too thin at that size); table and figure titles 黑体 五号.
+- The page number “— N —” centred in the footer, 宋体 四号, a PAGE field (the standard puts odd
+  pages right and even left; a report printed one-sided reads better centred).
+- Chinese (zh-CN) the East Asian language of the styles, the theme and the settings; the theme's
+  East Asian faces 黑体 (headings) and 仿宋 (body), agreeing with the styles.
+
+An office's own template wins: a ``reference.docx`` (``data/raw/<wave>/`` or ``config/``, as
+pandoc's reference-doc) gives its styles, page setup, header and footer, and the report only adds
+the styles it needs that the template lacks. A table goes on a landscape page only when its
+figures do not fit the portrait width with its text columns wrapped (:mod:`wordwrap`).
 """
 
 from __future__ import annotations
@@ -27,21 +42,30 @@ from docx.shared import Cm, Pt, RGBColor
 from analysis import config
 from analysis.config import SAMPLE_NOTE
 from analysis.errors import SurveyError
-from analysis.publish import wordtable
+from analysis.publish import wordtable, wordwrap
 from analysis.publish.document import numbered
 from analysis.publish.ooxml import FIXED_TIME, write_zip
 from analysis.publish.plan import OFFICE_MARK
-from analysis.publish.tables import TEXT_COLUMNS, text_width
+from analysis.publish.wordwrap import width as text_width  # quotes full width, as drawn
 
 SYNTHETIC_LINE = f"{SAMPLE_NOTE}：本报告由合成数据生成，仅用于演示。"
-BODY_FONT = ("Times New Roman", "宋体")   # (Latin, East Asian)
-HEAD_FONT = ("黑体", "黑体")
-BODY_PT, TABLE_PT, NOTE_PT = 12, 10.5, 9
-TEXT_WIDTH_CM = 16.0                      # A4 with 2.5 cm margins
-LANDSCAPE_WIDTH_CM = 24.7                 # A4 across, the same margins
+# GB/T 9704 faces, each on every Windows and WPS machine (Word substitutes a missing face silently,
+# so not 方正小标宋 or 仿宋_GB2312): (Latin, East Asian)
+BODY_FONT = ("Times New Roman", "仿宋")      # 正文, 三级 and 四级标题
+TITLE_FONT = ("Times New Roman", "宋体")     # 标题 (the standard's 小标宋: 宋体 bold where it is absent)
+HEAD_FONT = ("Times New Roman", "黑体")      # 一级标题, 表题 and 图题
+SUB_FONT = ("Times New Roman", "楷体")       # 二级标题
+TABLE_FONT = ("Times New Roman", "宋体")     # 表格 and 表注: 仿宋 is too thin at 五号
+TITLE_PT, HEAD_PT, BODY_PT, TABLE_PT, NOTE_PT, PAGE_NUMBER_PT = 22, 16, 14, 10.5, 9, 14   # 二号 三号 四号 五号 小五
+MARGINS_CM = {"top_margin": 3.7, "bottom_margin": 3.5, "left_margin": 2.8, "right_margin": 2.6}  # GB/T 9704
+TEXT_WIDTH_CM = 21.0 - 2.8 - 2.6          # A4 portrait, the margins above: 15.6 cm
 REFERENCE_DOCX = "reference.docx"         # an office's own Word template (styles, page, footer)
 EAST_ASIAN = "zh-CN"
 CHAR_UNIT_CM = 0.19                       # half a Chinese character at 10.5 pt, with some air
+# (style, fonts, size, bold, space before / after in pt): the house style's headings and captions
+HEADINGS = (("Title", TITLE_FONT, TITLE_PT, True, 0, 12), ("Heading 1", HEAD_FONT, HEAD_PT, False, 12, 6),
+            ("Heading 2", SUB_FONT, HEAD_PT - 1, False, 9, 3), ("Heading 3", BODY_FONT, BODY_PT, True, 6, 3),
+            ("Heading 4", BODY_FONT, BODY_PT, False, 6, 3), ("Caption", HEAD_FONT, TABLE_PT, False, 6, 3))
 
 
 def _set_fonts(rpr, fonts: tuple[str, str]) -> None:
@@ -109,39 +133,30 @@ def _setup_document(title: str, reference: Path | None = None):
     if reference is None:
         section = document.sections[0]
         section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-            setattr(section, side, Cm(2.5))
+        for side, cm in MARGINS_CM.items():
+            setattr(section, side, Cm(cm))
         default_rpr = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}"
                                                    f"/{qn('w:rPr')}")
         _set_fonts(default_rpr, BODY_FONT)
         default_rpr.find(qn("w:lang")).set(qn("w:eastAsia"), EAST_ASIAN)
         _style(document, "Normal", BODY_FONT, BODY_PT, line=1.5, after=0, indent=Pt(2 * BODY_PT),
                align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-        title_style = _style(document, "Title", HEAD_FONT, 18, align=center, after=6, indent=Pt(0))
-        ppr = title_style.element.get_or_add_pPr()
+        ppr = document.styles["Title"].element.get_or_add_pPr()
         for border in ppr.findall(qn("w:pBdr")):
             ppr.remove(border)
-        heading = _style(document, "Heading 1", HEAD_FONT, 14, before=12, after=6, indent=Pt(0))
-        heading.paragraph_format.keep_with_next = True
-        for level, size in ((2, 13), (3, 12), (4, 12)):  # 一级 14 pt 黑体, 二级 13 pt, 三级、四级 12 pt
-            sub = _style(document, f"Heading {level}", HEAD_FONT, size, before=9, after=3, indent=Pt(0))
-            sub.paragraph_format.keep_with_next = True
-        _style(document, "Caption", HEAD_FONT, TABLE_PT, align=center, before=6, after=3,
-               indent=Pt(0))
+        footer = _style(document, "Footer", TABLE_FONT, PAGE_NUMBER_PT, align=center, indent=Pt(0))
+        footer.paragraph_format.line_spacing = 1.0
         _page_number_footer(section)
-    for name, size, extra in (("Title", 18, {"align": center, "after": 6}),
-                              ("Heading 1", 14, {"before": 12, "after": 6}),
-                              ("Heading 2", 13, {"before": 9, "after": 3}),
-                              ("Heading 3", 12, {"before": 9, "after": 3}),
-                              ("Heading 4", 12, {"before": 9, "after": 3}),
-                              ("Caption", TABLE_PT, {"align": center, "before": 6, "after": 3})):
-        if name not in names:                 # a template without it: the house style's
-            _style(document, name, HEAD_FONT, size, indent=Pt(0), **extra)
+    for name, fonts, size, bold, before, after in HEADINGS:
+        if reference is None or name not in names:     # a template without it: the house style's
+            style = _style(document, name, fonts, size, bold=bold, before=before, after=after, indent=Pt(0),
+                           align=center if name in ("Title", "Caption") else None)
+            style.paragraph_format.keep_with_next = name.startswith("Heading")
     for name, size, extra in (("表格文字", TABLE_PT, {"before": 1.5, "after": 1.5}),
                               ("表注", NOTE_PT, {"after": 6}),
                               ("示例说明", TABLE_PT, {"align": center, "after": 12})):
         if reference is None or name not in names:
-            _style(document, name, BODY_FONT, size, indent=Pt(0), **extra)
+            _style(document, name, TABLE_FONT, size, indent=Pt(0), **extra)
     if reference is None or "待填写" not in names:     # a place for the office to write: never content
         office = _style(document, "待填写", BODY_FONT, BODY_PT, line=1.5, before=6, after=6, indent=Pt(0))
         _shade(office.element.get_or_add_pPr(), "FFF2CC")
@@ -178,8 +193,10 @@ def _page_number_footer(section) -> None:
 LANGUAGE_PATCHES = {
     "word/settings.xml": [(rb'w:eastAsia="ja-JP"', b'w:eastAsia="zh-CN"')],
     "word/stylesWithEffects.xml": [(rb'w:eastAsia="en-US"', b'w:eastAsia="zh-CN"')],
-    "word/theme/theme1.xml": [(rb'(<a:majorFont>.*?)<a:ea typeface=""/>', "\\1<a:ea typeface=\"黑体\"/>".encode()),
-                              (rb'(<a:minorFont>.*?)<a:ea typeface=""/>', "\\1<a:ea typeface=\"宋体\"/>".encode())],
+    "word/theme/theme1.xml": [(rb'(<a:majorFont>.*?)<a:ea typeface=""/>', f'\\1<a:ea typeface="{HEAD_FONT[1]}"/>'.encode()),
+                              (rb'(<a:minorFont>.*?)<a:ea typeface=""/>', f'\\1<a:ea typeface="{BODY_FONT[1]}"/>'.encode()),
+                              (rb'(<a:minorFont>\s*)<a:latin typeface="[^"]*"',
+                               f'\\1<a:latin typeface="{BODY_FONT[0]}"'.encode())],
 }
 
 
@@ -191,11 +208,22 @@ def _patch(replacements):
     return apply
 
 
-def _natural_width(frame: pd.DataFrame) -> float:
-    """The table's width in cm with every data cell on one line and headers on at most two."""
+def _least_text_width(frame: pd.DataFrame, h, pad: int = 3) -> int:
+    """The width (half-width units) a text column needs with its cells wrapped at phrase
+    boundaries (:mod:`analysis.publish.wordwrap`): its widest unbreakable piece, its header,
+    and at least ``wordwrap.TEXT_FLOOR`` unless its text is narrower."""
+    natural = max([0] + [text_width(t) for t in frame[h]])
+    return max(wordwrap.least_width(frame[h]), min(natural, wordwrap.TEXT_FLOOR), _two_line_width(h)) + pad
+
+
+def _portrait_width(frame: pd.DataFrame) -> float:
+    """The table's width in cm on a portrait page: figures on one line, headers on at most two,
+    text columns (labels, 基数 sentences) wrapped. More than the portrait text width is a table
+    of many figures, which goes on a landscape page; a table wide only by its text stays."""
     pad = 3
     data = [max([0] + [text_width(t) for t in frame[h]]) for h in frame]
-    return sum(max(d, _two_line_width(h)) + pad for h, d in zip(frame, data)) * CHAR_UNIT_CM
+    return sum(_least_text_width(frame, h, pad) if wordwrap.is_text_column(frame, h)
+               else max(d, _two_line_width(h)) + pad for h, d in zip(frame, data)) * CHAR_UNIT_CM
 
 
 def _column_widths(frame: pd.DataFrame, text_width_cm: float = TEXT_WIDTH_CM) -> list[float]:
@@ -242,9 +270,10 @@ def _break_before_brackets(frame: pd.DataFrame, widths_cm: list[float]) -> pd.Da
     headers alike (“比值比” / “（有序logit）”), and after a half-width lead (“95%” / “置信区间”)."""
     out, columns = frame.copy(), list(frame.columns)
     for j, h in enumerate(frame.columns):
-        if h in TEXT_COLUMNS:
-            continue
         room = widths_cm[j] / CHAR_UNIT_CM - 2                  # less the cell margins
+        if wordwrap.is_text_column(frame, h):                   # sentences wrap at phrase boundaries
+            out[h] = [wordwrap.wrap(t, room) for t in frame[h]]
+            continue
         if any(text_width(t) > room for t in frame[h]):
             out[h] = [re.sub(r"(?<=\S)（", "\n（", str(t)) for t in frame[h]]
         if text_width(h) > room:
@@ -258,9 +287,9 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
                     text_width_cm: float = TEXT_WIDTH_CM) -> list[float]:
     """Widths of an overfull table: value columns shrink towards their widest part when broken
     before “（”, in proportion to what each can give; label columns keep their one-line width."""
-    least = []
-    for h, w in zip(frame, widths):
-        if h in TEXT_COLUMNS:
+    least, text = [], [wordwrap.is_text_column(frame, h) for h in frame]
+    for h, w, is_text in zip(frame, widths, text):
+        if is_text:
             least.append(w)
             continue
         parts = [text_width(p) for t in frame[h] for p in re.split(r"(?=（)", str(t)) if p]
@@ -273,29 +302,28 @@ def _wrapped_widths(frame: pd.DataFrame, widths: list[float], budget: float, pad
     excess = sum(widths) - budget
     if sum(give) <= excess:
         widths = least
-        label = [j for j, h in enumerate(frame.columns) if h in TEXT_COLUMNS]
-        over = sum(widths) - budget                   # still too wide: long labels wrap instead
-        room = sum(widths[j] - 8 - pad for j in label if widths[j] > 8 + pad)
+        floor = [_least_text_width(frame, h, pad) if t else w for h, t, w in zip(frame, text, widths)]
+        over = sum(widths) - budget                   # still too wide: long text wraps instead
+        room = sum(w - f for w, f in zip(widths, floor) if w > f)
         if over > 0 and room > 0:
             cut = min(1.0, over / room)
-            widths = [w - (w - 8 - pad) * cut if j in label and w > 8 + pad else w
-                      for j, w in enumerate(widths)]
+            widths = [w - (w - f) * cut if w > f else w for w, f in zip(widths, floor)]
     else:
         widths = [w - g * excess / sum(give) for w, g in zip(widths, give)]
     return [w * text_width_cm / sum(widths) for w in widths]
 
 
 def _add_table(document, frame: pd.DataFrame, text_width_cm: float = TEXT_WIDTH_CM,
-               first_left: bool = False) -> None:
+               first_left: bool = False, keep_last: bool = False) -> None:
     """``frame`` as a 三线表 (:mod:`analysis.publish.wordtable`): label columns (and with
     ``first_left`` the first column, whatever its name) left-aligned, the rest centred, widths from
     :func:`_column_widths`, lines broken before intervals where needed."""
     widths = _column_widths(frame, text_width_cm)
-    left = {j for j, c in enumerate(frame.columns) if c in TEXT_COLUMNS or (first_left and j == 0)}
+    left = {j for j, c in enumerate(frame.columns) if wordwrap.is_text_column(frame, c) or (first_left and j == 0)}
     frame = _break_before_brackets(frame, widths)
     wordtable.add_table(document, [str(h) for h in frame.columns],
                         [[str(t) for t in record] for record in frame.itertuples(index=False)],
-                        widths, document.styles["表格文字"].style_id, left)
+                        widths, document.styles["表格文字"].style_id, left, keep_last)
 
 
 def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: list,
@@ -306,7 +334,12 @@ def write_report_docx(path: str | Path, *, S: pd.DataFrame, group: str, blocks: 
     ``reference``: an office's template (:func:`reference_docx`) whose styles and page it takes."""
     titles = [b.text for b in blocks if b.kind == "title"]
     title = titles[0] if titles else f"{group}{meta.get('title', '')}报告"
-    parts = numbered(blocks, S, group)
+    write_parts_docx(path, numbered(blocks, S, group), title, meta, reference)
+
+
+def write_parts_docx(path: str | Path, parts: list, title: str, meta: dict, reference: Path | None = None) -> None:
+    """The numbered parts (:func:`analysis.publish.document.numbered`) as ``report.docx``: what
+    :func:`write_report_docx` writes once the blocks are numbered."""
     document = _setup_document(title[:255], reference)    # docx's title property holds 255 characters
     document.add_paragraph(title, style="Title")
     if meta.get("synthetic"):
@@ -344,7 +377,8 @@ def write_tables_docx(path: str | Path, tables: list[tuple[str, pd.DataFrame, st
     write_zip(data.getvalue(), path, {name: _patch(r) for name, r in LANGUAGE_PATCHES.items()})
 
 
-LANDSCAPE_GAP = 4     # parts between two wide tables that stay on their landscape pages with them
+LANDSCAPE_GAP = 8     # parts between two wide tables that stay on their landscape pages with them (裕华区's
+# appendix: 4 left 表21 alone on a landscape page, 70% of it empty, between two portrait ones)
 
 
 def _landscape(parts: list, portrait_cm: float) -> list[bool]:
@@ -352,7 +386,7 @@ def _landscape(parts: list, portrait_cm: float) -> list[bool]:
     just before it (a heading is never left alone at the foot of a page), and whatever stands
     between two such tables when it is short and holds no chart too tall for a landscape page,
     so the pages do not turn back and forth around half-empty ones."""
-    wide = [p.kind == "table" and _natural_width(p.frame) > portrait_cm for p in parts]
+    wide = [p.kind == "table" and _portrait_width(p.frame) > portrait_cm for p in parts]
     out = list(wide)
     for i in [i for i, w in enumerate(wide) if w]:
         k = i
@@ -366,7 +400,7 @@ def _landscape(parts: list, portrait_cm: float) -> list[bool]:
     return out
 
 
-LANDSCAPE_FIGURE_CM = 13.5   # the tallest chart (at 16 cm wide) a landscape page holds with its caption
+LANDSCAPE_FIGURE_CM = 13.1   # the tallest chart (at 15.6 cm wide) a landscape page (15.6 cm high) holds with its caption
 
 
 def _fits_landscape(part) -> bool:
@@ -386,11 +420,14 @@ def _text_width_cm(section) -> float:
 
 
 def _turn(document, orientation) -> None:
-    """A new section from here on, its page turned (landscape for a wide table, back after it)."""
+    """A new section from here on, its page turned (landscape for a wide table, back after it), its
+    margins turned with it: a landscape page's top and bottom are the portrait's left and right."""
     section = document.add_section(WD_SECTION.NEW_PAGE)
     if section.orientation != orientation:
         section.orientation = orientation
         section.page_width, section.page_height = section.page_height, section.page_width
+        (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin) = (
+            section.left_margin, section.right_margin, section.top_margin, section.bottom_margin)
 
 
 def _shade(ppr, fill: str) -> None:
@@ -426,7 +463,7 @@ def _add_numbered_table(document, caption: str, frame: pd.DataFrame, note: str,
                         text_width_cm: float = TEXT_WIDTH_CM, first_left: bool = False) -> None:
     caption = document.add_paragraph(caption, style="Caption")
     caption.paragraph_format.keep_with_next = True
-    _add_table(document, frame, text_width_cm, first_left)
+    _add_table(document, frame, text_width_cm, first_left, keep_last=bool(note))   # the note with its rows
     if note:
         document.add_paragraph(note, style="表注")
 

@@ -3,7 +3,8 @@
 python-docx builds a table cell by cell, and each property it sets searches the element's
 children first: for the 14 tables of a district report that was about 0.4 s of every report. The
 table here is the same table (widths, alignment, merged 指标 cells, header repeated on each page,
-rows never split, a short table kept on one page and a long one broken only between groups, heavy top and bottom rules and a thin rule under
+rows never split, a short table kept on one page and a long one broken only between groups and
+never with fewer than three of its rows on a page, heavy top and bottom rules and a thin rule under
 the header), as one string parsed once. Elements are in the order the OOXML schema gives.
 """
 
@@ -24,19 +25,22 @@ HEADER_RULE = "<w:tcBorders>" + RULE.format(edge="bottom", size=6) + "</w:tcBord
 TABLE_LOOK = ('<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
               'w:noHBand="0" w:noVBand="1" w:val="04A0"/>')
 SPECIAL = re.compile(r"(\t|\r|\n)")
-KEEP_WHOLE_ROWS = 15       # up to this many rows a table is kept on one page (no half-empty pages for longer)
+KEEP_WHOLE_ROWS = 8        # up to this many rows a table is kept on one page (no half-empty pages for longer)
+KEEP_ENDS = 3              # a longer one keeps its first and last rows in threes (no lone row on a page)
 
 
 def add_table(document, header: list[str], rows: list[list[str]], widths_cm: list[float], style_id: str,
-              left_columns: set[int]) -> None:
+              left_columns: set[int], keep_last: bool = False) -> None:
     """Append the table to ``document``'s body: ``header`` bold and centred, then ``rows``;
     columns in ``left_columns`` left-aligned, the others centred; runs of the same text in the
-    first column merged into one cell, as printed tables do."""
-    document.element.body._insert_tbl(parse_xml(table_xml(header, rows, widths_cm, style_id, left_columns)))
+    first column merged into one cell, as printed tables do. ``keep_last``: the last row keeps
+    with the paragraph after the table (its note, never alone at the top of a page)."""
+    document.element.body._insert_tbl(parse_xml(table_xml(header, rows, widths_cm, style_id, left_columns,
+                                                          keep_last)))
 
 
 def table_xml(header: list[str], rows: list[list[str]], widths_cm: list[float], style_id: str,
-              left_columns: set[int]) -> str:
+              left_columns: set[int], keep_last: bool = False) -> str:
     twips = [Cm(w).twips for w in widths_cm]
     last = len(rows)                                 # index of the last row, the header being 0
     merge = _merges([r[0] for r in rows]) if rows and header else [None] * len(rows)
@@ -51,7 +55,8 @@ def table_xml(header: list[str], rows: list[list[str]], widths_cm: list[float], 
         out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
         # a short table stays on one page; a long one may break between groups, never inside one,
         # so a group's label (the merged first cell) is on the page with its rows
-        keep = i < last and (last <= KEEP_WHOLE_ROWS or merge[i] == "continue")
+        keep = (i < last and (last <= KEEP_WHOLE_ROWS or merge[i] == "continue" or i < KEEP_ENDS
+                              or i >= last - KEEP_ENDS + 1)) or (i == last and keep_last)
         for j, text in enumerate(row):
             state = merge[i - 1] if j == 0 else None
             out.append(_cell("" if state == "continue" else text, twips[j], style_id,
