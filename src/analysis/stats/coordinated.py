@@ -163,12 +163,15 @@ def _public(S: pd.DataFrame, book: Codebook) -> pd.DataFrame:
 
 def _close_distributions(S: pd.DataFrame) -> bool:
     """Each distribution: exactly one hidden cell → the next-smallest is hidden (the rule of
-    :func:`suppression.complementary`)."""
+    :func:`suppression.complementary`). A multiple choice's options add up to the mentions
+    (``response_share``), so they are closed the same way."""
     changed = False
-    share = S[S["stat"].isin(SHARE_STATS) & S["n"].notna()]
+    share = S[S["stat"].isin((*SHARE_STATS, "response_share")) & S["n"].notna()]
+    pinned = pd.Series(_pinned(S), index=S.index)
     for _, rows in share.groupby(["table", "group", "variable", "stat"], sort=False):
         mask = rows["suppressed"].to_numpy(dtype=bool)
-        grown = suppression.complementary(rows["n"].to_numpy(dtype=float), mask)
+        n = np.where(pinned[rows.index], 0, rows["n"].to_numpy(dtype=float))   # hiding those protects nothing
+        grown = suppression.complementary(n, mask)
         if (grown != mask).any():
             S.loc[rows.index[grown & ~mask], "suppressed"] = True
             changed = True
@@ -184,6 +187,7 @@ def _close_breakdowns(S: pd.DataFrame, units) -> bool:
     inst = table.str.split("_by_").str[0]
     sup = S["suppressed"].to_numpy(dtype=bool).copy()
     n = pd.to_numeric(S["n"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    pinned = _pinned(S)
     changed = False
     for unit in units:
         whole: dict[tuple, list[int]] = {}
@@ -201,7 +205,7 @@ def _close_breakdowns(S: pd.DataFrame, units) -> bool:
             hidden = sup[members]
             if hidden.sum() != 1:
                 continue
-            free = members[~hidden & (n[members] > 0)]
+            free = members[~hidden & (n[members] > 0) & ~pinned[members]]
             if len(free):
                 sup[free[np.argmin(n[free])]] = True
                 changed = True
@@ -271,38 +275,48 @@ def _conditions(book: Codebook) -> list[tuple[str, Expression, set[str], bool]]:
 
 
 def _compound_indicators(S: pd.DataFrame, book: Codebook, unit_groups) -> bool:
-    """A subgroup's size or an indicator of any other condition (``post == 2 or one_shoulder == 1``,
-    among a subgroup) rests on the cells of every variable it names: any of them hidden in a group,
-    the figure is hidden in that group. A condition on the codes of one variable over every row is a
-    partial sum of that variable's cells: hidden while those cells are all published (it would be
-    their sum), the smallest non-zero of them is hidden too."""
+    """A subgroup's size or an indicator of any other condition rests on the cells of the
+    variables it names. A condition on the codes of one variable over every row (``v == 1 or
+    v == 2``) is a partial sum of v's cells, decided like a top box: hidden when it would give back
+    a single hidden cell (exactly one hidden inside its codes or outside them); and when hidden, it
+    must not be the sum of published cells on either side, so the smallest non-zero cell of a side
+    with none hidden is hidden too. Any other condition (``post == 2 or one_shoulder == 1``,
+    among a subgroup) is not a sum of published cells; it is hidden in a group wherever a cell of a
+    variable it names is."""
     inst = book.instrument
     public = set(book.report.public)
     cell_rows = S[S["table"].str.startswith(inst + "_") & ~S["table"].str.contains("_by_")
                   & ~S["table"].str.endswith((*DERIVED_SUFFIXES, "_indicators")) & (S["stat"] == "share")]
     figures = S[S["table"] == f"{inst}_indicators"]
+    pinned = pd.Series(_pinned(S), index=S.index)
     changed = False
     for name, expr, used, whole in _conditions(book):
         if used <= public:
             continue
+        partial = _one_variable_codes(expr) if whole else None
         for g in unit_groups:
             figure = figures[(figures["group"] == g) & (figures["variable"] == name)]
             if not len(figure):
                 continue
             cells = cell_rows[(cell_rows["group"] == g) & cell_rows["variable"].isin(used)]
-            if cells["suppressed"].astype(bool).any() and not figure["suppressed"].astype(bool).all():
+            shown = not figure["suppressed"].astype(bool).all()
+            if partial is None:
+                if cells["suppressed"].astype(bool).any() and shown:
+                    S.loc[figure.index, "suppressed"] = True
+                    changed = True
+                continue
+            cells = cells.drop_duplicates("category")
+            inside = cells["category"].astype(str).isin(partial[1])
+            hidden = cells["suppressed"].astype(bool)
+            h_in, h_out = int((hidden & inside).sum()), int((hidden & ~inside).sum())
+            if shown and (h_in == 1 or h_out == 1):
                 S.loc[figure.index, "suppressed"] = True
                 changed = True
-                continue
-            partial = _one_variable_codes(expr) if whole else None
-            if partial is None or not figure["suppressed"].astype(bool).any():
-                continue
-            part = cells[(cells["variable"] == partial[0]) & cells["category"].astype(str).isin(partial[1])]
-            part = part.drop_duplicates("category")
-            if len(part) and not part["suppressed"].astype(bool).any():
-                free = part[part["n"].fillna(0).astype(float) > 0]
-                if len(free):
-                    key = free.loc[free["n"].astype(float).idxmin(), ["table", "variable", "category"]]
+            elif not shown and (h_in == 0 or h_out == 0):
+                side = cells[(inside if h_in == 0 else ~inside) & ~hidden
+                             & (cells["n"].fillna(0).astype(float) > 0) & ~pinned[cells.index]]
+                if len(side):
+                    key = side.loc[side["n"].astype(float).idxmin(), ["table", "variable", "category"]]
                     S.loc[(S["group"] == g) & (S["table"] == key["table"]) & (S["variable"] == key["variable"])
                           & (S["category"] == key["category"]) & S["stat"].isin(CELL_STATS), "suppressed"] = True
                     changed = True
@@ -479,6 +493,31 @@ def _same_cells(S: pd.DataFrame) -> bool:
     return bool(len(grow))
 
 
+def _pinned(S: pd.DataFrame) -> np.ndarray:
+    """Cells a reader has without their count: the one non-zero cell of a distribution (the base
+    minus zeros), and a unit's cell each of whose breakdown parts is such a cell. Hiding one of
+    them protects nothing, so they are never the cell hidden to protect another."""
+    n = pd.to_numeric(S["n"], errors="coerce").to_numpy(dtype=float)
+    base = pd.to_numeric(S["base"], errors="coerce").to_numpy(dtype=float)
+    cell = S["stat"].isin(SHARE_STATS).to_numpy()
+    pinned = cell & (n > 0) & (n == base)
+    by = S["table"].str.contains("_by_").to_numpy()
+    parts = S[cell & by & (n > 0)]
+    if len(parts):
+        owner = parts["group"].astype(str).str.split("·").str[0]
+        inst = parts["table"].str.split("_by_").str[0]
+        free = pd.Series(~pinned[cell & by & (n > 0)], index=parts.index)
+        loose = set(zip(inst[free], owner[free], parts["variable"][free], parts["category"][free]))
+        seen = set(zip(inst, owner, parts["variable"], parts["category"]))
+        whole = np.where(cell & ~by & (n > 0) & ~pinned)[0]
+        for i in whole:
+            key = (str(S["table"].iat[i]).rsplit("_", 1)[0], str(S["group"].iat[i]), S["variable"].iat[i],
+                   S["category"].iat[i])
+            if key in seen and key not in loose:
+                pinned[i] = True
+    return pinned
+
+
 def _owners(groups, units: list[str]) -> dict[str, tuple[str, str]]:
     """group → (the unit or pooled group it belongs to, the breakdown column: ``·男`` or "")."""
     owners = sorted([*units, config.POOLED_GROUP], key=len, reverse=True)
@@ -509,13 +548,14 @@ def _close_wave_columns(S: pd.DataFrame, units: list[str]) -> bool:
     sup = S["suppressed"].to_numpy(dtype=bool).copy()
     n = pd.to_numeric(S["n"], errors="coerce").to_numpy(dtype=float)
     keys = rows[["table", "variable", "stat", "category"]].assign(_column=pair.map(lambda p: p[1]).to_numpy())
+    pinned = _pinned(S)
     changed = False
     for idx in keys.groupby(["table", "variable", "stat", "category", "_column"], sort=False).indices.values():
         at, r = where[idx], rank[idx]
         pool, mine, mine_rank = at[r == -1], at[r >= 0], r[r >= 0]
         if len(pool) != 1 or sup[pool[0]] or sup[mine].sum() != 1:
             continue
-        free = ~sup[mine] & (n[mine] > 0)
+        free = ~sup[mine] & (n[mine] > 0) & ~pinned[mine]
         if free.any():
             cand = np.lexsort((mine_rank[free], n[mine][free]))      # smallest count, then unit order
             sup[mine[free][cand[0]]] = True

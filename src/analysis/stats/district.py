@@ -150,8 +150,7 @@ _WAVES: dict[tuple, tuple[dict, dict[str, pd.DataFrame]]] = {}
 
 
 def wave_stats(wave: Wave) -> dict[str, pd.DataFrame]:
-    """Every unit's stats table of the wave, decided together: the wave's single choices
-    (:func:`coordinated.wave_decision`), then :func:`coordinated.coordinate_wave` over all units, so
+    """Every unit's stats table of the wave, decided together by :func:`coordinated.coordinate_wave`, so
     a cell hidden in one unit's report is not given back by another's or by the pooled group. Kept
     per process; the tables returned are shared: copy before changing them."""
     key = (wave.wave, tuple((i, int(pd.util.hash_pandas_object(df, index=False).sum()))
@@ -161,7 +160,7 @@ def wave_stats(wave: Wave) -> dict[str, pd.DataFrame]:
     hit = _WAVES.get(key)
     if hit is not None and hit[0] == wave.codebooks:
         return hit[1]
-    raw = {d: coordinated.wave_decision(_unit_stats(wave, d), wave.frames, wave.codebooks) for d in wave.districts}
+    raw = {d: _unit_stats(wave, d) for d in wave.districts}
     decided = coordinated.coordinate_wave(raw, wave.codebooks)
     out = {d: census.without_inference(S, wave.codebooks) for d, S in decided.items()}
     if len(_WAVES) >= 2:
