@@ -8,20 +8,35 @@ wave's units together:
 1. **Public profile facts.** Variables a codebook lists in ``report.public`` (who holds which post
    in a census of the workforce) are never hidden, in any table, nor are the subgroup counts and
    indicators made only of them. What a respondent answered stays protected.
-2. **Across the wave.** The pooled group's cell is the sum of the units' cells, so a cell hidden in
-   exactly one unit follows from the pooled table minus the others. For every distribution the
-   units share, the units' cells are decided together (:func:`wave_masks`): the usual rule per
-   unit, then, in every category where exactly one unit is hidden, the smallest non-zero cell of
-   another unit is hidden too (the pooled cell when there is none), repeated until nothing changes.
-   Every unit's report computes the same decision from the same wave.
-3. **Within the report.** A breakdown's columns add up to the unit's cell; a declared indicator
-   ``v == c`` over the answers to ``v`` is that cell's share; a battery's top box, mean and net
-   follow from its cells; the unit-against-the-rest, index, key-driver and weighted tables show the
-   same items again. Each of these relations is closed the same way (:func:`coordinate`).
+2. **Across the wave.** The pooled group's figure is the sum of the units', so a figure hidden in
+   exactly one unit follows from the pooled one minus the others. Every unit's table of a wave is
+   decided together (:func:`coordinate_wave`; ``stats.district.wave_stats`` keeps the result per
+   wave, so every unit's report reads the same decision, whichever unit it is): in every column
+   (a category of a single choice, a multiple-choice option — chosen or not, of mentions and of
+   respondents —, a breakdown column ``unit·x`` against ``全部·x``, a top box, a typed 其他 count, a
+   free-text count, an indicator) where exactly one unit hides what the pooled group shows, the
+   smallest non-zero figure of another unit is hidden too (the pooled one when none is left), and
+   every rule of step 3 runs for every unit in the same loop, so a cell a unit's breakdown hides is
+   seen by the other units' columns; repeated until nothing changes anywhere. :func:`decide` is the
+   same column rule on raw counts (a wave of one unit, the charts' fallback).
+3. **Within the report.** A distribution's cells add up to its base (a multiple choice's options to
+   the mentions); a breakdown's columns add up to the unit's cell; the share of valid answers and
+   the percent of everyone are one count; a declared indicator ``v == c`` over the answers to ``v``
+   is that cell's share; an indicator over several codes of one variable is a partial sum, decided
+   like a top box (hidden when it would give back one hidden cell; when hidden, a cell on a side
+   that would sum to it is hidden); an indicator or subgroup size over any other condition (``post
+   == 2 or one_shoulder == 1``) is hidden wherever a cell of a variable it names is; a battery's top
+   box, mean and net follow from its cells; a typed 其他 count follows its question; the
+   unit-against-the-rest, index, key-driver and weighted tables show the same items again. The cell
+   hidden to protect another is never one a reader has anyway (the only non-zero cell of a
+   distribution, or a cell each of whose breakdown parts is one: :func:`_pinned`).
 
-Left alone, and said so in the method note: multiple-choice options (not a partition) are decided
-one table at a time, and cells hidden only by a breakdown (step 3) are not fed back to the other
-units' reports.
+Checked by ``tests/test_wave_decision.py``: over generated waves no hidden figure follows, by exact
+elimination, from the published ones through pooled = Σ units, Σ cells = base, breakdown columns =
+the unit's cell and partial-sum indicators. Left alone: the unit-against-the-rest table's “其他单位”
+figure (the pooled group minus the unit, over the other units' respondents), a compound
+indicator's bounds from its cells (it is no sum of them), and means and other numbers (a number's
+mean is not a count).
 """
 
 from __future__ import annotations
