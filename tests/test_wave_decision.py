@@ -109,7 +109,7 @@ def _equations(fig: dict[tuple, tuple[int, bool, int]], units: list[str]) -> lis
             totals.setdefault((owner, col, table, variable), []).append((key, base))
     for members in columns.values():                     # pooled = Σ units
         pooled = [k for k in members if k[0] == P]
-        if pooled:
+        if pooled and len(members) == len(units) + 1:       # a unit without the row adds an unknown
             eqs.append(({**{k: 1 for k in members if k[0] != P}, pooled[0]: -1}, 0))
     for members in totals.values():                      # Σ cells = the printed base
         eqs.append(({k: 1 for k, _ in members}, members[0][1]))

@@ -46,7 +46,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.spec.codebook import Codebook, Expression, parse_condition
-from analysis.stats import suppression
+from analysis.stats import disclosure, suppression
 
 SHARE_STATS = ("share", "pct")
 CELL_STATS = ("share", "pct", "response_share", "case_share")
@@ -180,16 +180,21 @@ def _close_distributions(S: pd.DataFrame) -> bool:
     """Each distribution: exactly one hidden cell → the next-smallest is hidden (the rule of
     :func:`suppression.complementary`). A multiple choice's options add up to the mentions
     (``response_share``), so they are closed the same way."""
-    changed = False
-    share = S[S["stat"].isin((*SHARE_STATS, "response_share")) & S["n"].notna()]
-    pinned = pd.Series(_pinned(S), index=S.index)
-    for _, rows in share.groupby(["table", "group", "variable", "stat"], sort=False):
-        mask = rows["suppressed"].to_numpy(dtype=bool)
-        n = np.where(pinned[rows.index], 0, rows["n"].to_numpy(dtype=float))   # hiding those protects nothing
-        grown = suppression.complementary(n, mask)
-        if (grown != mask).any():
-            S.loc[rows.index[grown & ~mask], "suppressed"] = True
+    keep = (S["stat"].isin((*SHARE_STATS, "response_share")) & S["n"].notna()).to_numpy()
+    where = np.where(keep)[0]
+    sup = S["suppressed"].to_numpy(dtype=bool).copy()
+    n = np.where(_pinned(S), 0, pd.to_numeric(S["n"], errors="coerce").fillna(0).to_numpy(dtype=float))
+    changed = False                                   # (pinned cells count as zero: hiding them protects nothing)
+    for idx in S.iloc[where].groupby(["table", "group", "variable", "stat"], sort=False).indices.values():
+        at = where[idx]
+        if sup[at].sum() != 1:
+            continue
+        grown = suppression.complementary(n[at], sup[at])
+        if (grown != sup[at]).any():
+            sup[at] = grown
             changed = True
+    if changed:
+        S["suppressed"] = sup
     return changed
 
 
@@ -416,6 +421,7 @@ def _closed(S: pd.DataFrame, books: dict[str, Codebook], units: list[str]) -> pd
     S["suppressed"] = S["suppressed"].astype(bool)
     for book in books.values():
         S = _public(S, book)
+    S["_pinned"] = _pinned(S)
     groups = [*units, config.POOLED_GROUP]
     for _ in range(50):
         changed = _close_distributions(S)
@@ -431,7 +437,7 @@ def _closed(S: pd.DataFrame, books: dict[str, Codebook], units: list[str]) -> pd
         if not changed:
             break
     _derived_tables(S)
-    return S
+    return S.drop(columns="_pinned")
 
 
 def coordinate(S: pd.DataFrame, books: dict[str, Codebook], unit: str) -> pd.DataFrame:
@@ -474,7 +480,15 @@ def coordinate_wave(reports: dict[str, pd.DataFrame], books: dict[str, Codebook]
     for S in keyed:                 # a pooled row hidden in any copy is hidden in all
         hidden = set(S.loc[S["suppressed"].astype(bool), "_key"])
         every.loc[every["_key"].isin(hidden), "suppressed"] = True
-    decided = _closed(every, books, units).set_index("_key")["suppressed"]
+    every = _closed(every, books, units)
+    sums = {(f"{b.instrument}_indicators", name): partial for b in books.values()
+            for name, expr, _, whole in _conditions(b) if whole and (partial := _one_variable_codes(expr))}
+    for _ in range(20):                 # the local rules can still leave a figure determined
+        left = disclosure.determined(every, units, sums)
+        if not len(left) or not disclosure.protect(every, units, left):
+            break
+        every = _closed(every, books, units)
+    decided = every.set_index("_key")["suppressed"]
     out = {}
     for u, S in zip(units, keyed):
         S["suppressed"] = decided.reindex(S["_key"]).to_numpy(dtype=bool)
@@ -511,7 +525,10 @@ def _same_cells(S: pd.DataFrame) -> bool:
 def _pinned(S: pd.DataFrame) -> np.ndarray:
     """Cells a reader has without their count: the one non-zero cell of a distribution (the base
     minus zeros), and a unit's cell each of whose breakdown parts is such a cell. Hiding one of
-    them protects nothing, so they are never the cell hidden to protect another."""
+    them protects nothing, so they are never the cell hidden to protect another. (Counts only:
+    :func:`_closed` works it out once, in the column ``_pinned``.)"""
+    if "_pinned" in S:
+        return S["_pinned"].to_numpy(dtype=bool)
     n = pd.to_numeric(S["n"], errors="coerce").to_numpy(dtype=float)
     base = pd.to_numeric(S["base"], errors="coerce").to_numpy(dtype=float)
     cell = S["stat"].isin(SHARE_STATS).to_numpy()
