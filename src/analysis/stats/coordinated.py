@@ -30,6 +30,9 @@ wave's units together:
    unit-against-the-rest, index, key-driver and weighted tables show the same items again. The cell
    hidden to protect another is never one a reader has anyway (the only non-zero cell of a
    distribution, or a cell each of whose breakdown parts is one: :func:`_pinned`).
+4. **What the local rules miss.** Where several relations meet, the rules above can still leave a
+   hidden figure determined; :mod:`analysis.stats.disclosure` solves the reports' linear relations
+   and hides more (the pooled figure of its column first) until no hidden figure is determined.
 
 Checked by ``tests/test_wave_decision.py``: over generated waves no hidden figure follows, by exact
 elimination, from the published ones through pooled = Σ units, Σ cells = base, breakdown columns =
