@@ -129,7 +129,8 @@ def _equations(fig: dict[tuple, tuple[int, bool, int]], units: list[str]) -> lis
 
 
 def _recoverable(fig: dict[tuple, tuple[int, bool, int]], units: list[str]) -> list[tuple]:
-    """The hidden figures the published ones determine (exact elimination over the rationals)."""
+    """The hidden non-zero figures the published ones determine (exact elimination over the
+    rationals)."""
     hidden = sorted(k for k, (_, h, _) in fig.items() if h)
     at = {k: i for i, k in enumerate(hidden)}
     rows = []
@@ -150,6 +151,8 @@ def _recoverable(fig: dict[tuple, tuple[int, bool, int]], units: list[str]) -> l
             basis.append((pivot, row))
     out = []
     for k, i in at.items():
+        if fig[k][0] == 0:             # a hidden 0 (a column under 5) given back says “nobody”: the
+            continue                   # policy publishes zeros anyway (stats/suppression.py, step 1)
         unit_vector = [Fraction(int(j == i)) for j in range(len(hidden))]
         if not any(_reduce(unit_vector, basis)):
             out.append(k)

@@ -488,7 +488,7 @@ def coordinate_wave(reports: dict[str, pd.DataFrame], books: dict[str, Codebook]
             for name, expr, _, whole in _conditions(b) if whole and (partial := _one_variable_codes(expr))}
     for _ in range(20):                 # the local rules can still leave a figure determined
         left = disclosure.determined(every, units, sums)
-        if not len(left) or not disclosure.protect(every, units, left):
+        if not len(left) or not disclosure.protect(every, units, left, sums):
             break
         every = _closed(every, books, units)
     decided = every.set_index("_key")["suppressed"]

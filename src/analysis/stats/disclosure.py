@@ -62,26 +62,30 @@ def _relations(F: pd.DataFrame, partial_sums: dict[tuple[str, str], tuple[str, l
                 if all(c is not None for c in cells):
                     rel.append([-int(x) - 1, *cells])
     totals = F[F["stat"].isin(TOTALS) & (F["category"] != "other")].drop_duplicates("figure")
-    for _, f in totals.groupby(["owner", "column", "table", "variable", "stat"], sort=False):
-        rel.append([int(x) for x in f["figure"]])
-    for _, f in first.groupby(["column", "table", "variable", "family", "category"], sort=False):
-        pooled = f[f["owner"] == config.POOLED_GROUP]
-        if len(pooled) == 1 and len(f) == n_units + 1:          # a unit without the row: one more unknown
-            rel.append([-int(pooled["figure"].iloc[0]) - 1, *[int(x) for x in f.loc[f["owner"] != config.POOLED_GROUP, "figure"]]])
+    figure = totals["figure"].to_numpy()
+    for idx in totals.groupby(["owner", "column", "table", "variable", "stat"], sort=False).indices.values():
+        rel.append([int(x) for x in figure[idx]])
+    figure, is_pooled = first["figure"].to_numpy(), (first["owner"] == config.POOLED_GROUP).to_numpy()
+    for idx in first.groupby(["column", "table", "variable", "family", "category"], sort=False).indices.values():
+        pooled = idx[is_pooled[idx]]
+        if len(pooled) == 1 and len(idx) == n_units + 1:        # a unit without the row: one more unknown
+            rel.append([-int(figure[pooled[0]]) - 1, *[int(x) for x in figure[idx[~is_pooled[idx]]]]])
     cells = first[(first["family"] == "cell") & (first["column"] == "") & ~first["table"].str.contains("_by_")]
     whole = {(o, t.split("_")[0], v, c): int(x) for o, t, v, c, x in
              cells[["owner", "table", "variable", "category", "figure"]].itertuples(index=False)}
     parts = first[(first["family"] == "cell") & (first["column"] != "") & first["table"].str.contains("_by_")]
-    for (o, t, v, c), f in parts.groupby(["owner", "table", "variable", "category"], sort=False):
+    figure = parts["figure"].to_numpy()
+    for (o, t, v, c), idx in parts.groupby(["owner", "table", "variable", "category"], sort=False).indices.items():
         w = whole.get((o, t.split("_by_")[0].split("_")[0], v, c))
         if w is not None:
-            rel.append([-w - 1, *[int(x) for x in f["figure"]]])
+            rel.append([-w - 1, *[int(x) for x in figure[idx]]])
     return rel
 
 
 def determined(S: pd.DataFrame, units: list[str],
                partial_sums: dict[tuple[str, str], tuple[str, list[str]]] | None = None) -> pd.Index:
-    """The rows of ``S`` holding a hidden figure the published figures determine."""
+    """The rows of ``S`` holding a hidden non-zero figure the published figures determine (a hidden
+    0 given back says “nobody”, which the policy publishes anyway)."""
     F = _figures(S, units)
     hidden = F.drop_duplicates("figure").set_index("figure")["hidden"]
     unknown = {f: i for i, f in enumerate(hidden.index[hidden.to_numpy()])}
@@ -99,44 +103,67 @@ def determined(S: pd.DataFrame, units: list[str],
     if not rows:
         return pd.Index([])
     A = np.array(rows)
-    _, s, vt = np.linalg.svd(A, full_matrices=True)
-    rank = int((s > 1e-9 * max(1.0, s.max())).sum())
-    null = vt[rank:]                          # a figure is determined when no null vector moves it
-    moved = np.abs(null).max(axis=0) if len(null) else np.zeros(len(unknown))
-    fixed = {f for f, i in unknown.items() if moved[i] < 1e-9}
-    return pd.Index(F.loc[F["figure"].isin(fixed), "row"])
+    fixed = set()
+    names = list(unknown)
+    for cols, eqs in _components(A):              # the relations fall apart into small blocks
+        _, s, vt = np.linalg.svd(A[np.ix_(eqs, cols)], full_matrices=True)
+        rank = int((s > 1e-9 * max(1.0, s.max())).sum())
+        null = vt[rank:]                          # a figure is determined when no null vector moves it
+        moved = np.abs(null).max(axis=0) if len(null) else np.zeros(len(cols))
+        fixed |= {names[c] for c, m in zip(cols, moved) if m < 1e-9}
+    rows = pd.Index(F.loc[F["figure"].isin(fixed), "row"])
+    return rows[pd.to_numeric(S.loc[rows, "n"], errors="coerce").fillna(0).to_numpy() > 0]   # a 0 says “nobody”
 
 
-def protect(S: pd.DataFrame, units: list[str], rows: pd.Index) -> bool:
-    """For each determined hidden figure: hide the pooled figure of its column, or when that is
-    hidden (or it is the pooled one) the smallest published non-zero cell of its distribution."""
+def _components(A: np.ndarray) -> list[tuple[list[int], list[int]]]:
+    """(unknowns, relations) of each connected block of the relation matrix."""
+    parent = list(range(A.shape[1]))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for row in A:
+        nz = np.flatnonzero(row)
+        for j in nz[1:]:
+            parent[root(int(j))] = root(int(nz[0]))
+    cols: dict[int, list[int]] = {}
+    for j in range(A.shape[1]):
+        cols.setdefault(root(j), []).append(j)
+    eqs: dict[int, list[int]] = {}
+    for i, row in enumerate(A):
+        eqs.setdefault(root(int(np.flatnonzero(row)[0])), []).append(i)
+    return [(c, eqs[r]) for r, c in cols.items() if r in eqs]
+
+
+def protect(S: pd.DataFrame, units: list[str], rows: pd.Index,
+            partial_sums: dict[tuple[str, str], tuple[str, list[str]]] | None = None) -> bool:
+    """For each determined hidden figure, hide the nearest published non-zero figure through the
+    relations (a pooled one first, else the smallest)."""
     F = _figures(S, units)
-    sup = S["suppressed"].to_numpy(dtype=bool).copy()
-    at = {r: i for i, r in enumerate(S.index)}
-    changed = False
-    for r in rows:
-        me = F[F["row"] == r]
-        if not len(me):
-            continue
-        me = me.iloc[0]
-        col = F[(F["column"] == me["column"]) & (F["table"] == me["table"]) & (F["variable"] == me["variable"])
-                & (F["family"] == me["family"]) & (F["category"] == me["category"])
-                & (F["owner"] == config.POOLED_GROUP) & ~F["row"].map(lambda x: sup[at[x]])]
-        if me["owner"] != config.POOLED_GROUP and len(col):
-            for x in col["row"]:
-                sup[at[x]] = True
-            changed = True
-            continue
-        dist = F[(F["owner"] == me["owner"]) & (F["column"] == me["column"]) & (F["table"] == me["table"])
-                 & (F["variable"] == me["variable"]) & (F["stat"] == me["stat"]) & (F["category"] != "other")]
-        dist = dist[~dist["row"].map(lambda x: sup[at[x]])]
-        n = pd.to_numeric(S.loc[dist["row"], "n"], errors="coerce").to_numpy(dtype=float)
-        if len(dist) and (n > 0).any():
-            pick = dist["row"].to_numpy()[n > 0][np.argmin(n[n > 0])]
-            same = F[(F["figure"] == F.loc[F["row"] == pick, "figure"].iloc[0])]["row"]
-            for x in same:
-                sup[at[x]] = True
-            changed = True
-    if changed:
-        S["suppressed"] = sup
-    return changed
+    first = F.drop_duplicates("figure").set_index("figure")
+    n = pd.to_numeric(S.loc[first["row"], "n"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    count = pd.Series(n, index=first.index)
+    hidden = F.groupby("figure")["hidden"].any()
+    relations = [[x if x >= 0 else -x - 1 for x in r] for r in _relations(F, partial_sums or {})]
+    of: dict[int, list[int]] = {}
+    for i, r in enumerate(relations):
+        for f in r:
+            of.setdefault(f, []).append(i)
+    grow: set[int] = set()
+    for f in F.loc[F["row"].isin(rows), "figure"].unique():
+        seen, level = {int(f)}, {int(f)}
+        while level:                              # the nearest published figures through the relations
+            level = {g for h in level for i in of.get(h, ()) for g in relations[i]} - seen
+            seen |= level
+            free = [g for g in level if not hidden[g] and g not in grow and count[g] > 0]
+            if free:
+                pooled = [g for g in free if first.at[g, "owner"] == config.POOLED_GROUP]
+                grow.add(min(pooled or free, key=lambda g: (count[g], g)))
+                break
+    if not grow:
+        return False
+    S.loc[F.loc[F["figure"].isin(grow), "row"], "suppressed"] = True
+    return True
