@@ -104,7 +104,10 @@ def district_stats(wave: Wave, district: str) -> pd.DataFrame:
         S = coordinated.wave_decision(_unit_stats(wave, district), wave.frames, wave.codebooks)
         S = coordinated.coordinate(S, wave.codebooks, district)           # one decision across the tables
         return census.without_inference(S, wave.codebooks)                # a census is counted, not estimated
-    return wave_stats(wave)[district].copy()
+    S = wave_stats(wave)[district]
+    if isinstance(S, Exception):
+        raise S
+    return S.copy()
 
 
 def _unit_stats(wave: Wave, district: str) -> pd.DataFrame:
@@ -149,10 +152,12 @@ def _unit_stats(wave: Wave, district: str) -> pd.DataFrame:
 _WAVES: dict[tuple, tuple[dict, dict[str, pd.DataFrame]]] = {}
 
 
-def wave_stats(wave: Wave) -> dict[str, pd.DataFrame]:
+def wave_stats(wave: Wave) -> dict[str, pd.DataFrame | Exception]:
     """Every unit's stats table of the wave, decided together by :func:`coordinated.coordinate_wave`, so
-    a cell hidden in one unit's report is not given back by another's or by the pooled group. Kept
-    per process; the tables returned are shared: copy before changing them."""
+    a cell hidden in one unit's report is not given back by another's or by the pooled group; a
+    unit whose tables fail holds its error instead (its ``district_stats`` raises it, the others
+    are decided without it). Kept per process; the tables returned are shared: copy before changing
+    them."""
     key = (wave.wave, tuple((i, int(pd.util.hash_pandas_object(df, index=False).sum()))
                             for i, df in wave.frames.items()),
            int(pd.util.hash_pandas_object(wave.flow, index=False).sum()) if len(wave.flow) else 0,
@@ -160,19 +165,29 @@ def wave_stats(wave: Wave) -> dict[str, pd.DataFrame]:
     hit = _WAVES.get(key)
     if hit is not None and hit[0] == wave.codebooks:
         return hit[1]
-    raw = {d: _unit_stats(wave, d) for d in wave.districts}
-    decided = coordinated.coordinate_wave(raw, wave.codebooks)
-    out = {d: census.without_inference(S, wave.codebooks) for d, S in decided.items()}
+    raw: dict[str, pd.DataFrame] = {}
+    failed: dict[str, Exception] = {}
+    for d in wave.districts:                  # one unit's failure stays that unit's (its report says why)
+        try:
+            raw[d] = _unit_stats(wave, d)
+        except Exception as e:                # noqa: BLE001 — re-raised by that unit's district_stats
+            failed[d] = e
+    decided = coordinated.coordinate_wave(raw, wave.codebooks) if raw else {}
+    out: dict = {d: census.without_inference(S, wave.codebooks) for d, S in decided.items()}
+    out.update(failed)
     if len(_WAVES) >= 2:
         _WAVES.pop(next(iter(_WAVES)))
     _WAVES[key] = (dict(wave.codebooks), out)
     return out
 
 
-def _as_reported(out: pd.DataFrame, reports: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _as_reported(out: pd.DataFrame, reports: dict) -> pd.DataFrame:
     """``out``'s cells hidden as each unit's own report hides them (the pooled group's as every
     report does)."""
     cols = ["table", "group", "variable", "category", "stat"]
+    reports = {u: S for u, S in reports.items() if isinstance(S, pd.DataFrame)}
+    if not reports:
+        return out
     decided = pd.concat([S.loc[S["group"] == u] for u, S in reports.items()]
                         + [next(iter(reports.values())).pipe(lambda S: S[S["group"] == config.POOLED_GROUP])])
     flags = decided.drop_duplicates(cols).set_index(cols)["suppressed"]
