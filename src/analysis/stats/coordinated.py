@@ -588,9 +588,9 @@ def _close_wave_columns(S: pd.DataFrame, units: list[str]) -> bool:
     for idx in keys.groupby(["table", "variable", "stat", "category", "_column"], sort=False).indices.values():
         at, r = where[idx], rank[idx]
         pool, mine, mine_rank = at[r == -1], at[r >= 0], r[r >= 0]
-        if len(pool) != 1 or sup[pool[0]] or sup[mine].sum() != 1:
+        if len(pool) != 1 or sup[pool[0]] or (sup[mine] & (n[mine] > 0)).sum() != 1:   # a hidden 0: nothing to protect
             continue
-        free = ~sup[mine] & (n[mine] > 0) & ~pinned[mine]
+        free = ~sup[mine] & (n[mine] > 0) & ~pinned[mine]       # (NaN counts compare False)
         if free.any():
             cand = np.lexsort((mine_rank[free], n[mine][free]))      # smallest count, then unit order
             sup[mine[free][cand[0]]] = True

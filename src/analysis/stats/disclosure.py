@@ -158,7 +158,8 @@ def protect(S: pd.DataFrame, units: list[str], rows: pd.Index,
         while level:                              # the nearest published figures through the relations
             level = {g for h in level for i in of.get(h, ()) for g in relations[i]} - seen
             seen |= level
-            free = [g for g in level if not hidden[g] and g not in grow and count[g] > 0]
+            free = [g for g in level if not hidden[g] and g not in grow]
+            free = [g for g in free if count[g] > 0] or free      # a published 0 only when nothing else is left
             if free:
                 pooled = [g for g in free if first.at[g, "owner"] == config.POOLED_GROUP]
                 grow.add(min(pooled or free, key=lambda g: (count[g], g)))
