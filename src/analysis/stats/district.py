@@ -97,11 +97,23 @@ def district_stats(wave: Wave, district: str) -> pd.DataFrame:
     other units on each battery (``<instrument>_<suffix>_vs_rest``), and the questions any two
     questionnaires share (``shared_<a>_<b>``). A questionnaire without a unit question, reported
     for the whole sample, has no pooled group and no comparison with the rest."""
-    from analysis.stats import compare, drivers
-
     if district not in wave.districts and district != config.WHOLE_SAMPLE:
         raise SurveyError(f"数据中没有报告单位“{district}”。", variable="district",
                           fix=f"可选的报告单位：{'、'.join(wave.districts)}。")
+    if district == config.WHOLE_SAMPLE or len(wave.districts) < 2:
+        S = coordinated.wave_decision(_unit_stats(wave, district), wave.frames, wave.codebooks)
+        S = coordinated.coordinate(S, wave.codebooks, district)           # one decision across the tables
+        return census.without_inference(S, wave.codebooks)                # a census is counted, not estimated
+    S = wave_stats(wave)[district]
+    if isinstance(S, Exception):
+        raise S
+    return S.copy()
+
+
+def _unit_stats(wave: Wave, district: str) -> pd.DataFrame:
+    """One unit's stats rows as each statistic family suppressed them, before the decision."""
+    from analysis.stats import compare, drivers
+
     parts = [flow_table(wave.flow, wave.codebooks, district)]
     mine_of: dict[str, pd.DataFrame] = {}
     for instrument, df in wave.frames.items():
@@ -131,9 +143,58 @@ def district_stats(wave: Wave, district: str) -> pd.DataFrame:
     S = pd.concat([p for p in parts if len(p)], ignore_index=True)
     S["n"] = S["n"].astype("Int64")
     S["base"] = S["base"].astype("Int64")
-    S = coordinated.wave_decision(S, wave.frames, wave.codebooks)       # one decision across the wave
-    S = coordinated.coordinate(S, wave.codebooks, district)             # … and across this report's tables
-    return census.without_inference(S, wave.codebooks)                  # a census is counted, not estimated
+    return S
+
+
+# One decision for the whole wave needs every unit's tables: a warm kernel making the reports of a
+# wave one after another computes them once, keyed by the frames' and flow's content and checked
+# against the codebooks (as _POOLED).
+_WAVES: dict[tuple, tuple[dict, dict[str, pd.DataFrame]]] = {}
+
+
+def wave_stats(wave: Wave) -> dict[str, pd.DataFrame | Exception]:
+    """Every unit's stats table of the wave, decided together by :func:`coordinated.coordinate_wave`, so
+    a cell hidden in one unit's report is not given back by another's or by the pooled group; a
+    unit whose tables fail holds its error instead (its ``district_stats`` raises it, the others
+    are decided without it). Kept per process; the tables returned are shared: copy before changing
+    them."""
+    key = (wave.wave, tuple((i, int(pd.util.hash_pandas_object(df, index=False).sum()))
+                            for i, df in wave.frames.items()),
+           int(pd.util.hash_pandas_object(wave.flow, index=False).sum()) if len(wave.flow) else 0,
+           tuple(wave.districts))
+    hit = _WAVES.get(key)
+    if hit is not None and hit[0] == wave.codebooks:
+        return hit[1]
+    raw: dict[str, pd.DataFrame] = {}
+    failed: dict[str, Exception] = {}
+    for d in wave.districts:                  # one unit's failure stays that unit's (its report says why)
+        try:
+            raw[d] = _unit_stats(wave, d)
+        except Exception as e:                # noqa: BLE001 — re-raised by that unit's district_stats
+            failed[d] = e
+    decided = coordinated.coordinate_wave(raw, wave.codebooks) if raw else {}
+    out: dict = {d: census.without_inference(S, wave.codebooks) for d, S in decided.items()}
+    out.update(failed)
+    if len(_WAVES) >= 2:
+        _WAVES.pop(next(iter(_WAVES)))
+    _WAVES[key] = (dict(wave.codebooks), out)
+    return out
+
+
+def _as_reported(out: pd.DataFrame, reports: dict) -> pd.DataFrame:
+    """``out``'s cells hidden as each unit's own report hides them (the pooled group's as every
+    report does)."""
+    cols = ["table", "group", "variable", "category", "stat"]
+    reports = {u: S for u, S in reports.items() if isinstance(S, pd.DataFrame)}
+    if not reports:
+        return out
+    decided = pd.concat([S.loc[S["group"] == u] for u, S in reports.items()]
+                        + [next(iter(reports.values())).pipe(lambda S: S[S["group"] == config.POOLED_GROUP])])
+    flags = decided.drop_duplicates(cols).set_index(cols)["suppressed"]
+    found = flags.reindex(pd.MultiIndex.from_frame(out[cols])).to_numpy()
+    known = ~pd.isna(found)
+    out.loc[known, "suppressed"] = found[known].astype(bool)
+    return out
 
 
 def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
@@ -167,6 +228,8 @@ def by_district(wave: Wave, instrument: str, variable: str) -> pd.DataFrame:
     if variable not in book.report.public:            # the same cells as every unit's own report
         out = coordinated.apply_wave(out, coordinated.wave_masks(df, book, dvar, [variable]), {table})
         coordinated.summaries(out, {book.instrument: book})
+        if len(wave.districts) > 1:
+            out = _as_reported(out, wave_stats(wave))
     out = census.without_inference(out, {book.instrument: book})
     if len(_POOLED) >= 8:
         _POOLED.pop(next(iter(_POOLED)))

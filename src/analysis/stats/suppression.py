@@ -26,8 +26,9 @@ over one base):
    exactly one outside it).
 
 Across tables and across the wave's units the cells are decided together by
-:mod:`analysis.stats.coordinated` (the pooled group minus the other units, breakdowns, the unit
-against the rest, indicators), so a cell hidden in one place is hidden everywhere.
+:mod:`analysis.stats.coordinated` (the pooled group minus the other units for every cell,
+multiple-choice option, breakdown column, typed 其他 count and indicator; breakdowns; the unit
+against the rest; indicators), so a cell hidden in one place is hidden everywhere.
 
 Internal tables keep every number: the stats table carries ``n`` and ``value`` with the
 ``suppressed`` flag; :func:`published` blanks them for anything that leaves the project.
@@ -99,6 +100,7 @@ def note(k: int = config.MIN_CELL, exempt_base: int = config.SUPPRESSION_EXEMPT_
     """The method paragraph's sentence on suppression."""
     return (f"基数少于{exempt_base}人的分布中，人数少于{k}人的单元格不公布，以“{DASH}”表示；"
             f"若一项中只有一个单元格不公布，则同时隐去次小的单元格，以免由合计反推；"
-            f"各报告单位的同一单元格统一决定，若只有一个单位不公布，则另隐去一个单位的该单元格，以免由合计反推；"
+            f"各报告单位的同一数字（单选题各项、多选题各选项、交叉表各列、填写“其他”的人数、指标）由全部单位统一决定，"
+            f"若只有一个单位不公布，则另隐去一个单位的该数字，以免由全部单位合计反推；"
             f"同一数字在各表、图和文字中要么都公布、要么都不公布；含不公布单元格的满意度题目，其平均分一并不公布。"
             f"编码手册声明为公开信息的身份类数字（如职务）照常公布。")
