@@ -600,7 +600,9 @@ def test_school_breakdown_by_gender_has_column_percents(build):
                 r = cell(rows, table="school_by_gender", group=f"{unit}·{g_label}", variable=var,
                          category=str(code), stat="share")
                 check_share(r, n, sum(ns), got)
-    assert got.verified >= 20
+    # the wave's one decision hides some breakdown cells a unit's own rule would print (another
+    # unit's lone hidden cell is covered here); the published ones are checked
+    assert got.verified >= 15, (got.verified, got.hidden)
     assert cells(rows, table="school_by_gender", group=unit, stat="p")
 
 
