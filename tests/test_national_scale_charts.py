@@ -28,7 +28,9 @@ def national(books):
                       rng.choice([1, 2, 3], len(district)))
     df = pd.DataFrame({book.role("district"): pd.array(district, dtype="string"),
                        "sat_overall": pd.array(answer, dtype="Int64")})
-    return types.SimpleNamespace(frames={"resident": df}, codebooks=books), names
+    # the side-by-side table alone: no unit reports whose one decision it must follow (that path,
+    # stats.district.wave_stats, is checked in test_wave_decision on a wave of real reports)
+    return types.SimpleNamespace(frames={"resident": df}, codebooks=books, districts=[]), names
 
 
 def test_by_district_in_one_pass_equals_each_district_alone(national, books):
