@@ -69,8 +69,8 @@ def test_the_document_is_chinese_throughout(built):
 
 def test_the_house_style_is_gbt_9704_with_faces_every_machine_has(built):
     """Body 仿宋 四号 (Latin Times New Roman), title 宋体 二号 bold, 一级 黑体 三号, 二级 楷体 小三,
-    三级 仿宋 bold, tables 宋体 五号, notes 小五; margins 3.7 / 3.5 / 2.8 / 2.6 cm, turned on a
-    landscape page; the page number 宋体 四号. The theme's East Asian faces agree (test above)."""
+    三级 仿宋 bold, tables 宋体 五号, notes 小五; margins 3.7 / 3.5 / 2.8 / 2.6 cm (a landscape
+    page: the binding edge as top and bottom, 2.5 cm sides); the page number 宋体 四号. The theme's East Asian faces agree (test above)."""
     document = Document(built["docx"])
 
     def face(style):
@@ -91,7 +91,7 @@ def test_the_house_style_is_gbt_9704_with_faces_every_machine_has(built):
     assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋"
     for section in document.sections:
         margins = [round(getattr(section, f"{side}_margin").cm, 2) for side in ("top", "bottom", "left", "right")]
-        assert margins == ([3.7, 3.5, 2.8, 2.6] if section.orientation == WD_ORIENT.PORTRAIT else [2.8, 2.6, 3.7, 3.5])
+        assert margins == ([3.7, 3.5, 2.8, 2.6] if section.orientation == WD_ORIENT.PORTRAIT else [2.8, 2.6, 2.5, 2.5])
     assert {s.orientation for s in document.sections} == {WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE}
 
 
@@ -128,6 +128,24 @@ def test_a_table_too_wide_for_portrait_is_on_a_landscape_page_with_its_heading(b
     heading = next(i for i, p in enumerate(paragraphs) if p.text == "（一）居民")
     breaks = [i for i, p in enumerate(paragraphs) if p._p.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None]
     assert any(b == heading - 1 for b in breaks)           # the page turns before the heading, not after it
+
+
+def test_a_landscape_page_keeps_the_binding_edge_and_gives_a_wide_table_24_7_cm(built):
+    """GB/T 9704's margins turned with the page left 22.5 cm, and the appendix's nine-column
+    comparison broke 社区工作者 and 百分点 inside their words in its headers (桥东区 p. 33): a
+    landscape page keeps the portrait's left/right as its top/bottom and has 2.5 cm sides; the
+    portrait pages after it have the first section's margins again."""
+    document = Document(built["docx"])
+    first = document.sections[0]
+    cm = 360000
+    for section in document.sections[1:]:
+        if section.orientation == WD_ORIENT.LANDSCAPE:
+            assert (section.top_margin, section.bottom_margin) == (first.left_margin, first.right_margin)
+            assert (section.page_width - section.left_margin - section.right_margin) / cm == pytest.approx(24.7, abs=0.01)
+        else:
+            assert [section.top_margin, section.bottom_margin, section.left_margin, section.right_margin] == \
+                [first.top_margin, first.bottom_margin, first.left_margin, first.right_margin]
+    assert any(s.orientation == WD_ORIENT.LANDSCAPE for s in document.sections)
 
 
 def test_a_short_table_wide_only_by_its_text_stays_portrait_and_its_text_wraps_at_phrases(built):

@@ -3,8 +3,9 @@ section order, every table the output of ``display_table`` (tables as XML by ``w
 
 The house style follows GB/T 9704 (党政机关公文格式) where a table-heavy 调研报告 allows:
 
-- A4; margins 上 3.7 cm, 下 3.5, 左 2.8, 右 2.6 (text 15.6 cm wide); a landscape page's margins
-  are the portrait's turned (its top and bottom are the portrait's left and right).
+- A4; margins 上 3.7 cm, 下 3.5, 左 2.8, 右 2.6 (text 15.6 cm wide); a landscape page keeps the
+  binding edge (its top and bottom are the portrait's left and right) and has 2.5 cm sides, so a
+  wide table gets 24.7 cm (the turned 3.7/3.5 left 22.5 cm, too little for nine columns).
 - Faces every Windows and WPS machine has (Word substitutes a missing face silently, so no
   方正小标宋 or 仿宋_GB2312): title 宋体 二号 (22 pt) bold, standing for the standard's 小标宋;
   一级标题 黑体 三号; 二级标题 楷体 小三; 三级标题 仿宋 bold, 四级 仿宋, both at the body's size; body
@@ -377,6 +378,9 @@ def write_tables_docx(path: str | Path, tables: list[tuple[str, pd.DataFrame, st
     write_zip(data.getvalue(), path, {name: _patch(r) for name, r in LANGUAGE_PATCHES.items()})
 
 
+# A landscape page's left and right margins: GB/T 9704's 3.7/3.5 turned left 22.5 cm, where the
+# appendix's nine-column comparison broke 社区工作者 and 百分点 inside their words in its headers.
+LANDSCAPE_SIDE_CM = 2.5
 LANDSCAPE_GAP = 8     # parts between two wide tables that stay on their landscape pages with them (裕华区's
 # appendix: 4 left 表21 alone on a landscape page, 70% of it empty, between two portrait ones)
 
@@ -420,14 +424,20 @@ def _text_width_cm(section) -> float:
 
 
 def _turn(document, orientation) -> None:
-    """A new section from here on, its page turned (landscape for a wide table, back after it), its
-    margins turned with it: a landscape page's top and bottom are the portrait's left and right."""
+    """A new section from here on, its page turned (landscape for a wide table, back after it): a
+    landscape page keeps the binding edge of the first (portrait) section as its top and bottom and
+    gives its sides ``LANDSCAPE_SIDE_CM``; a portrait page again takes the first section's margins."""
+    first = document.sections[0]
     section = document.add_section(WD_SECTION.NEW_PAGE)
     if section.orientation != orientation:
         section.orientation = orientation
         section.page_width, section.page_height = section.page_height, section.page_width
-        (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin) = (
-            section.left_margin, section.right_margin, section.top_margin, section.bottom_margin)
+    if orientation == WD_ORIENT.LANDSCAPE:
+        section.top_margin, section.bottom_margin = first.left_margin, first.right_margin
+        section.left_margin = section.right_margin = Cm(LANDSCAPE_SIDE_CM)   # 24.7 cm, not 22.5
+    else:
+        section.top_margin, section.bottom_margin = first.top_margin, first.bottom_margin
+        section.left_margin, section.right_margin = first.left_margin, first.right_margin
 
 
 def _shade(ppr, fill: str) -> None:

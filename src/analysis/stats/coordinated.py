@@ -443,6 +443,27 @@ def _closed(S: pd.DataFrame, books: dict[str, Codebook], units: list[str]) -> pd
     return S.drop(columns="_pinned")
 
 
+def follow_shared(S: pd.DataFrame) -> pd.DataFrame:
+    """A question two questionnaires share (``shared_<a>_<b>``): an answer's difference, its interval
+    and tests are hidden where either questionnaire's share of that answer is hidden for the group —
+    the difference plus the other share gives the hidden one back (桥东区 printed 中共预备党员 “—” for
+    its workers beside a difference of 3.5 points from the residents' 1.0%)."""
+    table = S["table"].astype(str)
+    shared = table.str.startswith("shared_").to_numpy() & S["stat"].isin(["diff", "p", "p_adj"]).to_numpy()
+    if not shared.any():
+        return S
+    own = (S["stat"] == "share").to_numpy() & ~table.str.startswith("shared_").to_numpy() \
+        & ~table.str.contains("_by_").to_numpy() & S["suppressed"].astype(bool).to_numpy()
+    hidden = set(map(tuple, S.loc[own, ["group", "variable", "category"]].astype(str).to_numpy()))
+    keys = map(tuple, S.loc[shared, ["group", "variable", "category"]].astype(str).to_numpy())
+    hit = np.array([k in hidden for k in keys], dtype=bool)
+    if hit.any():
+        S = S.copy()
+        rows = np.where(shared)[0][hit]
+        S.iloc[rows, S.columns.get_loc("suppressed")] = True
+    return S
+
+
 def coordinate(S: pd.DataFrame, books: dict[str, Codebook], unit: str) -> pd.DataFrame:
     """``S`` of one unit with one decision for every cell: public facts shown, then the
     distributions, breakdowns, linked indicators, rating summaries, typed 其他 counts and derived

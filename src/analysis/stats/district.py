@@ -103,11 +103,11 @@ def district_stats(wave: Wave, district: str) -> pd.DataFrame:
     if district == config.WHOLE_SAMPLE or len(wave.districts) < 2:
         S = coordinated.wave_decision(_unit_stats(wave, district), wave.frames, wave.codebooks)
         S = coordinated.coordinate(S, wave.codebooks, district)           # one decision across the tables
-        return census.without_inference(S, wave.codebooks)                # a census is counted, not estimated
+        return census.without_inference(coordinated.follow_shared(S), wave.codebooks)   # a census is counted
     S = wave_stats(wave)[district]
     if isinstance(S, Exception):
         raise S
-    return S.copy()
+    return coordinated.follow_shared(S.copy())
 
 
 def _unit_stats(wave: Wave, district: str) -> pd.DataFrame:
