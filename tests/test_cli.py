@@ -149,3 +149,22 @@ def test_the_flow_table_keeps_its_columns_apart_whatever_the_titles_length():
     assert unit_at == {display_width("乡镇党组织书记队伍建设调查  ")}          # one column for every row
     assert len({display_width(line) for line in lines}) == 1                  # right-aligned counts end together
     assert lines[3].endswith("东关街道      1200    13  1187")
+
+
+def test_report_names_margins_no_questionnaire_of_the_wave_can_use(tmp_path, capsys, monkeypatch):
+    """A margins section for a questionnaire the wave has no codebook of is said on the terminal by
+    ``survey report`` (the reports' method sections no longer carry it); a broken margins file stops
+    nothing here."""
+    from analysis import config
+
+    margins = tmp_path / "m.yaml"
+    margins.write_text((config.CONFIG_DIR / "margins" / f"{config.DEFAULT_WAVE}.yaml").read_text(encoding="utf-8")
+                       .replace("worker:", "old_survey:", 1), encoding="utf-8")
+    wave = clean.prepare_wave(config.DEFAULT_WAVE, processed_dir=tmp_path / "p")
+    monkeypatch.setattr("analysis.weighting.weights.margins_path", lambda w: margins)
+    cli._margins_notice(wave)
+    err = capsys.readouterr().err
+    assert err.count("注意：") == 1 and "old_survey" in err
+    margins.write_text("resident: [", encoding="utf-8")
+    cli._margins_notice(wave)
+    assert capsys.readouterr().err == ""

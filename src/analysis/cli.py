@@ -149,6 +149,22 @@ def _flow_lines(w) -> list[str]:
                    for row in rows]
 
 
+def _margins_notice(data) -> None:
+    """Sections of the wave's margins file no questionnaire of the wave can use (a misspelt name,
+    the bundled sample's margins left in place), said once on the terminal; the reports keep only
+    what concerns their own questionnaires. A margins file with other mistakes is each report's to
+    say (its weighting fails there), so it stops nothing here."""
+    from analysis.weighting.weights import margins_notes
+
+    try:
+        everything, reported = margins_notes(data, report=False), margins_notes(data)
+    except SurveyError:
+        return
+    for note in everything:
+        if note not in reported:
+            print(f"注意：{note}", file=sys.stderr)
+
+
 def _report(args, data) -> int:
     from analysis.run import runner
 
@@ -161,11 +177,7 @@ def _report(args, data) -> int:
                               + (f" 等 {len(districts_available)} 个。" if len(districts_available) > 30 else "。"))
     if args.jobs is not None and args.jobs < 1:
         raise SurveyError("--jobs 至少为 1。", variable="--jobs", fix="不写 -j 则每个 CPU 核一个内核。")
-    from analysis.weighting.weights import margins_notes
-
-    for note in margins_notes(data, report=False):
-        if note not in margins_notes(data):              # a report's method section says those
-            print(f"注意：{note}", file=sys.stderr)
+    _margins_notice(data)
     keys = runner.input_keys(data, wanted, codebook_dir=args.codebooks)
     where = f"（Dask 集群 {args.dask_scheduler}）" if args.dask_scheduler else ""
     print(f"\n生成 {len(wanted)} 个{data.unit_label}的报告{where} …", file=sys.stderr)
