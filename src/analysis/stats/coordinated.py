@@ -36,8 +36,8 @@ wave's units together:
 
 Checked by ``tests/test_wave_decision.py``: over generated waves no hidden figure follows, by exact
 elimination, from the published ones through pooled = Σ units, Σ cells = base, breakdown columns =
-the unit's cell and partial-sum indicators. Left alone: the unit-against-the-rest table's “其他单位”
-figure (the pooled group minus the unit, over the other units' respondents), a compound
+the unit's cell and partial-sum indicators; the unit-against-the-rest table's “其他单位” figure
+goes with the unit's (the pooled group minus it gave the unit's back). Left alone: a compound
 indicator's bounds from its cells (it is no sum of them), and means and other numbers (a number's
 mean is not a count).
 """
@@ -384,8 +384,9 @@ def summaries(S: pd.DataFrame, books: dict[str, Codebook]) -> bool:
 
 def _derived_tables(S: pd.DataFrame) -> None:
     """The unit-against-the-rest, index, key drivers and weighted tables of a battery show its items
-    again. An item whose top box is hidden loses the unit's share and the difference in the
-    unit-against-the-rest table (the other units' figure stays); one whose mean is hidden (a cell is)
+    again. An item whose top box is hidden loses the unit's share, the difference and the other
+    units' figure in the unit-against-the-rest table (the pooled figure minus the others' gave the
+    unit's back, to within rounding); one whose mean is hidden (a cell is)
     loses the tests made from its distribution, its key-driver rows, and the battery's index (the
     items' average)."""
     battery = S[S["stat"].isin(("top2", "mean")) & (S["category"].isin(("top2", "")))]
@@ -394,7 +395,7 @@ def _derived_tables(S: pd.DataFrame) -> None:
         top_hidden = set(rows.loc[rows["stat"] == "top2", "variable"])
         mean_hidden = set(rows.loc[rows["stat"] == "mean", "variable"])
         vs = (S["table"] == f"{table}_vs_rest") & (S["group"] == group)
-        S.loc[vs & S["variable"].isin(top_hidden) & S["category"].isin(("a", "diff")), "suppressed"] = True
+        S.loc[vs & S["variable"].isin(top_hidden) & S["category"].isin(("a", "b", "diff")), "suppressed"] = True
         S.loc[vs & S["variable"].isin(mean_hidden) & ~S["category"].isin(("a", "b", "diff")), "suppressed"] = True
         if mean_hidden:
             S.loc[(S["table"] == f"{table}_index") & (S["group"] == group) & (S["variable"] == "index")
