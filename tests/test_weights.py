@@ -416,7 +416,7 @@ def test_leftover_margins_of_unknown_questionnaires_are_skipped_with_a_note(wave
         assert list(M.skipped) == [skipped] and "resident" in M.instruments and "worker" not in M.instruments
         R = W.district_weighted(wave, "桥东区", path)
         assert len(R.attrs["notes"]) == 1 and ("old_survey" in R.attrs["notes"][0] or "age_group" in R.attrs["notes"][0])
-        assert W.margins_notes(wave, path, report=False) == R.attrs["notes"]
+        assert W.margins_notes(wave, path) + W.margins_notes(wave, path, unused=True) == R.attrs["notes"]
         # the report's method section says only what concerns a questionnaire it reports on: a
         # section for a questionnaire nobody has now is the terminal's to say (`survey report`)
         assert W.margins_notes(wave, path) == ([] if skipped == "old_survey" else R.attrs["notes"])
@@ -427,7 +427,7 @@ def test_leftover_margins_of_unknown_questionnaires_are_skipped_with_a_note(wave
     only = tmp_path / "only.yaml"                                   # nothing usable at all: unweighted
     only.write_text(text.split("\nresident:")[0].replace("worker:", "old_survey:", 1), encoding="utf-8")
     assert W.district_weighted(wave, "桥东区", only).empty
-    assert W.margins_notes(wave, only, report=False) and not W.district_weighted(wave, "桥东区").attrs["notes"]
+    assert W.margins_notes(wave, only, unused=True) and not W.district_weighted(wave, "桥东区").attrs["notes"]
 
 
 def test_sample_with_only_its_whole_population_is_raked_as_one(wave, tmp_path):

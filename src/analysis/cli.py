@@ -157,12 +157,11 @@ def _margins_notice(data) -> None:
     from analysis.weighting.weights import margins_notes
 
     try:
-        everything, reported = margins_notes(data, report=False), margins_notes(data)
+        notes = margins_notes(data, unused=True)
     except SurveyError:
         return
-    for note in everything:
-        if note not in reported:
-            print(f"注意：{note}", file=sys.stderr)
+    for note in notes:
+        print(f"注意：{note}", file=sys.stderr)
 
 
 def _report(args, data) -> int:

@@ -537,17 +537,17 @@ def district_weighted(wave, district: str, path: Path | None = None) -> pd.DataF
     return out
 
 
-def margins_notes(wave, path: Path | None = None, *, report: bool = True) -> list[str]:
+def margins_notes(wave, path: Path | None = None, *, unused: bool = False) -> list[str]:
     """Why sections of the wave's margins file were not used for weighting, one sentence each;
-    empty when all were used or there is no file. ``report``: only what a reader of the report needs
+    empty when all were used or there is no file. By default only what a reader of the report needs
     (a questionnaire of the wave left unweighted because its codebook lacks a weighting variable);
-    otherwise also sections for questionnaires the wave has no codebook of (the terminal says those:
-    a misspelt name, or margins left from the bundled sample — nothing a report's reader has asked)."""
+    ``unused``: the sections for questionnaires the wave has no codebook of (a misspelt name, margins
+    left from the bundled sample), which the terminal says once (``survey report``)."""
     path = Path(path) if path else margins_path(wave.wave)
     if not path.is_file():
         return []
     skipped = load_margins(path, wave.codebooks, skip_unknown=True).skipped
-    return [note for key, note in skipped.items() if not report or key in wave.codebooks]
+    return [note for key, note in skipped.items() if (key in wave.codebooks) != unused]
 
 
 def unweighted_notes(wave, district: str, path: Path | None = None) -> list[str]:
